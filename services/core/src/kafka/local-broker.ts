@@ -1,0 +1,385 @@
+/**
+ * A real single-node Apache Kafka broker (KRaft, broker + controller in one JVM) for the demo,
+ * the tests and CI, on a machine without Docker: the jars come from Maven Central once, into a
+ * cache outside the work tree.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+
+/** Pinned versions: the broker, and the log4j2 backend its POM leaves out (Kafka uses slf4j 1.7). */
+export const KAFKA_VERSION = '4.1.1';
+export const SCALA_VERSION = '2.13';
+export const LOG4J_VERSION = '2.24.3';
+const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies';
+
+export class LocalBrokerError extends Error {
+  constructor(
+    readonly code: 'JAVA_MISSING' | 'MAVEN_MISSING' | 'FETCH_FAILED' | 'PORT_IN_USE' | 'FORMAT_FAILED' | 'START_FAILED',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LocalBrokerError';
+  }
+}
+
+/** Where the jars and the run records live: `$MX_CACHE_DIR` or `~/.cache/mekong-exchange`. */
+export function cacheRoot(): string {
+  return process.env.MX_CACHE_DIR ?? join(homedir(), '.cache', 'mekong-exchange');
+}
+
+function libDir(): string {
+  return join(cacheRoot(), `kafka-${KAFKA_VERSION}`, 'lib');
+}
+
+function runsDir(): string {
+  return join(cacheRoot(), 'brokers');
+}
+
+function pom(): string {
+  const dep = (g: string, a: string, v: string) =>
+    `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`;
+  return `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>mekong-exchange</groupId><artifactId>local-kafka</artifactId><version>${KAFKA_VERSION}</version>
+  <packaging>pom</packaging>
+  <dependencies>
+${dep('org.apache.kafka', `kafka_${SCALA_VERSION}`, KAFKA_VERSION)}
+${dep('org.apache.logging.log4j', 'log4j-api', LOG4J_VERSION)}
+${dep('org.apache.logging.log4j', 'log4j-core', LOG4J_VERSION)}
+${dep('org.apache.logging.log4j', 'log4j-slf4j-impl', LOG4J_VERSION)}
+  </dependencies>
+</project>
+`;
+}
+
+function requireTool(cmd: string, args: string[], code: 'JAVA_MISSING' | 'MAVEN_MISSING', hint: string): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: process.env });
+  if (r.error || r.status !== 0) {
+    throw new LocalBrokerError(code, `'${cmd} ${args.join(' ')}' failed (${r.error?.message ?? `exit ${r.status}`}). ${hint}`);
+  }
+  return `${r.stdout}${r.stderr}`;
+}
+
+/**
+ * Makes sure the Kafka jars are in the cache, fetching them with Maven once.
+ * Returns the lib directory and whether this call downloaded anything.
+ */
+export function ensureKafkaJars(log: (line: string) => void = () => {}): { lib: string; downloaded: boolean } {
+  const lib = libDir();
+  const marker = join(lib, '.complete');
+  if (existsSync(marker)) return { lib, downloaded: false };
+  requireTool('java', ['-version'], 'JAVA_MISSING', 'Java 17 or newer must be on PATH to run the local Kafka broker.');
+  requireTool('mvn', ['-v'], 'MAVEN_MISSING', 'Apache Maven must be on PATH: it fetches the Kafka jars from Maven Central once.');
+  const work = join(cacheRoot(), `kafka-${KAFKA_VERSION}`);
+  rmSync(lib, { recursive: true, force: true });
+  mkdirSync(lib, { recursive: true });
+  writeFileSync(join(work, 'pom.xml'), pom());
+  log(`fetching Apache Kafka ${KAFKA_VERSION} and log4j ${LOG4J_VERSION} from Maven Central into ${lib} (once)`);
+  // MX_MAVEN_ARGS passes extra Maven arguments (a settings file with a proxy or mirror, say).
+  const extra = (process.env.MX_MAVEN_ARGS ?? '').split(' ').filter(Boolean);
+  const r = spawnSync('mvn', ['-B', '-q', ...extra, '-f', join(work, 'pom.xml'), DEPENDENCY_PLUGIN, `-DoutputDirectory=${lib}`, '-DincludeScope=runtime'], {
+    encoding: 'utf8',
+    cwd: work,
+    env: process.env,
+  });
+  if (r.status !== 0 || !readdirSync(lib).some((f) => f.startsWith(`kafka_${SCALA_VERSION}-`))) {
+    const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+    throw new LocalBrokerError(
+      'FETCH_FAILED',
+      `could not fetch Kafka ${KAFKA_VERSION} from Maven Central (is it reachable? a proxy in ~/.m2/settings.xml?). Maven said:\n${tail}`,
+    );
+  }
+  writeFileSync(marker, new Date().toISOString());
+  return { lib, downloaded: true };
+}
+
+/** A free loopback port (the OS picks it; nothing assumes 9092). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', () => reject(new LocalBrokerError('PORT_IN_USE', `port ${port} on 127.0.0.1 is already in use; pick another or leave it unset to use a free one`)));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve()));
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+interface RunRecord {
+  pgid: number;
+  ownerPid: number;
+  dir: string;
+  port: number;
+}
+
+/**
+ * Kills brokers left behind by an earlier run that was killed before it could stop them
+ * (its owner process is gone), and removes their data directories.
+ */
+export function reapOrphanBrokers(log: (line: string) => void = () => {}): number {
+  const dir = runsDir();
+  if (!existsSync(dir)) return 0;
+  let reaped = 0;
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+    const file = join(dir, f);
+    let rec: RunRecord;
+    try {
+      rec = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
+    } catch {
+      rmSync(file, { force: true });
+      continue;
+    }
+    if (isAlive(rec.ownerPid)) continue;
+    if (isAlive(rec.pgid)) {
+      try {
+        process.kill(-rec.pgid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      reaped++;
+      log(`reaped a broker left behind by an earlier run (pid ${rec.pgid}, port ${rec.port})`);
+    }
+    if (rec.dir.startsWith(runsDir())) rmSync(rec.dir, { recursive: true, force: true });
+    rmSync(file, { force: true });
+  }
+  return reaped;
+}
+
+export interface LocalBrokerOptions {
+  /** Fixed client port; by default a free one is chosen. */
+  port?: number;
+  /** Called with progress lines. */
+  log?: (line: string) => void;
+  /** How long to wait for the broker to answer (ms). */
+  startTimeoutMs?: number;
+  /** Extra `server.properties` lines (tests use it to break a broker on purpose). */
+  extraProperties?: Record<string, string>;
+}
+
+export interface LocalBroker {
+  readonly brokers: string[];
+  readonly version: string;
+  readonly logFile: string;
+  readonly pid: number;
+  /** Start-up time in ms, and whether jars were downloaded in this start. */
+  readonly startMs: number;
+  readonly downloaded: boolean;
+  stop(): Promise<void>;
+  /** Kill the JVM without a clean shutdown (failure tests). */
+  kill(): void;
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    const text = readFileSync(file, 'utf8').trimEnd();
+    return text ? text.split('\n').slice(-lines).join('\n') : '(empty)';
+  } catch {
+    return '(not written)';
+  }
+}
+
+function lastLines(dir: string): string {
+  return `Last lines of ${join(dir, 'server.log')}:\n${tail(join(dir, 'server.log'))}\nLast lines of the JVM's output (${join(dir, 'console.log')}):\n${tail(join(dir, 'console.log'), 10)}`;
+}
+
+function serverProperties(dir: string, port: number, controllerPort: number): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `log.dirs=${join(dir, 'data')}`,
+    'num.partitions=1',
+    'auto.create.topics.enable=false',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    'log.cleaner.dedupe.buffer.size=4194304',
+    '',
+  ].join('\n');
+}
+
+/** log4j2: start-up and errors go to server.log (with no config log4j2 prints errors only). */
+function log4j2Properties(logFile: string): string {
+  return [
+    'status = warn',
+    'appender.file.type = File',
+    'appender.file.name = file',
+    `appender.file.fileName = ${logFile}`,
+    'appender.file.layout.type = PatternLayout',
+    'appender.file.layout.pattern = [%d] %p %m (%c)%n',
+    'rootLogger.level = info',
+    'rootLogger.appenderRef.file.ref = file',
+    'logger.kafka.name = kafka',
+    'logger.kafka.level = info',
+    'logger.state.name = state.change.logger',
+    'logger.state.level = warn',
+    'logger.request.name = kafka.request.logger',
+    'logger.request.level = warn',
+    'logger.raft.name = org.apache.kafka.raft',
+    'logger.raft.level = warn',
+    '',
+  ].join('\n');
+}
+
+async function describeCluster(brokers: string[]): Promise<void> {
+  const kafka = new Kafka({ clientId: 'mx-local-broker-probe', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * Starts a fresh single-node KRaft broker on free loopback ports and waits until a kafkajs admin
+ * can describe the cluster. The JVM runs in its own process group under a watchdog that kills it
+ * when this process dies, and a run record lets the next start reap it if even that fails.
+ */
+export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<LocalBroker> {
+  const log = opts.log ?? (() => {});
+  const t0 = Date.now();
+  reapOrphanBrokers(log);
+  const { lib, downloaded } = ensureKafkaJars(log);
+  if (opts.port !== undefined) await assertPortFree(opts.port);
+  const port = opts.port ?? (await freePort());
+  let controllerPort = await freePort();
+  while (controllerPort === port) controllerPort = await freePort();
+
+  mkdirSync(runsDir(), { recursive: true });
+  const dir = join(runsDir(), `run-${process.pid}-${randomBytes(4).toString('hex')}`);
+  mkdirSync(dir, { recursive: true });
+  const props = join(dir, 'server.properties');
+  const logFile = join(dir, 'server.log');
+  const log4j = join(dir, 'log4j2.properties');
+  const extraProps = Object.entries(opts.extraProperties ?? {}).map(([k, v]) => `${k}=${v}\n`).join('');
+  writeFileSync(props, serverProperties(dir, port, controllerPort) + extraProps);
+  writeFileSync(log4j, log4j2Properties(logFile));
+
+  const cp = `${lib}/*`;
+  const jvm = [`-Dlog4j2.configurationFile=${log4j}`, '-Djava.awt.headless=true', '-cp', cp];
+  // Like Kafka's own KAFKA_HEAP_OPTS: the broker's heap, not the storage tool's.
+  const heap = (process.env.MX_KAFKA_HEAP_OPTS ?? '-Xms256m -Xmx512m').split(' ').filter(Boolean);
+  const consoleFile = join(dir, 'console.log');
+  const clusterId = randomBytes(16).toString('base64url');
+  const fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', props, '--ignore-formatted'], {
+    encoding: 'utf8',
+    env: process.env,
+  });
+  if (fmt.error) throw new LocalBrokerError('JAVA_MISSING', `could not run java: ${fmt.error.message}`);
+  if (fmt.status !== 0) {
+    throw new LocalBrokerError('FORMAT_FAILED', `formatting KRaft storage failed (exit ${fmt.status}):\n${`${fmt.stdout}${fmt.stderr}`.trim().split('\n').slice(-15).join('\n')}`);
+  }
+
+  // The watchdog shell owns the JVM: it forwards TERM/INT and kills the JVM once the owner is gone.
+  const watchdog = `owner=$1; shift; "$@" & child=$!
+trap 'kill -TERM $child 2>/dev/null; wait $child; exit 0' TERM INT
+while kill -0 "$owner" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done
+if kill -0 "$child" 2>/dev/null; then kill -TERM $child; sleep 10; kill -KILL $child 2>/dev/null; fi
+wait $child`;
+  // The JVM's own output (a crash before log4j2 is up, an OutOfMemoryError) goes to console.log.
+  const out = openSync(consoleFile, 'a');
+  const child: ChildProcess = spawn('bash', ['-c', watchdog, 'mx-kafka', String(process.pid), 'java', ...heap, ...jvm, 'kafka.Kafka', props], {
+    detached: true,
+    env: process.env,
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  child.unref();
+  const pgid = child.pid;
+  if (pgid === undefined) throw new LocalBrokerError('START_FAILED', 'could not spawn the broker process');
+  const record = join(runsDir(), `${pgid}.json`);
+  writeFileSync(record, JSON.stringify({ pgid, ownerPid: process.pid, dir, port } satisfies RunRecord));
+
+  let exited: number | null = null;
+  const exitedP = new Promise<void>((resolve) => child.once('exit', (code) => ((exited = code ?? -1), resolve())));
+  const brokers = [`127.0.0.1:${port}`];
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 90_000);
+  let lastErr = '';
+  for (;;) {
+    if (exited !== null) {
+      const detail = lastLines(dir);
+      cleanup();
+      throw new LocalBrokerError('START_FAILED', `the Kafka broker exited during start-up (code ${exited}). ${detail}`);
+    }
+    if (Date.now() > deadline) {
+      killGroup('SIGKILL');
+      throw new LocalBrokerError('START_FAILED', `the Kafka broker did not answer within ${opts.startTimeoutMs ?? 90_000} ms (${lastErr}). ${lastLines(dir)}`);
+    }
+    try {
+      await describeCluster(brokers);
+      break;
+    } catch (e) {
+      lastErr = (e as Error).message;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  const startMs = Date.now() - t0;
+  log(`Apache Kafka ${KAFKA_VERSION} (KRaft, single node) started by this run on ${brokers[0]} in ${startMs} ms${downloaded ? ' (jars downloaded)' : ' (cached jars)'}; log: ${logFile}`);
+
+  function killGroup(sig: NodeJS.Signals): void {
+    try {
+      process.kill(-pgid!, sig);
+    } catch {
+      /* already gone */
+    }
+  }
+  function cleanup(): void {
+    rmSync(record, { force: true });
+    rmSync(join(dir, 'data'), { recursive: true, force: true });
+  }
+
+  return {
+    brokers,
+    version: KAFKA_VERSION,
+    logFile,
+    pid: pgid,
+    startMs,
+    downloaded,
+    async stop() {
+      if (exited === null) {
+        killGroup('SIGTERM');
+        const timer = setTimeout(() => killGroup('SIGKILL'), 20_000);
+        await exitedP;
+        clearTimeout(timer);
+        killGroup('SIGKILL');
+      }
+      cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kill() {
+      killGroup('SIGKILL');
+    },
+  };
+}

@@ -1,0 +1,240 @@
+/**
+ * The one place that knows kafkajs. Everything else sends and receives through these helpers,
+ * so a later move to another client touches this folder only.
+ */
+import { Kafka, logLevel, type Consumer, type EachMessagePayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+
+export interface TransportOptions {
+  brokers: string[];
+  clientId: string;
+  /** pino logger for kafkajs' own messages (warn and up). */
+  logger?: Logger;
+  /** Short retries for tests; production keeps kafkajs' defaults. */
+  retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number };
+  connectionTimeoutMs?: number;
+}
+
+export interface OutgoingRecord {
+  key: string;
+  value: Buffer | Uint8Array | string;
+  headers?: Record<string, string>;
+}
+
+export interface IncomingRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions?: number;
+  replicationFactor?: number;
+}
+
+/** Topic names, one table for every service. */
+export const topics = {
+  inbox: (endpoint: string) => `mx.inbox.${endpoint}`,
+  dlq: (endpoint: string) => `mx.dlq.${endpoint}`,
+  audit: 'mx.audit',
+} as const;
+
+function kafkaLogCreator(logger: Logger | undefined) {
+  return () =>
+    ({ level, log }: LogEntry) => {
+      if (!logger) return;
+      const { message, ...rest } = log;
+      const fields = { namespace: rest.namespace, broker: rest.broker, error: rest.error, retryCount: rest.retryCount };
+      if (level <= logLevel.ERROR) logger.error(fields, `kafka: ${message}`);
+      else if (level <= logLevel.WARN) logger.warn(fields, `kafka: ${message}`);
+    };
+}
+
+/** A kafkajs client with our logging bridge. */
+export function createKafka(opts: TransportOptions): Kafka {
+  return new Kafka({
+    clientId: opts.clientId,
+    brokers: opts.brokers,
+    logLevel: opts.logger ? logLevel.WARN : logLevel.NOTHING,
+    logCreator: kafkaLogCreator(opts.logger),
+    connectionTimeout: opts.connectionTimeoutMs ?? 3000,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 5000, ...opts.retry },
+  });
+}
+
+/**
+ * Creates the topics that do not exist yet and waits for their leaders: kafkajs 2.2.4 must never
+ * rely on auto-creation (the local broker disables it).
+ */
+export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? 3, replicationFactor: s.replicationFactor ?? 1 })),
+    });
+  } catch (e) {
+    // Another process may have created the same topic between list and create.
+    if ((e as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw e;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** True when the cluster answers a metadata request. */
+export async function clusterReachable(kafka: Kafka): Promise<boolean> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/** The sending side: idempotent, one request in flight, every send acknowledged by all in-sync replicas. */
+export class RecordPublisher {
+  private readonly producer: Producer;
+  private connected: Promise<void> | undefined;
+
+  constructor(kafka: Kafka) {
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  private connect(): Promise<void> {
+    this.connected ??= this.producer.connect().catch((e: unknown) => {
+      this.connected = undefined;
+      throw e;
+    });
+    return this.connected;
+  }
+
+  /** Publishes records to several topics in one batch request; resolves when the broker acknowledged all. */
+  async publish(batches: { topic: string; records: OutgoingRecord[] }[]): Promise<void> {
+    await this.connect();
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: batches.map((b) => ({
+        topic: b.topic,
+        messages: b.records.map((r) => ({ key: r.key, value: Buffer.from(r.value), ...(r.headers ? { headers: r.headers } : {}) })),
+      })),
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) await this.producer.disconnect().catch(() => {});
+    this.connected = undefined;
+  }
+}
+
+function headersOf(h: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = first.toString();
+  }
+  return out;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /** A new group starts at the earliest offset (kafkajs' default is the latest). */
+  fromBeginning?: boolean;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /**
+   * Handles one record. The offset is committed only after this resolves, so whatever the
+   * handler stored before a crash is seen again after restart: handlers must be idempotent.
+   */
+  handle: (record: IncomingRecord) => Promise<void>;
+  logger?: Logger;
+  /** Delay before a consumer that kafkajs gave up on is recreated. */
+  restartDelayMs?: number;
+}
+
+/**
+ * A consumer group member that keeps running: when kafkajs crashes without restarting itself
+ * (retries exhausted, a handler error), the consumer is recreated after a delay instead of
+ * stopping for good.
+ */
+export class RecordConsumer {
+  private consumer: Consumer | undefined;
+  private stopped = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** Resolves once the group has joined for the first time. */
+  readonly joined: Promise<void>;
+  private markJoined!: () => void;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly opts: ConsumerOptions,
+  ) {
+    this.joined = new Promise((resolve) => (this.markJoined = resolve));
+  }
+
+  async start(): Promise<void> {
+    const c = this.kafka.consumer({
+      groupId: this.opts.groupId,
+      sessionTimeout: this.opts.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: this.opts.heartbeatIntervalMs ?? 1_000,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = c;
+    c.on(c.events.GROUP_JOIN, () => this.markJoined());
+    c.on(c.events.CRASH, (ev) => {
+      this.opts.logger?.error({ err: ev.payload.error, restart: ev.payload.restart, groupId: this.opts.groupId }, 'consumer crashed');
+      if (!ev.payload.restart && !this.stopped) this.scheduleRestart();
+    });
+    await c.connect();
+    for (const topic of this.opts.topics) await c.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? true });
+    await c.run({
+      autoCommit: true,
+      eachMessage: async ({ topic, partition, message }: EachMessagePayload) => {
+        await this.opts.handle({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key ? message.key.toString() : null,
+          value: message.value ?? Buffer.alloc(0),
+          headers: headersOf(message.headers),
+        });
+      },
+    });
+  }
+
+  private scheduleRestart(): void {
+    const old = this.consumer;
+    this.consumer = undefined;
+    this.restartTimer = setTimeout(() => {
+      void (async () => {
+        await old?.disconnect().catch(() => {});
+        if (this.stopped) return;
+        try {
+          await this.start();
+        } catch (err) {
+          this.opts.logger?.error({ err, groupId: this.opts.groupId }, 'consumer restart failed; retrying');
+          this.scheduleRestart();
+        }
+      })();
+    }, this.opts.restartDelayMs ?? 2_000);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.consumer?.disconnect().catch(() => {});
+    this.consumer = undefined;
+  }
+}

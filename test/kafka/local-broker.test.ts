@@ -1,0 +1,161 @@
+/**
+ * Failure modes of the local broker launcher. These tests never touch the shared broker: the
+ * one that starts a broker starts its own.
+ */
+import { mkdtempSync, writeFileSync, symlinkSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ensureKafkaJars, freePort, startLocalBroker, LocalBrokerError } from '../../services/core/src/kafka/local-broker.ts';
+
+function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
+  const saved: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    saved[k] = process.env[k];
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  const restore = () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  try {
+    const out = fn();
+    if (out instanceof Promise) return out.finally(restore) as T;
+    restore();
+    return out;
+  } catch (e) {
+    restore();
+    throw e;
+  }
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(LocalBrokerError);
+    return (e as LocalBrokerError).code;
+  }
+  return undefined;
+}
+
+/** A PATH with only the named tools from the real PATH. */
+function pathWith(tools: string[]): string {
+  const bin = mkdtempSync(join(tmpdir(), 'mx-path-'));
+  for (const t of tools) {
+    const real = spawnSync('bash', ['-c', `command -v ${t}`], { encoding: 'utf8' }).stdout.trim();
+    symlinkSync(real, join(bin, t));
+  }
+  return bin;
+}
+
+describe('local broker launcher failure modes', () => {
+  const freshCache = () => mkdtempSync(join(tmpdir(), 'mx-cache-'));
+
+  test('no Java on PATH: JAVA_MISSING', () => {
+    expect(withEnv({ MX_CACHE_DIR: freshCache(), PATH: pathWith([]) }, () => codeOf(() => ensureKafkaJars()))).toBe('JAVA_MISSING');
+  });
+
+  test('no Maven on PATH: MAVEN_MISSING', () => {
+    expect(withEnv({ MX_CACHE_DIR: freshCache(), PATH: pathWith(['java']) }, () => codeOf(() => ensureKafkaJars()))).toBe('MAVEN_MISSING');
+  });
+
+  test('Maven Central unreachable: FETCH_FAILED with what Maven said', () => {
+    const dir = freshCache();
+    mkdirSync(join(dir, 'm2'));
+    const settings = join(dir, 'settings.xml');
+    writeFileSync(
+      settings,
+      `<settings><mirrors><mirror><id>nowhere</id><mirrorOf>*</mirrorOf><url>https://127.0.0.1:1/maven2</url></mirror></mirrors></settings>`,
+    );
+    let err: LocalBrokerError | undefined;
+    withEnv({ MX_CACHE_DIR: dir, MX_MAVEN_ARGS: `-s ${settings} -Dmaven.repo.local=${join(dir, 'm2')}` }, () => {
+      try {
+        ensureKafkaJars();
+      } catch (e) {
+        err = e as LocalBrokerError;
+      }
+    });
+    expect(err?.code).toBe('FETCH_FAILED');
+    expect(err?.message).toMatch(/Maven Central/);
+  });
+
+  test('a fixed port that is in use: PORT_IN_USE before anything starts', async () => {
+    const port = await freePort();
+    const srv: Server = createServer();
+    await new Promise<void>((r) => srv.listen(port, '127.0.0.1', () => r()));
+    try {
+      await expect(startLocalBroker({ port })).rejects.toMatchObject({ code: 'PORT_IN_USE' });
+    } finally {
+      srv.close();
+    }
+  });
+
+  test('a broker that dies during start-up: START_FAILED showing its last output', async () => {
+    // A heap far too small: the JVM fails on start, as a misconfigured broker would.
+    const err = await withEnv({ MX_KAFKA_HEAP_OPTS: '-Xmx6m' }, () => startLocalBroker({ startTimeoutMs: 60_000 }).then(
+      async (b) => {
+        await b.stop();
+        return undefined;
+      },
+      (e: unknown) => e as LocalBrokerError,
+    ));
+    expect(err?.code).toBe('START_FAILED');
+    expect(err?.message).toMatch(/OutOfMemoryError/);
+    expect(err?.message).toMatch(/Last lines of/);
+  });
+});
+
+describe('no broker outlives its owner', () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const waitGone = async (pid: number, ms: number) => {
+    const end = Date.now() + ms;
+    while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    return !alive(pid);
+  };
+
+  test('a broker whose owner is SIGKILLed is stopped by its watchdog', async () => {
+    const script = join(mkdtempSync(join(tmpdir(), 'mx-owner-')), 'owner.mts');
+    const launcher = new URL('../../services/core/src/kafka/local-broker.ts', import.meta.url).pathname;
+    writeFileSync(script, `import { startLocalBroker } from ${JSON.stringify(launcher)};\nconst b = await startLocalBroker();\nconsole.log('PID ' + b.pid);\nsetInterval(() => {}, 1000);\n`);
+    const { spawn } = await import('node:child_process');
+    const owner = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+    const pid = await new Promise<number>((resolve, reject) => {
+      let buf = '';
+      owner.stdout!.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const m = /PID (\d+)/.exec(buf);
+        if (m) resolve(Number(m[1]));
+      });
+      owner.once('exit', () => reject(new Error(`owner exited early: ${buf}`)));
+    });
+    expect(alive(pid)).toBe(true);
+    owner.kill('SIGKILL');
+    expect(await waitGone(pid, 30_000)).toBe(true);
+  }, 90_000);
+
+  test('a run record whose owner is gone is reaped at the next start', async () => {
+    const { spawn } = await import('node:child_process');
+    const { reapOrphanBrokers, cacheRoot } = await import('../../services/core/src/kafka/local-broker.ts');
+    const stray = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+    stray.unref();
+    const deadOwner = spawnSync('true').pid; // a pid that has already exited
+    const runs = join(cacheRoot(), 'brokers');
+    mkdirSync(runs, { recursive: true });
+    const dir = mkdtempSync(join(runs, 'run-test-'));
+    writeFileSync(join(runs, `${stray.pid}.json`), JSON.stringify({ pgid: stray.pid, ownerPid: deadOwner, dir, port: 1 }));
+    expect(reapOrphanBrokers()).toBeGreaterThanOrEqual(1);
+    expect(await waitGone(stray.pid!, 5_000)).toBe(true);
+  });
+});

@@ -1,0 +1,203 @@
+import { flattenedVerify } from 'jose';
+import type { ErrorCode } from '../errors/catalogue.ts';
+import { MxError } from '../errors/mx-error.ts';
+import { bodySchemaId, type MessageType, type SchemaRegistry, type ValidationIssue } from '../schemas/registry.ts';
+import type { NoticeDocument } from '../schemas/types.ts';
+import { isRevokedAt, isValidAt, type TrustRegistry, type TrustedKey } from '../trust/trust-registry.ts';
+import { parseCanonicalJson, parseCanonicalJws } from './canonical.ts';
+import { digestOf } from './digest.ts';
+import { DEFAULT_MAX_ENVELOPE_BYTES, type EnvelopeFields, type EnvelopeHeader } from './sign.ts';
+import { TYP_BY_CLASS, typOfType, type EnvelopeTyp } from './typ.ts';
+
+/** Default allowance for clocks that disagree (5 minutes). */
+export const DEFAULT_CLOCK_SKEW_MS = 5 * 60 * 1000;
+/** Default maximum age of `issuedAt` (7 days). */
+export const DEFAULT_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+/** Default maximum `expiresAt - issuedAt` (90 days). */
+export const DEFAULT_MAX_LIFETIME_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** Header members that would make a verifier fetch or trust a key the message brings along. */
+const KEY_CARRYING_MEMBERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
+const ALLOWED_MEMBERS = new Set(['alg', 'kid', 'typ']);
+
+/** What a successful {@link verifyNotice} returns. */
+export interface VerifiedNotice<D extends EnvelopeFields = NoticeDocument> {
+  /** The payload, schema-valid and signed by `endpoint`. */
+  document: D;
+  header: EnvelopeHeader;
+  /** SHA-256 of the exact record bytes, base64url. */
+  digest: string;
+  kid: string;
+  /** The endpoint that owns the key (equal to `document.from`). */
+  endpoint: string;
+}
+
+/** Facts handed to {@link VerifyOptions.policy} once sender, key and issue time have checked out. */
+export interface PolicyContext<D extends EnvelopeFields = NoticeDocument> {
+  document: D;
+  endpoint: string;
+  kid: string;
+  digest: string;
+}
+
+/** Options of {@link verifyNotice}. */
+export interface VerifyOptions<D extends EnvelopeFields = NoticeDocument> {
+  /** Expected class `typ` (or a set of them); default `mx-notice+jws`. */
+  typ?: EnvelopeTyp | readonly EnvelopeTyp[];
+  /** The verifier's clock; default now. */
+  now?: Date;
+  /** Default {@link DEFAULT_CLOCK_SKEW_MS}. */
+  clockSkewMs?: number;
+  /** Default {@link DEFAULT_MAX_AGE_MS}. */
+  maxAgeMs?: number;
+  /** Default {@link DEFAULT_MAX_LIFETIME_MS}. */
+  maxLifetimeMs?: number;
+  /** Default {@link DEFAULT_MAX_ENVELOPE_BYTES}. */
+  maxBytes?: number;
+  /**
+   * The receiver's routing policy, run at its place in the DESIGN.md order (after sender and
+   * issue-time checks, before expiry). Throw an {@link MxError} (e.g. `ROUTE_FORBIDDEN`,
+   * `NOT_ADDRESSED`) to reject; `verifiedSender` is added to it.
+   */
+  policy?: (ctx: PolicyContext<D>) => void | Promise<void>;
+}
+
+/** The part of the schema registry verification uses. */
+export type DocumentSchemas = Pick<SchemaRegistry, 'validateDocument'>;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Verifies a signed record and returns its document. Checks, in the order of DESIGN.md ("The
+ * signed envelope"), each failure an {@link MxError} with its code:
+ *
+ * 1. size (`TOO_LARGE`); JWS structure (`MALFORMED`); canonical form (`NON_CANONICAL`);
+ * 2. protected header: `alg` exactly `EdDSA` (`ALG_NOT_ALLOWED`), `typ` as expected
+ *    (`TYP_MISMATCH`), no `crit` (`CRIT_UNSUPPORTED`), no `jwk`/`jku`/`x5u`/`x5c` nor any member
+ *    other than `alg`, `kid`, `typ` (`HEADER_NOT_ALLOWED`), in `JSON.stringify` form;
+ * 3. `kid` names a key in the trust registry (`UNKNOWN_KEY`) not revoked as of `now`
+ *    (`KEY_REVOKED`);
+ * 4. signature, jose `flattenedVerify` with `algorithms: ['EdDSA']` (`SIGNATURE_INVALID`);
+ * 5. payload: canonical JSON, `schemas.validateDocument` (envelope, then the body against the
+ *    schema derived from `type`), `schema` equal to that id, `typ` matching the type's class, `expiresAt` after `issuedAt`
+ *    (`SCHEMA_INVALID` with issues, `TYP_MISMATCH`);
+ * 6. `from` is the key's endpoint (`SENDER_MISMATCH`); the key was valid at `issuedAt`
+ *    (`KEY_NOT_VALID_AT_ISSUE_TIME`);
+ * 7. `issuedAt` not beyond `now + clockSkew` (`ISSUED_IN_FUTURE`), not before `now - maxAge`
+ *    (`TOO_OLD`); `expiresAt - issuedAt <= maxLifetime` (`LIFETIME_TOO_LONG`);
+ * 8. `options.policy` (routing: the gateway's);
+ * 9. `expiresAt + clockSkew > now` (`EXPIRED`).
+ *
+ * Nothing in the payload is read before the signature verifies. From step 5 on, errors carry
+ * `verifiedSender` (the key's endpoint): only such a sender may be sent a rejection receipt.
+ * Dedup by `(from, id)` is the caller's.
+ */
+export async function verifyNotice<D extends EnvelopeFields = NoticeDocument>(
+  bytes: Uint8Array,
+  trust: TrustRegistry,
+  schemas: DocumentSchemas,
+  options: VerifyOptions<D> = {},
+): Promise<VerifiedNotice<D>> {
+  const now = options.now ?? new Date();
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_ENVELOPE_BYTES;
+  const expectedTyps: readonly EnvelopeTyp[] =
+    options.typ === undefined ? [TYP_BY_CLASS.notice] : typeof options.typ === 'string' ? [options.typ] : options.typ;
+
+  // 1. Size and structure.
+  if (bytes.byteLength > maxBytes) throw new MxError('TOO_LARGE', `the record is ${bytes.byteLength} bytes; the limit is ${maxBytes}`);
+  const jws = parseCanonicalJws(bytes);
+
+  // 2. Header.
+  const header = parseCanonicalJson(jws.protectedBytes, 'the protected header');
+  if (!isPlainObject(header)) throw new MxError('MALFORMED', 'the protected header is not a JSON object');
+  if (header.alg !== 'EdDSA') throw new MxError('ALG_NOT_ALLOWED', 'only alg EdDSA is accepted');
+  if (typeof header.typ !== 'string' || !(expectedTyps as readonly string[]).includes(header.typ)) {
+    throw new MxError('TYP_MISMATCH', `typ must be ${expectedTyps.join(' or ')}`);
+  }
+  if (Object.prototype.hasOwnProperty.call(header, 'crit')) throw new MxError('CRIT_UNSUPPORTED', 'no crit extensions are supported');
+  for (const m of KEY_CARRYING_MEMBERS) {
+    if (Object.prototype.hasOwnProperty.call(header, m)) throw new MxError('HEADER_NOT_ALLOWED', `header member ${m} is never followed`);
+  }
+  for (const m of Object.keys(header)) {
+    if (!ALLOWED_MEMBERS.has(m)) throw new MxError('HEADER_NOT_ALLOWED', 'the header may carry only alg, kid and typ');
+  }
+  if (typeof header.kid !== 'string') throw new MxError('UNKNOWN_KEY', 'the header names no kid');
+  const kid = header.kid;
+  const typ = header.typ as EnvelopeTyp;
+
+  // 3. Key.
+  const key: TrustedKey | undefined = trust.resolve(kid);
+  if (key === undefined) throw new MxError('UNKNOWN_KEY', 'the kid names no key in the trust registry');
+  if (isRevokedAt(key, now)) throw new MxError('KEY_REVOKED', `key ${kid} is revoked`);
+
+  // 4. Signature.
+  try {
+    await flattenedVerify({ protected: jws.protected, payload: jws.payload, signature: jws.signature }, key.key, { algorithms: ['EdDSA'] });
+  } catch (err) {
+    throw new MxError('SIGNATURE_INVALID', `the signature does not verify with ${kid}`, { cause: err });
+  }
+
+  // From here the sender is proven: every error names it.
+  const verifiedSender = key.endpoint;
+  const fail = (code: ErrorCode, detail: string, issues?: ValidationIssue[]): MxError =>
+    new MxError(code, detail, issues === undefined ? { verifiedSender } : { verifiedSender, issues });
+
+  // 5. Payload schema.
+  let doc: unknown;
+  try {
+    doc = parseCanonicalJson(jws.payloadBytes, 'the payload');
+  } catch (err) {
+    if (err instanceof MxError) throw fail(err.code, err.message);
+    throw err;
+  }
+  const issues = schemas.validateDocument(doc);
+  if (issues.length > 0) throw fail('SCHEMA_INVALID', 'the document does not satisfy its schema', issues);
+  if (!isPlainObject(doc)) throw fail('SCHEMA_INVALID', 'the document is not an object', [{ path: '', code: 'type', message: 'must be object' }]);
+  const type = doc.type as MessageType;
+  // validateDocument checks the body against bodySchemaId(type); this check keeps "the schema
+  // comes from the type, never from the sender" true here whatever the registry does.
+  if (doc.schema !== bodySchemaId(type)) {
+    throw fail('SCHEMA_INVALID', 'schema does not match type', [{ path: '/schema', code: 'const', message: 'must be the body schema of the type' }]);
+  }
+  if (typOfType(type) !== typ) throw fail('TYP_MISMATCH', `a ${type} may not be sent as ${typ}`);
+  const document = doc as unknown as D;
+  const issuedAt = Date.parse(document.issuedAt);
+  const expiresAt = Date.parse(document.expiresAt);
+  if (Number.isNaN(issuedAt)) throw fail('SCHEMA_INVALID', 'issuedAt is not a date-time', [{ path: '/issuedAt', code: 'format', message: 'must be a date-time' }]);
+  if (Number.isNaN(expiresAt)) throw fail('SCHEMA_INVALID', 'expiresAt is not a date-time', [{ path: '/expiresAt', code: 'format', message: 'must be a date-time' }]);
+  if (expiresAt <= issuedAt) {
+    throw fail('SCHEMA_INVALID', 'expiresAt must be after issuedAt', [{ path: '/expiresAt', code: 'expiresAfterIssuedAt', message: 'must be after issuedAt' }]);
+  }
+
+  // 6. Sender and key validity at issue time.
+  if (document.from !== key.endpoint) throw fail('SENDER_MISMATCH', `from ${document.from} signed with a key of ${key.endpoint}`);
+  if (!isValidAt(key, new Date(issuedAt))) throw fail('KEY_NOT_VALID_AT_ISSUE_TIME', `key ${kid} was not valid at issuedAt`);
+
+  // 7. Issue time and lifetime.
+  const skew = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+  const t = now.getTime();
+  if (issuedAt > t + skew) throw fail('ISSUED_IN_FUTURE', 'issuedAt is in the future');
+  if (issuedAt < t - (options.maxAgeMs ?? DEFAULT_MAX_AGE_MS)) throw fail('TOO_OLD', 'issuedAt is older than the maximum age');
+  if (expiresAt - issuedAt > (options.maxLifetimeMs ?? DEFAULT_MAX_LIFETIME_MS)) throw fail('LIFETIME_TOO_LONG', 'expiresAt - issuedAt exceeds the maximum lifetime');
+
+  const digest = digestOf(bytes);
+
+  // 8. Routing policy (the caller's).
+  if (options.policy !== undefined) {
+    try {
+      await options.policy({ document, endpoint: key.endpoint, kid, digest });
+    } catch (err) {
+      if (err instanceof MxError && err.verifiedSender === undefined) {
+        throw new MxError(err.code, err.message, { verifiedSender, cause: err, ...(err.issues !== undefined ? { issues: err.issues } : {}) });
+      }
+      throw err;
+    }
+  }
+
+  // 9. Expiry.
+  if (expiresAt + skew <= t) throw fail('EXPIRED', 'the document has expired');
+
+  return { document, header: { alg: 'EdDSA', kid, typ }, digest, kid, endpoint: key.endpoint };
+}

@@ -1,0 +1,1400 @@
+/**
+ * GENERATED FILE, do not edit. Made by `npm run generate` (services/core/src/openapi/generate.ts)
+ * from openapi/gateway.yaml and the JSON Schemas it references, with openapi-typescript 7.9.1.
+ * Change the OpenAPI document or the schemas, then run `npm run generate`;
+ * test/openapi/generated.test.ts fails while this file is stale.
+ */
+export interface paths {
+    "/v1/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a new notice
+         * @description Validates the body against the schema of `type`, checks the routing policy (may this endpoint
+         *     send `type` to every endpoint in `to`; are they parties to the case), builds and signs the
+         *     envelope, and writes it with its audit events to the transactional outbox. Answers `202`
+         *     once the notice is durably queued; the outbox relay publishes it to each recipient's
+         *     `mx.inbox.<ENDPOINT>` topic. Follow it with `GET /v1/messages/{id}`.
+         *
+         */
+        post: operations["submitNotice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A sent or received message and its lifecycle
+         * @description A message this endpoint sent or received, without its body: per recipient whether it was
+         *     published, delivered (a verified receipt came back), rejected, read and answered, and
+         *     whether the receipt is overdue.
+         *
+         */
+        get: operations["getMessage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List what arrived at this endpoint
+         * @description Summaries (no bodies) of verified messages addressed to this endpoint, oldest first, with
+         *     cursor pagination. The INTERPOL desk only ever sees offender alerts.
+         *
+         */
+        get: operations["listInbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one received message
+         * @description The received message with its full notice document (body included). The first read by an
+         *     officer records the item as read (an audit event `read`, and `read` in the sender's
+         *     lifecycle once the read is reported back).
+         *
+         */
+        get: operations["getInboxItem"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox/{id}/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a received message
+         * @description Sends a new signed message with `inReplyTo` set to `{id}`, addressed only to the original's
+         *     sender and carrying the original's `caseRef`: a `repatriation-status-update` answers a
+         *     `victim-repatriation-notice`, an `offender-alert-response` answers an `offender-travel-alert`.
+         *     Queued through the outbox exactly like `POST /v1/notices`.
+         *
+         */
+        post: operations["respondToInboxItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{caseRef}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every message of a case
+         * @description The case's parties (fixed by its first notice: `from` plus `to`) and every message of the case
+         *     that this endpoint sent or received, in order, each with its lifecycle (no bodies).
+         *
+         */
+        get: operations["getCase"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What this endpoint quarantined, and why
+         * @description Records read from this endpoint's inbox topic that failed verification and were written to
+         *     `mx.dlq.<ENDPOINT>`: where the record is, its digest and the reason code. Metadata only: never
+         *     the record's payload.
+         *
+         */
+        get: operations["listDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness
+         * @description The process is up and serving HTTP. No token needed.
+         */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness
+         * @description Ready only when the store is open and Kafka is reachable. No token needed.
+         */
+        get: operations["getReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /** @description Problem details (RFC 9457). `code` is the stable, machine-readable error code from the error catalogue; `title` and `detail` are for people and may change. A problem never echoes request values, message bodies or stack traces. */
+        Problem: {
+            /**
+             * Format: uri-reference
+             * @description A URI reference identifying the problem type (`about:blank` when there is no more specific one).
+             */
+            type: string;
+            /** @description A short human-readable summary of the problem type. */
+            title: string;
+            /** @description The HTTP status code of this response. */
+            status: number;
+            /** @description The error code from the error catalogue, e.g. `VALIDATION_FAILED`, `ROUTE_FORBIDDEN`. */
+            code: components["schemas"]["ErrorCode"];
+            /** @description A human-readable explanation of this occurrence (never contains request values). */
+            detail?: string;
+            /**
+             * Format: uri-reference
+             * @description Identifies this occurrence, e.g. `urn:uuid:<id>`. For a 500 it is the id that appears in the server's log line.
+             */
+            instance?: string;
+            /** @description Field-level errors, one per violated constraint (request validation). */
+            errors?: {
+                /** @description JSON Pointer (RFC 6901) to the offending value in the request, e.g. `/body/child/sex`. */
+                path: string;
+                /** @description The violated constraint, e.g. the JSON Schema keyword (`required`, `maxLength`, `enum`). */
+                code: string;
+                /** @description A human-readable description that does not echo the value. */
+                message: string;
+            }[];
+        };
+        /**
+         * @description An error code from the error catalogue; the README lists each with its HTTP status and meaning.
+         * @enum {string}
+         */
+        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "DUPLICATE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
+        /**
+         * NoticeEnvelope
+         * @description The notice document carried as the JWS payload. This schema checks the envelope only; body is checked against the schema of its type (bodySchemaId(type)), never a schema named by the sender.
+         */
+        NoticeDocument: ({
+            /** @description Message id (UUIDv7), unique per sender; dedup key is (from, id). */
+            id: components["schemas"]["CommonDefsV1.messageId"];
+            /** @description Message type; selects the body schema and the routing rule. */
+            type: components["schemas"]["CommonDefsV1.messageType"];
+            /** @description The $id of the body schema; must equal the id derived from type. */
+            schema: string;
+            /** @description Sending endpoint; must own the signing key. */
+            from: components["schemas"]["CommonDefsV1.endpoint"];
+            /** @description Recipient endpoints (an audit event is addressed to its own gateway). */
+            to: components["schemas"]["CommonDefsV1.endpoint"][];
+            /** @description When the sender signed the document (UTC). */
+            issuedAt: components["schemas"]["CommonDefsV1.timestamp"];
+            /** @description After this instant the document is no longer accepted (UTC). */
+            expiresAt: components["schemas"]["CommonDefsV1.timestamp"];
+            /** @description Case reference; required for victim-repatriation-notice and repatriation-status-update. */
+            caseRef?: components["schemas"]["CommonDefsV1.caseRef"];
+            /** @description Id of the message answered; required for repatriation-status-update and offender-alert-response. */
+            inReplyTo?: components["schemas"]["CommonDefsV1.messageId"];
+            /** @description Who sent the document, as a pseudonym and an agency. */
+            sender: {
+                /** @description Pseudonym of the submitting officer (or of the gateway for automatic messages). */
+                officer: components["schemas"]["CommonDefsV1.officerPseudonym"];
+                /** @description Sending agency or unit. */
+                agency: components["schemas"]["CommonDefsV1.agency"];
+            };
+            /** @description The message body in clear, checked against the schema of type. */
+            body?: components["schemas"]["NoticeDocument.clearBody"];
+            /** @description Reserved: the body encrypted to the recipients (JWE general JSON); only for victim-repatriation-notice and repatriation-status-update. */
+            encryptedBody?: components["schemas"]["CommonDefsV1.encryptedBody"];
+        } & (unknown & unknown & unknown)) & ({
+            body: unknown;
+        } | {
+            encryptedBody: unknown;
+        });
+        /**
+         * VictimRepatriationNotice
+         * @description A child victim identified abroad is to be returned. Personal data: only for the parties of the case. The case reference is the envelope's caseRef.
+         */
+        VictimRepatriationNotice: {
+            /** @description Who the child is. */
+            child: components["schemas"]["VictimRepatriationNotice.child"];
+            /** @description Date the child was identified as a victim. */
+            identifiedOn?: components["schemas"]["CommonDefsV1.date"];
+            /** @description Agency that identified the child. */
+            identifiedBy?: components["schemas"]["CommonDefsV1.agency"];
+            /** @description Identity documents known for the child and their status; empty when none is known. */
+            identityDocuments: components["schemas"]["VictimRepatriationNotice.identityDocument"][];
+            /** @description Forms of exploitation suffered. */
+            exploitation: components["schemas"]["VictimRepatriationNotice.exploitation"];
+            /** @description Where the child stays now. */
+            currentPlacement: components["schemas"]["VictimRepatriationNotice.placement"];
+            /** @description Planned handover: date, crossing point, escort, receiving agency. */
+            handover: components["schemas"]["CommonDefsV1.handover"];
+            /** @description Care needs to be met on return; empty when none was assessed. */
+            careNeeds: components["schemas"]["VictimRepatriationNotice.careNeed"][];
+            /** @description The child's own views (child-sensitive procedure, A/HRC/40/51/Add.1 para 70 h). */
+            childViews: components["schemas"]["VictimRepatriationNotice.childViews"];
+            /** @description Whether a best-interests assessment was done, when and by whom. */
+            bestInterestsAssessment: components["schemas"]["VictimRepatriationNotice.bestInterestsAssessment"];
+        };
+        /**
+         * RepatriationStatusUpdate
+         * @description A step in a repatriation case, answering the case's notice (envelope inReplyTo and caseRef).
+         */
+        RepatriationStatusUpdate: {
+            /**
+             * @description The step reached.
+             * @enum {string}
+             */
+            status: "acknowledged" | "identity-verified" | "family-assessed" | "handover-scheduled" | "handover-completed" | "placed-in-care" | "reintegration-follow-up" | "case-closed";
+            /** @description When the step took effect (UTC). */
+            effectiveAt: components["schemas"]["CommonDefsV1.timestamp"];
+            /** @description The handover as scheduled; required when status is handover-scheduled. */
+            handover?: components["schemas"]["CommonDefsV1.handover"];
+            /** @description Remarks for the other party. */
+            note?: components["schemas"]["CommonDefsV1.note"];
+        } & unknown;
+        /**
+         * OffenderTravelAlert
+         * @description A travelling sex offender is on the way. Sent to every counterpart and the INTERPOL desk; timeliness is its whole value.
+         */
+        OffenderTravelAlert: {
+            /** @description Who travels. */
+            subject: components["schemas"]["OffenderTravelAlert.subject"];
+            /** @description Relevant convictions; empty when the alert rests on the source alone. */
+            convictions: components["schemas"]["OffenderTravelAlert.conviction"][];
+            /** @description The journey. */
+            travel: components["schemas"]["OffenderTravelAlert.travel"];
+            /** @description What the alert rests on. */
+            source: components["schemas"]["OffenderTravelAlert.source"];
+            /**
+             * @description What the sender asks recipients to do.
+             * @enum {string}
+             */
+            requestedAction: "consider-entry-refusal" | "monitor" | "report-arrival-and-departure" | "information-only";
+            /** @description After this instant the alert is void (UTC). */
+            validUntil: components["schemas"]["CommonDefsV1.timestamp"];
+            /** @description Remarks. */
+            note?: components["schemas"]["CommonDefsV1.note"];
+        };
+        /**
+         * OffenderAlertResponse
+         * @description The action taken on an offender travel alert (envelope inReplyTo names the alert).
+         */
+        OffenderAlertResponse: {
+            /**
+             * @description What was done.
+             * @enum {string}
+             */
+            action: "entry-refused" | "monitored" | "not-arrived" | "departed" | "no-action";
+            /** @description When the action was taken (UTC). */
+            at: components["schemas"]["CommonDefsV1.timestamp"];
+            /** @description Unit that took the action. */
+            unit: components["schemas"]["CommonDefsV1.agency"];
+            /** @description Remarks. */
+            note?: components["schemas"]["CommonDefsV1.note"];
+        };
+        /** @description A new notice. The body is validated against the JSON Schema of `type`; the gateway adds `id`,
+         *     `from`, `issuedAt`, `sender` and the signature.
+         *      */
+        SubmitNoticeRequest: components["schemas"]["SubmitVictimRepatriationNotice"] | components["schemas"]["SubmitRepatriationStatusUpdate"] | components["schemas"]["SubmitOffenderTravelAlert"] | components["schemas"]["SubmitOffenderAlertResponse"];
+        SubmitVictimRepatriationNotice: {
+            /** @constant */
+            type: "victim-repatriation-notice";
+            to: components["schemas"]["Recipients"];
+            caseRef?: components["schemas"]["CaseRef"];
+            inReplyTo?: components["schemas"]["MessageId"];
+            expiresAt?: components["schemas"]["ExpiresAt"];
+            body: components["schemas"]["VictimRepatriationNotice"];
+        };
+        SubmitRepatriationStatusUpdate: {
+            /** @constant */
+            type: "repatriation-status-update";
+            to: components["schemas"]["Recipients"];
+            caseRef?: components["schemas"]["CaseRef"];
+            inReplyTo?: components["schemas"]["MessageId"];
+            expiresAt?: components["schemas"]["ExpiresAt"];
+            body: components["schemas"]["RepatriationStatusUpdate"];
+        };
+        SubmitOffenderTravelAlert: {
+            /** @constant */
+            type: "offender-travel-alert";
+            to: components["schemas"]["Recipients"];
+            caseRef?: components["schemas"]["CaseRef"];
+            inReplyTo?: components["schemas"]["MessageId"];
+            expiresAt?: components["schemas"]["ExpiresAt"];
+            body: components["schemas"]["OffenderTravelAlert"];
+        };
+        SubmitOffenderAlertResponse: {
+            /** @constant */
+            type: "offender-alert-response";
+            to: components["schemas"]["Recipients"];
+            caseRef?: components["schemas"]["CaseRef"];
+            inReplyTo?: components["schemas"]["MessageId"];
+            expiresAt?: components["schemas"]["ExpiresAt"];
+            body: components["schemas"]["OffenderAlertResponse"];
+        };
+        /** @description An answer to a received message. The gateway sets `to` (the original's sender), `caseRef` and
+         *     `inReplyTo` itself.
+         *      */
+        RespondRequest: components["schemas"]["RespondWithStatusUpdate"] | components["schemas"]["RespondWithAlertResponse"];
+        RespondWithStatusUpdate: {
+            /** @constant */
+            type: "repatriation-status-update";
+            expiresAt?: components["schemas"]["ExpiresAt"];
+            body: components["schemas"]["RepatriationStatusUpdate"];
+        };
+        RespondWithAlertResponse: {
+            /** @constant */
+            type: "offender-alert-response";
+            expiresAt?: components["schemas"]["ExpiresAt"];
+            body: components["schemas"]["OffenderAlertResponse"];
+        };
+        SubmitAccepted: {
+            id: components["schemas"]["MessageId"];
+            /**
+             * @description Durably queued in the outbox; `GET /v1/messages/{id}` shows when it is published and delivered.
+             * @constant
+             */
+            status: "queued";
+            digest: components["schemas"]["Digest"];
+        };
+        /** @description A message without its body, with its lifecycle per recipient. */
+        MessageLifecycle: {
+            id: components["schemas"]["MessageId"];
+            type: components["schemas"]["BusinessMessageType"];
+            /**
+             * @description Whether this endpoint sent or received the message.
+             * @enum {string}
+             */
+            direction: "sent" | "received";
+            from: components["schemas"]["Endpoint"];
+            to: components["schemas"]["Recipients"];
+            caseRef?: components["schemas"]["CaseRef"];
+            inReplyTo?: components["schemas"]["MessageId"];
+            issuedAt: components["schemas"]["Timestamp"];
+            expiresAt?: components["schemas"]["Timestamp"];
+            digest: components["schemas"]["Digest"];
+            status: components["schemas"]["MessageStatus"];
+            /** @description One entry per endpoint in `to` for a sent message; for a received message, the one entry for
+             *     this endpoint.
+             *      */
+            recipients: components["schemas"]["RecipientLifecycle"][];
+        };
+        RecipientLifecycle: {
+            endpoint: components["schemas"]["Endpoint"];
+            /** @description The broker acknowledged the record on the recipient's inbox topic. */
+            published: boolean;
+            publishedAt?: components["schemas"]["Timestamp"];
+            /** @description A verified delivery receipt from the recipient says it stored the message. */
+            delivered: boolean;
+            deliveredAt?: components["schemas"]["Timestamp"];
+            receiptDigest?: components["schemas"]["Digest"];
+            /** @description A verified receipt from the recipient says it rejected the message (see `reasonCode`). */
+            rejected?: boolean;
+            reasonCode?: components["schemas"]["ErrorCode"];
+            /** @description An officer at the recipient opened the message. */
+            read: boolean;
+            readAt?: components["schemas"]["Timestamp"];
+            /** @description The recipient answered (`responseIds` lists the answers). */
+            responded: boolean;
+            responseIds: components["schemas"]["MessageId"][];
+            /** @description No receipt arrived within the configured receipt deadline. */
+            overdue: boolean;
+        };
+        /**
+         * @description The furthest stage reached: for a sent message, by every recipient (`queued`, `published`,
+         *     `delivered`, `read`, `responded`; `rejected` if any recipient rejected it); for a received
+         *     message, this endpoint's handling (`unread`, `read`, `responded`).
+         *
+         * @enum {string}
+         */
+        MessageStatus: "queued" | "published" | "delivered" | "read" | "responded" | "rejected" | "unread";
+        /** @enum {string} */
+        InboxStatus: "unread" | "read" | "responded";
+        /** @description A received message without its body. */
+        InboxSummary: components["schemas"]["InboxFields"];
+        /** @description What the inbox knows about a received message, besides its document. */
+        InboxFields: {
+            id: components["schemas"]["MessageId"];
+            type: components["schemas"]["BusinessMessageType"];
+            from: components["schemas"]["Endpoint"];
+            to: components["schemas"]["Recipients"];
+            caseRef?: components["schemas"]["CaseRef"];
+            inReplyTo?: components["schemas"]["MessageId"];
+            issuedAt: components["schemas"]["Timestamp"];
+            expiresAt?: components["schemas"]["Timestamp"];
+            receivedAt: components["schemas"]["Timestamp"];
+            digest: components["schemas"]["Digest"];
+            status: components["schemas"]["InboxStatus"];
+            readAt?: components["schemas"]["Timestamp"];
+            /** @description The answers this endpoint sent (`POST /v1/inbox/{id}/responses`). */
+            responseIds: components["schemas"]["MessageId"][];
+        };
+        InboxPage: {
+            items: components["schemas"]["InboxSummary"][];
+            nextCursor: components["schemas"]["NextCursor"];
+        };
+        /** @description A received message with its verified notice document (body included). */
+        InboxItem: components["schemas"]["InboxFields"] & {
+            document: components["schemas"]["NoticeDocument"];
+        };
+        Case: {
+            caseRef: components["schemas"]["CaseRef"];
+            /** @description The case's parties, fixed by its first notice (`from` plus `to`). */
+            parties: components["schemas"]["Endpoint"][];
+            /** @description The case's messages known to this endpoint, in order of `issuedAt`. */
+            messages: components["schemas"]["MessageLifecycle"][];
+        };
+        /** @description A quarantined record (metadata only; the record stays on its topic for an operator). */
+        DeadLetter: {
+            /** @description The dead-letter entry's id. */
+            id: string;
+            /** @description The topic the record was read from. */
+            topic: string;
+            partition: number;
+            /** @description The record's offset (a decimal string, as Kafka offsets are 64-bit). */
+            offset: string;
+            digest: components["schemas"]["Digest"];
+            reasonCode: components["schemas"]["ErrorCode"];
+            /** @description When the record was quarantined. */
+            at: components["schemas"]["Timestamp"];
+            from?: components["schemas"]["Endpoint"];
+        };
+        DeadLetterPage: {
+            items: components["schemas"]["DeadLetter"][];
+            nextCursor: components["schemas"]["NextCursor"];
+        };
+        Health: {
+            /** @constant */
+            status: "ok";
+        };
+        Ready: {
+            /** @constant */
+            status: "ready";
+        };
+        /** @description The recipient endpoints. */
+        Recipients: components["schemas"]["Endpoint"][];
+        /** @description When the notice expires; the gateway applies its default and bounds it. */
+        ExpiresAt: components["schemas"]["Timestamp"];
+        Cursor: string;
+        /** @description Pass as `cursor` for the next page; `null` on the last page. */
+        NextCursor: components["schemas"]["Cursor"] | null;
+        Endpoint: components["schemas"]["CommonDefsV1.endpoint"];
+        MessageId: components["schemas"]["CommonDefsV1.messageId"];
+        CaseRef: components["schemas"]["CommonDefsV1.caseRef"];
+        Digest: components["schemas"]["CommonDefsV1.digest"];
+        Timestamp: components["schemas"]["CommonDefsV1.timestamp"];
+        /**
+         * @description The message types officers send and answer (not receipts or audit events).
+         * @enum {string}
+         */
+        BusinessMessageType: "victim-repatriation-notice" | "repatriation-status-update" | "offender-travel-alert" | "offender-alert-response";
+        /**
+         * Common definitions
+         * @description Definitions shared by the envelope and the body schemas. Every string is bounded, every array is bounded, every object is closed.
+         */
+        CommonDefsV1: unknown;
+        /**
+         * Endpoint
+         * @description A counterpart gateway: an ISO 3166-1 alpha-2 country code or INTERPOL.
+         * @example LA
+         * @example TH
+         * @example CN
+         * @example INTERPOL
+         */
+        "CommonDefsV1.endpoint": string;
+        /**
+         * CountryCode
+         * @description ISO 3166-1 alpha-2 country code.
+         */
+        "CommonDefsV1.countryCode": string;
+        /**
+         * Nationality
+         * @description Claimed nationality: an ISO 3166-1 alpha-2 code, or stateless, or unknown.
+         */
+        "CommonDefsV1.nationality": string;
+        /**
+         * Uuid
+         * @description An RFC 9562 UUID, lower-case canonical text form.
+         */
+        "CommonDefsV1.uuid": string;
+        /**
+         * MessageId
+         * @description A message id: an RFC 9562 UUID version 7 (time-ordered), lower-case canonical text form.
+         */
+        "CommonDefsV1.messageId": string;
+        /**
+         * MessageTypeName
+         * @description The type of a notice document.
+         * @enum {string}
+         */
+        "CommonDefsV1.messageType": "victim-repatriation-notice" | "repatriation-status-update" | "offender-travel-alert" | "offender-alert-response" | "delivery-receipt" | "audit-event";
+        /**
+         * Timestamp
+         * Format: date-time
+         * @description An RFC 3339 date-time in UTC with a Z suffix (the form Date.prototype.toISOString produces), so timestamps compare as text.
+         */
+        "CommonDefsV1.timestamp": string;
+        /**
+         * CalendarDate
+         * Format: date
+         * @description An RFC 3339 full-date (YYYY-MM-DD).
+         */
+        "CommonDefsV1.date": string;
+        /**
+         * LanguageTag
+         * @description A BCP 47 language tag restricted to language, optional ISO 15924 script and optional region (lo, th, zh-Hans, en, lo-Latn, hnj, zh-Hans-CN).
+         */
+        "CommonDefsV1.langTag": string;
+        /**
+         * ScriptCode
+         * @description An ISO 15924 script code (Laoo, Thai, Hans, Hant, Latn).
+         */
+        "CommonDefsV1.scriptCode": string;
+        /**
+         * MultilingualName
+         * @description One written form of a person's name, tagged with its language and script.
+         */
+        "CommonDefsV1.multilingualName": {
+            /** @description Language of this form of the name (lo-Latn for a Latin transliteration of a Lao name). */
+            lang: components["schemas"]["CommonDefsV1.langTag"];
+            /** @description Script of the value when the language tag does not carry it. */
+            script?: components["schemas"]["CommonDefsV1.scriptCode"];
+            /** @description The name as written. */
+            value: string;
+        };
+        /**
+         * Names
+         * @description A person's name in each language and script it is known in (at least one).
+         */
+        "CommonDefsV1.names": components["schemas"]["CommonDefsV1.multilingualName"][];
+        /**
+         * CaseRef
+         * @description A case reference: the opening endpoint, the year and a six-digit serial (TH-2026-000123).
+         */
+        "CommonDefsV1.caseRef": string;
+        /**
+         * OfficerPseudonym
+         * @description An officer as a pseudonym: a keyed hash (HMAC) of the identity-provider subject, stable per endpoint (base64url or hex text).
+         */
+        "CommonDefsV1.officerPseudonym": string;
+        /**
+         * Agency
+         * @description The name of an agency or unit (no personal names).
+         */
+        "CommonDefsV1.agency": string;
+        /**
+         * Note
+         * @description Free text, bounded.
+         */
+        "CommonDefsV1.note": string;
+        /**
+         * PlaceName
+         * @description The name of a place, facility or border crossing.
+         */
+        "CommonDefsV1.placeName": string;
+        /**
+         * Digest
+         * @description A SHA-256 digest of the exact record bytes, base64url without padding (43 characters).
+         */
+        "CommonDefsV1.digest": string;
+        /**
+         * ReasonCode
+         * @description A machine-readable reason code from the error catalogue (SIGNATURE_INVALID, SCHEMA_INVALID, ...).
+         */
+        "CommonDefsV1.reasonCode": string;
+        /**
+         * KeyId
+         * @description A signing key id as it appears in a JWS kid: <ENDPOINT>:<key-id>.
+         */
+        "CommonDefsV1.keyId": string;
+        /**
+         * CrossingPoint
+         * @description A border crossing point: one of the named crossings, or other with its name.
+         */
+        "CommonDefsV1.crossingPoint": {
+            /**
+             * @description nong-khai-vientiane: First Thai-Lao Friendship Bridge; chong-mek-vang-tao: Chong Mek - Vang Tao (Ubon Ratchathani - Champasak); mukdahan-savannakhet: Second Friendship Bridge; chiang-khong-huay-xai: Chiang Khong - Huay Xai; boten-mohan: Boten - Mohan (Lao-China); other: named in name.
+             * @enum {string}
+             */
+            code: "nong-khai-vientiane" | "chong-mek-vang-tao" | "mukdahan-savannakhet" | "chiang-khong-huay-xai" | "boten-mohan" | "other";
+            /** @description Name of the crossing; required when code is other. */
+            name?: components["schemas"]["CommonDefsV1.placeName"];
+        } & unknown;
+        /**
+         * Escort
+         * @description Who accompanies the child across the border.
+         */
+        "CommonDefsV1.escort": {
+            /** @description Agency providing the escort. */
+            agency: components["schemas"]["CommonDefsV1.agency"];
+            /** @description Number of escorting staff. */
+            count?: number;
+            /** @description Whether a social worker is among the escort. */
+            includesSocialWorker?: boolean;
+            /** @description Whether a female staff member is among the escort. */
+            includesFemaleStaff?: boolean;
+        };
+        /**
+         * Handover
+         * @description The planned handover of a child at the border.
+         */
+        "CommonDefsV1.handover": {
+            /** @description Planned handover date. */
+            plannedDate?: components["schemas"]["CommonDefsV1.date"];
+            /** @description Where the handover takes place. */
+            crossingPoint?: components["schemas"]["CommonDefsV1.crossingPoint"];
+            /** @description Who escorts the child. */
+            escort?: components["schemas"]["CommonDefsV1.escort"];
+            /** @description Agency that receives the child (e.g. Lao Women's Union counselling centre). */
+            receivingAgency: components["schemas"]["CommonDefsV1.agency"];
+        };
+        /**
+         * EncryptedBody
+         * @description Reserved: a JWE in general JSON serialization (RFC 7516 section 7.2.1), ECDH-ES+A256KW with X25519 per recipient and A256GCM, sender and recipients bound in the protected header.
+         */
+        "CommonDefsV1.encryptedBody": {
+            /** @description The JWE protected header, base64url. */
+            protected: components["schemas"]["CommonDefsV1.base64urlShort"];
+            /** @description One entry per recipient endpoint. */
+            recipients: components["schemas"]["CommonDefsV1.jweRecipient"][];
+            /** @description Additional authenticated data, base64url. */
+            aad?: components["schemas"]["CommonDefsV1.base64urlShort"];
+            /** @description Initialization vector, base64url. */
+            iv: string;
+            /** @description Ciphertext, base64url. */
+            ciphertext: string;
+            /** @description Authentication tag, base64url. */
+            tag: string;
+        };
+        /**
+         * JweRecipient
+         * @description A JWE recipient entry.
+         */
+        "CommonDefsV1.jweRecipient": {
+            /** @description Per-recipient unprotected header. */
+            header: {
+                /**
+                 * @description Key management algorithm.
+                 * @enum {string}
+                 */
+                alg: "ECDH-ES+A256KW";
+                /** @description The recipient's encryption key id. */
+                kid: components["schemas"]["CommonDefsV1.keyId"];
+                /** @description Ephemeral public key (X25519). */
+                epk?: {
+                    /**
+                     * @description Key type.
+                     * @constant
+                     */
+                    kty: "OKP";
+                    /**
+                     * @description Curve.
+                     * @constant
+                     */
+                    crv: "X25519";
+                    /** @description Public key, base64url. */
+                    x: string;
+                };
+            };
+            /** @description The wrapped content encryption key, base64url. */
+            encrypted_key: string;
+        };
+        /**
+         * Base64urlShort
+         * @description Base64url text up to 4096 characters.
+         */
+        "CommonDefsV1.base64urlShort": string;
+        /**
+         * ClearBody
+         * @description A body in clear: any JSON object here; its shape is checked against bodySchemaId(type), not by the envelope.
+         */
+        "NoticeDocument.clearBody": Record<string, unknown>;
+        /**
+         * ChildIdentity
+         * @description Identity of the child: names, sex, age, nationality, ethnicity, languages.
+         */
+        "VictimRepatriationNotice.child": {
+            /** @description The child's names with language and script tags (Lao, Thai, Chinese, Latin transliteration). */
+            names: components["schemas"]["CommonDefsV1.names"];
+            /**
+             * @description Sex of the child.
+             * @enum {string}
+             */
+            sex: "female" | "male" | "unknown";
+            /** @description Date of birth when established; exactly one of dateOfBirth and estimatedAge. */
+            dateOfBirth?: components["schemas"]["CommonDefsV1.date"];
+            /** @description Estimated age when the date of birth is not established; exactly one of dateOfBirth and estimatedAge. */
+            estimatedAge?: components["schemas"]["VictimRepatriationNotice.estimatedAge"];
+            /** @description Nationality the child claims (or stateless, unknown). */
+            claimedNationality: components["schemas"]["CommonDefsV1.nationality"];
+            /** @description Ethnic group as the child states it. */
+            ethnicGroup?: string;
+            /** @description Languages the child speaks, most fluent first. */
+            languages: components["schemas"]["CommonDefsV1.langTag"][];
+            /** @description Whether an interpreter is needed to speak with the child. */
+            interpreterNeeded: boolean;
+        } & ({
+            dateOfBirth: unknown;
+        } | {
+            estimatedAge: unknown;
+        });
+        /**
+         * EstimatedAge
+         * @description An age estimate and its basis.
+         */
+        "VictimRepatriationNotice.estimatedAge": {
+            /** @description Estimated age in whole years on assessedOn (the lower bound when in doubt: presumption of minority). */
+            years: number;
+            /**
+             * @description Basis of the estimate.
+             * @enum {string}
+             */
+            basis: "dental" | "skeletal" | "documentary" | "interview" | "other";
+            /** @description Date of the assessment. */
+            assessedOn: components["schemas"]["CommonDefsV1.date"];
+        };
+        /**
+         * IdentityDocument
+         * @description An identity document and what is known of it.
+         */
+        "VictimRepatriationNotice.identityDocument": {
+            /**
+             * @description Kind of document (household-registration: the family book).
+             * @enum {string}
+             */
+            kind: "passport" | "national-id" | "birth-certificate" | "household-registration" | "travel-document" | "other";
+            /**
+             * @description Status; withheld: held by a third party; none: never issued (e.g. birth never registered).
+             * @enum {string}
+             */
+            status: "valid" | "expired" | "altered" | "forged" | "lost" | "withheld" | "unverified" | "none";
+            /** @description Document number. */
+            number?: string;
+            /** @description Issuing country. */
+            issuingCountry?: components["schemas"]["CommonDefsV1.countryCode"];
+        };
+        /**
+         * Exploitation
+         * @description Forms of exploitation.
+         */
+        "VictimRepatriationNotice.exploitation": {
+            /** @description Forms of exploitation (one or more). */
+            forms: ("sexual" | "labour" | "forced-marriage" | "domestic-servitude" | "other")[];
+            /** @description What other means; required when forms contains other. */
+            otherDescription?: components["schemas"]["CommonDefsV1.note"];
+        } & unknown;
+        /**
+         * Placement
+         * @description Where the child stays.
+         */
+        "VictimRepatriationNotice.placement": {
+            /**
+             * @description Kind of placement.
+             * @enum {string}
+             */
+            kind: "government-shelter" | "ngo-shelter" | "foster-care" | "hospital" | "with-relatives" | "immigration-detention" | "other";
+            /** @description Name of the facility. */
+            facility?: components["schemas"]["CommonDefsV1.placeName"];
+            /** @description Province or city. */
+            location?: components["schemas"]["CommonDefsV1.placeName"];
+            /** @description Date the placement began. */
+            since?: components["schemas"]["CommonDefsV1.date"];
+        };
+        /**
+         * CareNeed
+         * @description A care need to be met on return.
+         */
+        "VictimRepatriationNotice.careNeed": {
+            /**
+             * @description Area of care.
+             * @enum {string}
+             */
+            area: "medical" | "psychosocial" | "legal" | "education";
+            /** @description Whether the need must be met at handover. */
+            urgent?: boolean;
+            /** @description What is needed. */
+            note?: components["schemas"]["CommonDefsV1.note"];
+        };
+        /**
+         * ChildViews
+         * @description The child's own views, as the child expressed them.
+         */
+        "VictimRepatriationNotice.childViews": {
+            /** @description Whether the child was informed and consulted. */
+            consulted: boolean;
+            /** @description Date of the consultation; required when consulted. */
+            consultedOn?: components["schemas"]["CommonDefsV1.date"];
+            /** @description Language the consultation was held in. */
+            language?: components["schemas"]["CommonDefsV1.langTag"];
+            /**
+             * @description Whether the child wishes to return.
+             * @enum {string}
+             */
+            wishesToReturn: "yes" | "no" | "undecided" | "not-expressed";
+            /** @description The child's views in brief. */
+            summary?: string;
+        } & unknown;
+        /**
+         * BestInterestsAssessment
+         * @description Best-interests assessment.
+         */
+        "VictimRepatriationNotice.bestInterestsAssessment": {
+            /** @description Whether the assessment was done. */
+            done: boolean;
+            /** @description Date of the assessment; required when done. */
+            date?: components["schemas"]["CommonDefsV1.date"];
+            /** @description Agency that did it; required when done. */
+            by?: components["schemas"]["CommonDefsV1.agency"];
+        } & unknown;
+        /**
+         * OffenderSubject
+         * @description Identity of the travelling subject.
+         */
+        "OffenderTravelAlert.subject": {
+            /** @description Names with language and script tags. */
+            names: components["schemas"]["CommonDefsV1.names"];
+            /**
+             * @description Sex.
+             * @enum {string}
+             */
+            sex?: "female" | "male" | "unknown";
+            /** @description Date of birth. */
+            dateOfBirth: components["schemas"]["CommonDefsV1.date"];
+            /** @description Nationalities (ISO 3166-1 alpha-2). */
+            nationalities: components["schemas"]["CommonDefsV1.countryCode"][];
+            /** @description Passports known to be held. */
+            passports: components["schemas"]["OffenderTravelAlert.passport"][];
+        };
+        /**
+         * Passport
+         * @description A passport.
+         */
+        "OffenderTravelAlert.passport": {
+            /** @description Passport number (machine-readable zone characters). */
+            number: string;
+            /** @description Issuing country. */
+            issuingCountry: components["schemas"]["CommonDefsV1.countryCode"];
+            /** @description Expiry date. */
+            expiresOn?: components["schemas"]["CommonDefsV1.date"];
+        };
+        /**
+         * Conviction
+         * @description A relevant conviction.
+         */
+        "OffenderTravelAlert.conviction": {
+            /** @description Offence as convicted. */
+            offence: string;
+            /** @description Country of the conviction. */
+            country: components["schemas"]["CommonDefsV1.countryCode"];
+            /** @description Date of the conviction. */
+            date?: components["schemas"]["CommonDefsV1.date"];
+        };
+        /**
+         * Travel
+         * @description The journey.
+         */
+        "OffenderTravelAlert.travel": {
+            /** @description Where the subject departs from. */
+            departureFrom: components["schemas"]["OffenderTravelAlert.place"];
+            /** @description Where the subject travels to. */
+            destination: components["schemas"]["OffenderTravelAlert.place"];
+            /** @description Expected arrival date; drives the acknowledgement deadline. */
+            arrivalDate: components["schemas"]["CommonDefsV1.date"];
+            /** @description Expected departure date from the destination. */
+            expectedDepartureDate?: components["schemas"]["CommonDefsV1.date"];
+            /** @description Carrier (airline, bus company). */
+            carrier?: string;
+            /** @description Flight number (IATA designator and number). */
+            flightNumber?: string;
+            /** @description Expected port of entry. */
+            portOfEntry?: components["schemas"]["OffenderTravelAlert.port"];
+        };
+        /**
+         * Place
+         * @description A country and, optionally, a city.
+         */
+        "OffenderTravelAlert.place": {
+            /** @description Country. */
+            country: components["schemas"]["CommonDefsV1.countryCode"];
+            /** @description City. */
+            city?: components["schemas"]["CommonDefsV1.placeName"];
+        };
+        /**
+         * PortOfEntry
+         * @description A port of entry.
+         */
+        "OffenderTravelAlert.port": {
+            /**
+             * @description Kind of port.
+             * @enum {string}
+             */
+            kind: "airport" | "land-border" | "river-port";
+            /** @description Name of the port. */
+            name: components["schemas"]["CommonDefsV1.placeName"];
+            /** @description IATA airport code. */
+            iata?: string;
+            /** @description The land crossing, when kind is land-border. */
+            crossingPoint?: components["schemas"]["CommonDefsV1.crossingPoint"];
+        };
+        /**
+         * AlertSource
+         * @description What the alert rests on.
+         */
+        "OffenderTravelAlert.source": {
+            /**
+             * @description Kind of source.
+             * @enum {string}
+             */
+            kind: "interpol-green-notice" | "national-notification" | "registry";
+            /** @description Reference in the source (Green Notice number, notification or registry id). */
+            reference: string;
+            /** @description Issuing agency. */
+            issuedBy?: components["schemas"]["CommonDefsV1.agency"];
+        };
+    };
+    responses: {
+        /** @description Validated, signed and durably queued in the outbox; not yet published. */
+        Accepted: {
+            headers: {
+                /** @description `/v1/messages/{id}`, where the lifecycle can be followed. */
+                Location?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["SubmitAccepted"];
+            };
+        };
+        /** @description The body is not valid JSON (`BAD_JSON`), or a path or query parameter is malformed (`errors` lists each one). */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The bearer token is missing, malformed, expired or not signed by the identity provider. */
+        Unauthorized: {
+            headers: {
+                /** @description `Bearer` with an `error` parameter (RFC 6750). */
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The token is for another endpoint, the role may not call this route, or the routing policy forbids it (`ROUTE_FORBIDDEN`). */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such resource at this endpoint, or the caller may not know it exists. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request conflicts with stored state, e.g. `inReplyTo` or `caseRef` does not match the case it names. */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request body exceeds the size limit. */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request body is not `application/json`. */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Well-formed JSON that violates the request schema or the JSON Schema of its `type`: a missing,
+         *     unknown or out-of-bounds field, a `__proto__` key (`VALIDATION_FAILED`; `errors` lists each
+         *     violation by JSON Pointer, without echoing values).
+         *      */
+        UnprocessableContent: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description An unexpected error. `instance` is the id in the server's log line; no stack or payload is returned. */
+        InternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The store is not open or Kafka is not reachable (readiness), or the gateway is shutting down. */
+        ServiceUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
+    parameters: {
+        /** @description The message id (UUIDv7). */
+        MessageId: components["schemas"]["MessageId"];
+        /** @description The opaque `nextCursor` of the previous page; omit for the first page. */
+        Cursor: components["schemas"]["Cursor"];
+        /** @description The maximum number of items in the page. */
+        Limit: number;
+    };
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    submitNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmitNoticeRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["Accepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message id (UUIDv7). */
+                id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message's lifecycle. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageLifecycle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listInbox: {
+        parameters: {
+            query?: {
+                /** @description Only messages of this type. */
+                type?: components["schemas"]["BusinessMessageType"];
+                /** @description Only messages in this state. */
+                status?: components["schemas"]["InboxStatus"];
+                /** @description Only messages received at or after this instant. */
+                since?: components["schemas"]["Timestamp"];
+                /** @description The opaque `nextCursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description The maximum number of items in the page. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of inbox summaries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getInboxItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message id (UUIDv7). */
+                id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The inbox item with its document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    respondToInboxItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message id (UUIDv7). */
+                id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RespondRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["Accepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The case reference. */
+                caseRef: components["schemas"]["CaseRef"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The case. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Case"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listDeadLetters: {
+        parameters: {
+            query?: {
+                /** @description Only entries quarantined at or after this instant. */
+                since?: components["schemas"]["Timestamp"];
+                /** @description The opaque `nextCursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description The maximum number of items in the page. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of dead-letter entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready to accept notices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ready"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+}

@@ -36,12 +36,15 @@ export interface TopicSpec {
   replicationFactor?: number;
 }
 
-/** Topic names, one table for every service. */
-export const topics = {
-  inbox: (endpoint: string) => `mx.inbox.${endpoint}`,
-  dlq: (endpoint: string) => `mx.dlq.${endpoint}`,
-  audit: 'mx.audit',
-} as const;
+/** Topic names, one table for every service; `prefix` lets several deployments share a cluster. */
+export function topicNames(prefix = '') {
+  return {
+    inbox: (endpoint: string) => `${prefix}mx.inbox.${endpoint}`,
+    dlq: (endpoint: string) => `${prefix}mx.dlq.${endpoint}`,
+    audit: `${prefix}mx.audit`,
+  } as const;
+}
+export type TopicNames = ReturnType<typeof topicNames>;
 
 function kafkaLogCreator(logger: Logger | undefined) {
   return () =>

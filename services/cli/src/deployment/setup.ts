@@ -1,0 +1,59 @@
+/**
+ * A local deployment for the demo and the tests: for each endpoint a signing key, its public JWKS
+ * in a shared trust directory, a pseudonym key, a data directory; one development identity
+ * provider. Everything secret is generated here, under `dir`, never committed.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { devIdpPaths, gatewayAudience, initDevIdp, DEV_IDP_ISSUER } from '../../../core/src/idp/dev-idp.ts';
+import { generateEndpointKeys, privateJwksPathOf } from '../../../core/src/trust/keygen.ts';
+
+export const DEMO_ENDPOINTS = ['LA', 'TH', 'CN', 'INTERPOL'] as const;
+
+export interface Deployment {
+  dir: string;
+  trustDir: string;
+  idpPrivateJwks: string;
+  idpPublicJwks: string;
+  endpoints: string[];
+}
+
+/** Creates (or reuses) keys and directories for `endpoints` under `dir`. */
+export async function setupDeployment(dir: string, endpoints: readonly string[] = DEMO_ENDPOINTS): Promise<Deployment> {
+  mkdirSync(dir, { recursive: true });
+  for (const e of endpoints) {
+    if (!existsSync(privateJwksPathOf(dir, e))) await generateEndpointKeys(e, dir);
+    const pk = pseudonymKeyFile(dir, e);
+    if (!existsSync(pk)) {
+      mkdirSync(join(dir, 'private'), { recursive: true, mode: 0o700 });
+      writeFileSync(pk, randomBytes(32), { mode: 0o600 });
+      chmodSync(pk, 0o600);
+    }
+    mkdirSync(join(dir, 'data', e), { recursive: true });
+  }
+  const idp = await initDevIdp(dir);
+  return { dir, trustDir: join(dir, 'trust'), idpPrivateJwks: idp.privateJwks, idpPublicJwks: idp.publicJwks, endpoints: [...endpoints] };
+}
+
+export function pseudonymKeyFile(dir: string, endpoint: string): string {
+  return join(dir, 'private', `${endpoint}.pseudonym.key`);
+}
+
+/** The environment a gateway of this deployment runs with (the variables of services/gateway/src/config.ts). */
+export function gatewayEnv(dep: Deployment, endpoint: string, brokers: string[], opts: { port?: number; topicPrefix?: string } = {}): Record<string, string> {
+  return {
+    MX_TOPIC_PREFIX: opts.topicPrefix ?? '',
+    MX_ENDPOINT: endpoint,
+    MX_AGENCY: `${endpoint} liaison desk (demo)`,
+    MX_HTTP_PORT: String(opts.port ?? 0),
+    KAFKA_BROKERS: brokers.join(','),
+    MX_DATA_DIR: join(dep.dir, 'data', endpoint),
+    MX_TRUST_DIR: dep.trustDir,
+    MX_PRIVATE_KEYS_FILE: privateJwksPathOf(dep.dir, endpoint),
+    MX_PSEUDONYM_KEY_FILE: pseudonymKeyFile(dep.dir, endpoint),
+    MX_IDP_JWKS_FILE: devIdpPaths(dep.dir).publicJwks,
+    MX_IDP_ISSUER: DEV_IDP_ISSUER,
+    MX_IDP_AUDIENCE: gatewayAudience(endpoint),
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Officer and auditor authentication (gateways and the audit service): a bearer JWT from the endpoint's identity provider, verified with jose
+ * against that provider's JWKS with issuer, audience and algorithm pinned. The officer enters
+ * messages and audit events only as a pseudonym (HMAC of the subject, stable per endpoint).
+ */
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { MxError } from '../errors/mx-error.ts';
+import { ROLES, type Role } from './dev-idp.ts';
+
+export interface Officer {
+  /** HMAC pseudonym of the token subject; the subject itself goes no further than this module. */
+  pseudonym: string;
+  endpoint: string;
+  agency: string;
+  roles: ReadonlySet<Role>;
+}
+
+export interface AuthOptions {
+  jwksFile: string;
+  issuer: string;
+  audience: string;
+  endpoint: string;
+  pseudonymKey: Buffer;
+  clockToleranceSec?: number;
+}
+
+export class OfficerAuth {
+  private readonly jwks: ReturnType<typeof createLocalJWKSet>;
+
+  constructor(private readonly opts: AuthOptions) {
+    this.jwks = createLocalJWKSet(JSON.parse(readFileSync(opts.jwksFile, 'utf8')) as JSONWebKeySet);
+  }
+
+  pseudonymOf(subject: string): string {
+    return createHmac('sha256', this.opts.pseudonymKey).update(`officer:${subject}`).digest('base64url').slice(0, 32);
+  }
+
+  /** Verifies an `Authorization` header value; throws UNAUTHENTICATED or FORBIDDEN. */
+  async authenticate(header: string | undefined): Promise<Officer> {
+    const m = header === undefined ? null : /^Bearer ([A-Za-z0-9_.-]{1,8192})$/.exec(header);
+    if (!m) throw new MxError('UNAUTHENTICATED', 'a bearer token is required');
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(m[1]!, this.jwks, {
+        issuer: this.opts.issuer,
+        audience: this.opts.audience,
+        algorithms: ['EdDSA'],
+        requiredClaims: ['sub', 'exp', 'iat'],
+        clockTolerance: this.opts.clockToleranceSec ?? 30,
+      }));
+    } catch {
+      // jose's message can name claims and values; the client only learns that the token failed.
+      throw new MxError('UNAUTHENTICATED', 'the token is invalid or expired');
+    }
+    const endpoint = payload.mx_endpoint;
+    if (endpoint !== this.opts.endpoint) throw new MxError('FORBIDDEN', `the token is for another endpoint than ${this.opts.endpoint}`);
+    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => (ROLES as readonly unknown[]).includes(r)) : [];
+    if (roles.length === 0) throw new MxError('FORBIDDEN', 'the token carries no known role');
+    const agency = typeof payload.agency === 'string' && payload.agency.length > 0 && payload.agency.length <= 200 ? payload.agency : undefined;
+    if (!agency) throw new MxError('UNAUTHENTICATED', 'the token carries no agency');
+    return { pseudonym: this.pseudonymOf(payload.sub!), endpoint, agency, roles: new Set(roles) };
+  }
+}

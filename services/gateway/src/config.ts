@@ -1,0 +1,40 @@
+/** The gateway's settings: one table, validated once at start-up (README "Configuration" prints it). */
+import { fileURLToPath } from 'node:url';
+import { loadSettings, parse, type SettingsOf } from '../../core/src/config/settings.ts';
+import { DEV_IDP_ISSUER } from '../../core/src/idp/dev-idp.ts';
+
+export const DEFAULT_ROUTING_POLICY = fileURLToPath(new URL('../routing-policy.json', import.meta.url));
+
+export const gatewaySettings = {
+  endpoint: { env: 'MX_ENDPOINT', doc: 'This gateway\'s endpoint: an ISO 3166-1 alpha-2 code or INTERPOL', parse: parse.endpoint },
+  agency: { env: 'MX_AGENCY', doc: 'Agency name put on what the gateway signs by itself (receipts, audit events)', default: 'Mekong Exchange gateway', parse: parse.string },
+  host: { env: 'MX_HTTP_HOST', doc: 'Address the HTTP API listens on', default: '127.0.0.1', parse: parse.string },
+  port: { env: 'MX_HTTP_PORT', doc: 'Port of the HTTP API (0: any free port)', default: 8080, parse: parse.int(0, 65535) },
+  brokers: { env: 'KAFKA_BROKERS', doc: 'Kafka bootstrap servers, comma-separated host:port', parse: parse.list },
+  dataDir: { env: 'MX_DATA_DIR', doc: 'Directory of the gateway\'s SQLite store (gateway.sqlite)', parse: parse.string },
+  trustDir: { env: 'MX_TRUST_DIR', doc: 'Trust registry: every endpoint\'s public `<ENDPOINT>.jwks.json` and `revocations.json`', parse: parse.string },
+  privateKeys: { env: 'MX_PRIVATE_KEYS_FILE', doc: 'This endpoint\'s private signing JWKS (mode 0600, outside the repository)', parse: parse.string, secret: true },
+  pseudonymKeyFile: { env: 'MX_PSEUDONYM_KEY_FILE', doc: 'File holding the secret key of officer pseudonyms (HMAC of the token subject)', parse: parse.string, secret: true },
+  routingPolicy: { env: 'MX_ROUTING_POLICY', doc: 'Routing policy file (which type may go from whom to whom)', default: DEFAULT_ROUTING_POLICY, parse: parse.string },
+  idpJwks: { env: 'MX_IDP_JWKS_FILE', doc: 'Public JWKS of the identity provider whose officer tokens are accepted', parse: parse.string },
+  idpIssuer: { env: 'MX_IDP_ISSUER', doc: 'Required `iss` of officer tokens', default: DEV_IDP_ISSUER, parse: parse.string },
+  idpAudience: { env: 'MX_IDP_AUDIENCE', doc: 'Required `aud` of officer tokens (default `mx-gateway-<ENDPOINT>`)', default: '', parse: parse.string },
+  noticeLifetimeDays: { env: 'MX_NOTICE_LIFETIME_DAYS', doc: 'Lifetime of a notice submitted without `expiresAt`', default: 30, parse: parse.int(1, 90) },
+  overdueAfterSeconds: { env: 'MX_OVERDUE_AFTER_SECONDS', doc: 'A recipient with no receipt this long after publication is shown `overdue`', default: 300, parse: parse.int(1, 30 * 86400) },
+  clockSkewSeconds: { env: 'MX_CLOCK_SKEW_SECONDS', doc: 'Allowed clock difference for `issuedAt` in the future', default: 300, parse: parse.int(0, 3600) },
+  maxAgeDays: { env: 'MX_MAX_AGE_DAYS', doc: 'Oldest `issuedAt` accepted on receipt', default: 7, parse: parse.int(1, 365) },
+  maxLifetimeDays: { env: 'MX_MAX_LIFETIME_DAYS', doc: 'Longest `expiresAt - issuedAt` accepted', default: 90, parse: parse.int(1, 365) },
+  bodyLimitBytes: { env: 'MX_BODY_LIMIT_BYTES', doc: 'Largest HTTP request body accepted', default: 262144, parse: parse.int(1024, 1048576) },
+  topicPrefix: { env: 'MX_TOPIC_PREFIX', doc: 'Prefix of every topic name and consumer group (several deployments on one cluster)', default: '', parse: (raw: string) => {
+    if (!/^[A-Za-z0-9._-]{0,100}$/.test(raw)) throw new Error('may hold only letters, digits, dot, dash and underscore');
+    return raw;
+  } },
+  partitions: { env: 'MX_TOPIC_PARTITIONS', doc: 'Partitions of the topics the gateway creates', default: 3, parse: parse.int(1, 64) },
+  crashAt: { env: 'MX_CRASH_AT', doc: 'Test hook only: SIGKILL the process at `after-store-commit` or `after-publish-ack`', default: 'none', parse: parse.oneOf(['none', 'after-store-commit', 'after-publish-ack'] as const) },
+} as const;
+
+export type GatewayConfig = SettingsOf<typeof gatewaySettings>;
+
+export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
+  return loadSettings(gatewaySettings, env);
+}

@@ -1,0 +1,152 @@
+/**
+ * Builds a whole gateway from its configuration: store, trust, keys, Kafka transport, outbox
+ * relay, inbox consumer and HTTP app. `start()` begins consuming and relaying; `stop()` stops
+ * consuming, drains the outbox and closes the store.
+ */
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { AuditEmitter } from '../../core/src/audit/emitter.ts';
+import { gatewayAudience } from '../../core/src/idp/dev-idp.ts';
+import { clusterReachable, createKafka, ensureTopics, RecordConsumer, RecordPublisher, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
+import { createLogger } from '../../core/src/log/logger.ts';
+import { Outbox, OutboxRelay } from '../../core/src/outbox/outbox.ts';
+import { SchemaRegistry } from '../../core/src/schemas/registry.ts';
+import { openDatabase, type Db } from '../../core/src/store/sqlite.ts';
+import { loadSigningKeys } from '../../core/src/trust/signer.ts';
+import { TrustRegistry } from '../../core/src/trust/trust-registry.ts';
+import { buildApp } from './app.ts';
+import { OfficerAuth } from '../../core/src/idp/officer-auth.ts';
+import type { GatewayConfig } from './config.ts';
+import { Exchange } from './exchange.ts';
+import { RoutingPolicy } from './policy.ts';
+import { RequestSchemas } from './request-schemas.ts';
+import { GatewayStore } from './store.ts';
+
+const DAY = 86_400_000;
+
+export interface Gateway {
+  app: ReturnType<typeof buildApp>;
+  exchange: Exchange;
+  store: GatewayStore;
+  db: Db;
+  logger: Logger;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  logger?: Logger;
+  /** Shorter Kafka retries (tests). */
+  retry?: TransportOptions['retry'];
+  /** Shared, already loaded schema registry (tests build many gateways). */
+  schemas?: SchemaRegistry;
+}
+
+export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
+  const logger = opts.logger ?? createLogger({ service: 'gateway', endpoint: cfg.endpoint });
+  const schemas = opts.schemas ?? SchemaRegistry.load();
+  const requests = new RequestSchemas(schemas);
+  const trust = await TrustRegistry.fromDirectory(cfg.trustDir);
+  const keys = await loadSigningKeys(cfg.privateKeys);
+  if (keys.endpoint !== cfg.endpoint) throw new Error(`MX_PRIVATE_KEYS_FILE holds keys of ${keys.endpoint}, not ${cfg.endpoint}`);
+  const policy = RoutingPolicy.fromFile(cfg.routingPolicy);
+  const pseudonymKey = readFileSync(cfg.pseudonymKeyFile);
+  if (pseudonymKey.length < 32) throw new Error('MX_PSEUDONYM_KEY_FILE must hold at least 32 bytes');
+  const auth = new OfficerAuth({ jwksFile: cfg.idpJwks, issuer: cfg.idpIssuer, audience: cfg.idpAudience || gatewayAudience(cfg.endpoint), endpoint: cfg.endpoint, pseudonymKey });
+  const gatewayPseudonym = createHmac('sha256', pseudonymKey).update(`gateway:${cfg.endpoint}`).digest('base64url').slice(0, 32);
+
+  const topics = topicNames(cfg.topicPrefix);
+  const db = openDatabase(join(cfg.dataDir, 'gateway.sqlite'));
+  const store = new GatewayStore(db);
+  const outbox = new Outbox(db);
+  const audit = new AuditEmitter(db, outbox, { endpoint: cfg.endpoint, topic: topics.audit, agency: cfg.agency, officer: gatewayPseudonym, signer: () => keys.current(), logger });
+  const exchange = new Exchange({
+    endpoint: cfg.endpoint,
+    agency: cfg.agency,
+    gatewayPseudonym,
+    db,
+    store,
+    outbox,
+    audit,
+    schemas,
+    trust,
+    keys,
+    policy,
+    topics,
+    logger,
+    settings: {
+      noticeLifetimeMs: cfg.noticeLifetimeDays * DAY,
+      receiptLifetimeMs: 7 * DAY,
+      clockSkewMs: cfg.clockSkewSeconds * 1000,
+      maxAgeMs: cfg.maxAgeDays * DAY,
+      maxLifetimeMs: cfg.maxLifetimeDays * DAY,
+      maxRecordBytes: 256 * 1024,
+      crashAt: cfg.crashAt === 'after-store-commit' ? 'after-store-commit' : undefined,
+    },
+  });
+
+  const kafka = createKafka({ brokers: cfg.brokers, clientId: `mx-gateway-${cfg.endpoint}`, logger, ...(opts.retry ? { retry: opts.retry } : {}) });
+  const publisher = new RecordPublisher(kafka);
+  const relay = new OutboxRelay(db, outbox, publisher, {
+    logger,
+    onPublished: (rows, now) => exchange.onPublished(rows, now),
+    ...(cfg.crashAt === 'after-publish-ack' ? { afterAck: (rows) => rows.some((r) => r.kind === 'notice') && process.kill(process.pid, 'SIGKILL') } : {}),
+  });
+  const consumer = new RecordConsumer(kafka, {
+    groupId: `${cfg.topicPrefix}mx-gateway-${cfg.endpoint}`,
+    topics: [topics.inbox(cfg.endpoint)],
+    logger,
+    handle: async (rec) => {
+      await exchange.receive(rec);
+    },
+  });
+
+  let storeOpen = true;
+  const app = buildApp({
+    endpoint: cfg.endpoint,
+    auth,
+    exchange,
+    store,
+    requests,
+    logger,
+    overdueAfterMs: cfg.overdueAfterSeconds * 1000,
+    bodyLimitBytes: cfg.bodyLimitBytes,
+    ready: async () => storeOpen && db.open && (await clusterReachable(kafka)),
+  });
+
+  return {
+    app,
+    exchange,
+    store,
+    db,
+    logger,
+    async start() {
+      // Sending works while Kafka is down (the outbox queues); consuming needs the topics.
+      relay.start();
+      void audit.flush();
+      const specs = [...policy.endpoints].flatMap((e) => [
+        { topic: topics.inbox(e), numPartitions: cfg.partitions },
+        { topic: topics.dlq(e), numPartitions: 1 },
+      ]);
+      for (;;) {
+        try {
+          await ensureTopics(kafka, [...specs, { topic: topics.audit, numPartitions: cfg.partitions }]);
+          break;
+        } catch (err) {
+          logger.warn({ err: (err as Error).message }, 'Kafka not reachable yet; retrying topic set-up');
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+      await consumer.start();
+    },
+    async stop() {
+      await consumer.stop();
+      await relay.stop({ drain: true, timeoutMs: 3000 });
+      await publisher.close();
+      storeOpen = false;
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,281 @@
+/**
+ * The gateway's own SQLite store: what it sent and each recipient's lifecycle, what it received
+ * (the inbox, which is also the `(from, id)` dedup table), the parties of each case, and what it
+ * quarantined. The outbox and the audit trail live in the same file, so one transaction covers a
+ * state change, the records it sends and the audit events it causes.
+ */
+import type { Db } from '../../core/src/store/sqlite.ts';
+
+export interface SentRow {
+  id: string;
+  type: string;
+  to_json: string;
+  case_ref: string | null;
+  in_reply_to: string | null;
+  issued_at: string;
+  expires_at: string;
+  digest: string;
+  officer: string;
+  created_at: number;
+}
+
+export interface RecipientRow {
+  message_id: string;
+  endpoint: string;
+  published_at: number | null;
+  delivered_at: number | null;
+  receipt_digest: string | null;
+  rejected_reason: string | null;
+  read_at: number | null;
+  response_ids: string;
+}
+
+export interface InboxRow {
+  from_ep: string;
+  id: string;
+  type: string;
+  to_json: string;
+  case_ref: string | null;
+  in_reply_to: string | null;
+  issued_at: string;
+  expires_at: string;
+  digest: string;
+  record: Buffer;
+  receipt: Buffer;
+  received_at: number;
+  read_at: number | null;
+  response_ids: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface DeadLetterRow {
+  id: number;
+  topic: string;
+  partition: number;
+  offset: string;
+  digest: string;
+  reason_code: string;
+  from_ep: string | null;
+  message_id: string | null;
+  at: number;
+}
+
+export function createGatewayTables(db: Db): void {
+  db.exec(`
+  CREATE TABLE IF NOT EXISTS sent (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    to_json TEXT NOT NULL,
+    case_ref TEXT,
+    in_reply_to TEXT,
+    issued_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    record BLOB NOT NULL,
+    officer TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS sent_case ON sent (case_ref, issued_at);
+  CREATE TABLE IF NOT EXISTS sent_recipients (
+    message_id TEXT NOT NULL REFERENCES sent(id),
+    endpoint TEXT NOT NULL,
+    published_at INTEGER,
+    delivered_at INTEGER,
+    receipt_digest TEXT,
+    rejected_reason TEXT,
+    read_at INTEGER,
+    response_ids TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (message_id, endpoint)
+  );
+  CREATE TABLE IF NOT EXISTS inbox (
+    from_ep TEXT NOT NULL,
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    to_json TEXT NOT NULL,
+    case_ref TEXT,
+    in_reply_to TEXT,
+    issued_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    record BLOB NOT NULL,
+    receipt BLOB NOT NULL,
+    received_at INTEGER NOT NULL,
+    read_at INTEGER,
+    response_ids TEXT NOT NULL DEFAULT '[]',
+    topic TEXT NOT NULL,
+    partition INTEGER NOT NULL,
+    offset TEXT NOT NULL,
+    PRIMARY KEY (from_ep, id)
+  );
+  CREATE INDEX IF NOT EXISTS inbox_id ON inbox (id);
+  CREATE INDEX IF NOT EXISTS inbox_digest ON inbox (digest);
+  CREATE INDEX IF NOT EXISTS inbox_case ON inbox (case_ref, issued_at);
+  CREATE INDEX IF NOT EXISTS inbox_received ON inbox (received_at, from_ep, id);
+  CREATE TABLE IF NOT EXISTS receipts_seen (
+    from_ep TEXT NOT NULL,
+    id TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    PRIMARY KEY (from_ep, id)
+  );
+  CREATE INDEX IF NOT EXISTS receipts_seen_digest ON receipts_seen (digest);
+  CREATE TABLE IF NOT EXISTS cases (
+    case_ref TEXT PRIMARY KEY,
+    parties_json TEXT NOT NULL,
+    opened_by TEXT NOT NULL,
+    first_message_id TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic TEXT NOT NULL,
+    partition INTEGER NOT NULL,
+    offset TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    reason_code TEXT NOT NULL,
+    from_ep TEXT,
+    message_id TEXT,
+    at INTEGER NOT NULL,
+    UNIQUE (topic, partition, offset)
+  );
+  `);
+}
+
+/** Prepared queries over the gateway tables. */
+export class GatewayStore {
+  constructor(readonly db: Db) {
+    createGatewayTables(db);
+  }
+
+  insertSent(row: SentRow & { record: Buffer }, recipients: readonly string[]): void {
+    this.db
+      .prepare(
+        'INSERT INTO sent (id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, record, officer, created_at) VALUES (@id, @type, @to_json, @case_ref, @in_reply_to, @issued_at, @expires_at, @digest, @record, @officer, @created_at)',
+      )
+      .run(row);
+    const rec = this.db.prepare('INSERT INTO sent_recipients (message_id, endpoint) VALUES (?, ?)');
+    for (const r of recipients) rec.run(row.id, r);
+  }
+
+  sent(id: string): SentRow | undefined {
+    return this.db.prepare('SELECT id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, officer, created_at FROM sent WHERE id = ?').get(id) as SentRow | undefined;
+  }
+
+  recipients(messageId: string): RecipientRow[] {
+    return this.db.prepare('SELECT * FROM sent_recipients WHERE message_id = ? ORDER BY endpoint').all(messageId) as RecipientRow[];
+  }
+
+  recipient(messageId: string, endpoint: string): RecipientRow | undefined {
+    return this.db.prepare('SELECT * FROM sent_recipients WHERE message_id = ? AND endpoint = ?').get(messageId, endpoint) as RecipientRow | undefined;
+  }
+
+  markPublished(messageId: string, endpoint: string, at: number): void {
+    this.db.prepare('UPDATE sent_recipients SET published_at = coalesce(published_at, ?) WHERE message_id = ? AND endpoint = ?').run(at, messageId, endpoint);
+  }
+
+  markDelivered(messageId: string, endpoint: string, at: number, receiptDigest: string, rejectedReason: string | null): void {
+    this.db
+      .prepare(
+        'UPDATE sent_recipients SET delivered_at = coalesce(delivered_at, ?), receipt_digest = coalesce(receipt_digest, ?), rejected_reason = coalesce(rejected_reason, ?) WHERE message_id = ? AND endpoint = ?',
+      )
+      .run(at, receiptDigest, rejectedReason, messageId, endpoint);
+  }
+
+  markRecipientRead(messageId: string, endpoint: string, at: number): void {
+    this.db.prepare('UPDATE sent_recipients SET read_at = coalesce(read_at, ?) WHERE message_id = ? AND endpoint = ?').run(at, messageId, endpoint);
+  }
+
+  addRecipientResponse(messageId: string, endpoint: string, responseId: string): void {
+    const row = this.recipient(messageId, endpoint);
+    if (!row) return;
+    const ids = JSON.parse(row.response_ids) as string[];
+    if (ids.includes(responseId)) return;
+    this.db.prepare('UPDATE sent_recipients SET response_ids = ? WHERE message_id = ? AND endpoint = ?').run(JSON.stringify([...ids, responseId]), messageId, endpoint);
+  }
+
+  inboxByKey(from: string, id: string): InboxRow | undefined {
+    return this.db.prepare('SELECT * FROM inbox WHERE from_ep = ? AND id = ?').get(from, id) as InboxRow | undefined;
+  }
+
+  /** An inbox item by message id (ids are UUIDv7, unique in practice; the first by arrival wins). */
+  inboxById(id: string): InboxRow | undefined {
+    return this.db.prepare('SELECT * FROM inbox WHERE id = ? ORDER BY received_at LIMIT 1').get(id) as InboxRow | undefined;
+  }
+
+  insertInbox(row: Omit<InboxRow, 'read_at' | 'response_ids'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO inbox (from_ep, id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, record, receipt, received_at, topic, partition, offset)
+         VALUES (@from_ep, @id, @type, @to_json, @case_ref, @in_reply_to, @issued_at, @expires_at, @digest, @record, @receipt, @received_at, @topic, @partition, @offset)`,
+      )
+      .run(row);
+  }
+
+  markInboxRead(from: string, id: string, at: number): boolean {
+    return this.db.prepare('UPDATE inbox SET read_at = ? WHERE from_ep = ? AND id = ? AND read_at IS NULL').run(at, from, id).changes > 0;
+  }
+
+  addInboxResponse(from: string, id: string, responseId: string): void {
+    const row = this.inboxByKey(from, id);
+    if (!row) return;
+    const ids = JSON.parse(row.response_ids) as string[];
+    this.db.prepare('UPDATE inbox SET response_ids = ? WHERE from_ep = ? AND id = ?').run(JSON.stringify([...ids, responseId]), from, id);
+  }
+
+  listInbox(q: { types: readonly string[]; status?: 'unread' | 'read' | 'responded'; since?: number; after?: { receivedAt: number; from: string; id: string }; limit: number }): InboxRow[] {
+    const where = [`type IN (${q.types.map(() => '?').join(',')})`];
+    const args: unknown[] = [...q.types];
+    if (q.status === 'unread') where.push('read_at IS NULL');
+    if (q.status === 'read') where.push('read_at IS NOT NULL');
+    if (q.status === 'responded') where.push("response_ids != '[]'");
+    if (q.since !== undefined) {
+      where.push('received_at >= ?');
+      args.push(q.since);
+    }
+    if (q.after) {
+      where.push('(received_at, from_ep, id) > (?, ?, ?)');
+      args.push(q.after.receivedAt, q.after.from, q.after.id);
+    }
+    args.push(q.limit);
+    return this.db.prepare(`SELECT * FROM inbox WHERE ${where.join(' AND ')} ORDER BY received_at, from_ep, id LIMIT ?`).all(...args) as InboxRow[];
+  }
+
+  seenReceipt(from: string, id: string): { digest: string } | undefined {
+    return this.db.prepare('SELECT digest FROM receipts_seen WHERE from_ep = ? AND id = ?').get(from, id) as { digest: string } | undefined;
+  }
+
+  insertReceiptSeen(from: string, id: string, digest: string): void {
+    this.db.prepare('INSERT INTO receipts_seen (from_ep, id, digest) VALUES (?, ?, ?)').run(from, id, digest);
+  }
+
+  caseParties(caseRef: string): string[] | undefined {
+    const row = this.db.prepare('SELECT parties_json FROM cases WHERE case_ref = ?').get(caseRef) as { parties_json: string } | undefined;
+    return row ? (JSON.parse(row.parties_json) as string[]) : undefined;
+  }
+
+  openCase(caseRef: string, parties: readonly string[], openedBy: string, firstMessageId: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO cases (case_ref, parties_json, opened_by, first_message_id) VALUES (?, ?, ?, ?)').run(caseRef, JSON.stringify([...parties].sort()), openedBy, firstMessageId);
+  }
+
+  caseMessages(caseRef: string): { direction: 'sent' | 'received'; id: string; from: string | null; type: string; issued_at: string }[] {
+    return this.db
+      .prepare(
+        `SELECT 'sent' AS direction, id, NULL AS "from", type, issued_at FROM sent WHERE case_ref = ?
+         UNION ALL SELECT 'received', id, from_ep, type, issued_at FROM inbox WHERE case_ref = ?
+         ORDER BY issued_at, id`,
+      )
+      .all(caseRef, caseRef) as { direction: 'sent' | 'received'; id: string; from: string | null; type: string; issued_at: string }[];
+  }
+
+  insertDeadLetter(row: Omit<DeadLetterRow, 'id'>): boolean {
+    return (
+      this.db
+        .prepare('INSERT OR IGNORE INTO dead_letters (topic, partition, offset, digest, reason_code, from_ep, message_id, at) VALUES (@topic, @partition, @offset, @digest, @reason_code, @from_ep, @message_id, @at)')
+        .run(row).changes > 0
+    );
+  }
+
+  listDeadLetters(afterId: number, limit: number): DeadLetterRow[] {
+    return this.db.prepare('SELECT * FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as DeadLetterRow[];
+  }
+}

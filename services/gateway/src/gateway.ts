@@ -45,7 +45,7 @@ export interface GatewayOptions {
 }
 
 export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
-  const logger = opts.logger ?? createLogger({ service: 'gateway', endpoint: cfg.endpoint });
+  const logger = opts.logger ?? createLogger({ service: 'gateway', endpoint: cfg.endpoint }, { level: cfg.logLevel });
   const schemas = opts.schemas ?? SchemaRegistry.load();
   const requests = new RequestSchemas(schemas);
   const trust = await TrustRegistry.fromDirectory(cfg.trustDir);
@@ -97,6 +97,8 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   const consumer = new RecordConsumer(kafka, {
     groupId: `${cfg.topicPrefix}mx-gateway-${cfg.endpoint}`,
     topics: [topics.inbox(cfg.endpoint)],
+    sessionTimeoutMs: cfg.consumerSessionTimeoutMs,
+    heartbeatIntervalMs: Math.min(1000, Math.floor(cfg.consumerSessionTimeoutMs / 3)),
     logger,
     handle: async (rec) => {
       await exchange.receive(rec);

@@ -79,7 +79,8 @@ export function loadSettings<S extends SettingsSpec>(spec: S, env: Record<string
 /** A Markdown table of the settings, for the README. */
 export function settingsTable(spec: SettingsSpec): string {
   const rows = Object.values(spec).map((s) => {
-    const def = s.secret ? '(secret, none)' : s.default === undefined ? '(required)' : `\`${Array.isArray(s.default) ? s.default.join(',') : String(s.default)}\``;
+    const shown = Array.isArray(s.default) ? s.default.join(',') : String(s.default);
+    const def = s.secret ? '(secret, required)' : s.default === undefined ? '(required)' : shown === '' ? '(empty)' : `\`${shown.replace(/^.*\/services\//, 'services/')}\``;
     return `| \`${s.env}\` | ${def} | ${s.doc} |`;
   });
   return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');

@@ -1,0 +1,106 @@
+/**
+ * The commands a person uses against a running demo: `mx token`, `mx send`, `mx inbox`,
+ * `mx message`. They speak the gateway's HTTP API with a token from the dev identity provider.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { gatewayAudience, mintToken, ROLES, type Role } from '../../../core/src/idp/dev-idp.ts';
+import { devIdpPaths } from '../../../core/src/idp/dev-idp.ts';
+import { demoDir, readDemoState } from '../demo/state.ts';
+
+export interface Io {
+  out(line: string): void;
+}
+const stdout: Io = { out: (l) => process.stdout.write(`${l}\n`) };
+
+export class UsageError extends Error {}
+
+function need(v: string | undefined, flag: string): string {
+  if (v === undefined || v === '') throw new UsageError(`${flag} is required`);
+  return v;
+}
+
+/** A token for an officer of `endpoint` from the dev identity provider in `dir`. */
+export function officerToken(dir: string, endpoint: string, role: Role, subject?: string): Promise<string> {
+  return mintToken(devIdpPaths(dir).privateJwks, {
+    subject: subject ?? `demo-${role}@${endpoint.toLowerCase()}`,
+    endpoint,
+    agency: `${endpoint} ${role} desk (demo)`,
+    roles: [role],
+    audience: gatewayAudience(endpoint),
+  });
+}
+
+function role(v: string | undefined, endpoint: string): Role {
+  const r = v ?? (endpoint === 'INTERPOL' ? 'interpol-desk' : 'liaison-officer');
+  if (!(ROLES as readonly string[]).includes(r)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+  return r as Role;
+}
+
+/** Calls a gateway of the running demo; prints the JSON answer. Returns the HTTP status. */
+export async function callGateway(endpoint: string, method: string, path: string, opts: { role?: string; body?: unknown; dir?: string }, io: Io = stdout): Promise<number> {
+  const dir = opts.dir ?? demoDir();
+  const state = readDemoState(dir);
+  const base = state.gateways[endpoint];
+  if (!base) throw new UsageError(`no gateway ${endpoint} in the running demo (have ${Object.keys(state.gateways).join(', ')})`);
+  const token = await officerToken(dir, endpoint, role(opts.role, endpoint));
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+  });
+  const text = await res.text();
+  try {
+    io.out(JSON.stringify(JSON.parse(text), null, 2));
+  } catch {
+    io.out(text);
+  }
+  return res.status;
+}
+
+const common = { endpoint: { type: 'string' }, role: { type: 'string' }, dir: { type: 'string' } } as const;
+
+export async function tokenCommand(args: string[], io: Io = stdout): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...common, subject: { type: 'string' } } });
+  const endpoint = need(values.endpoint, '--endpoint');
+  io.out(await officerToken(values.dir ?? demoDir(), endpoint, role(values.role, endpoint), values.subject));
+  return 0;
+}
+
+export async function sendCommand(args: string[], io: Io = stdout): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...common, type: { type: 'string' }, to: { type: 'string' }, 'case-ref': { type: 'string' }, 'in-reply-to': { type: 'string' }, body: { type: 'string' } },
+  });
+  const endpoint = need(values.endpoint, '--endpoint');
+  const body = JSON.parse(readFileSync(need(values.body, '--body (a JSON file)'), 'utf8')) as unknown;
+  const request = {
+    type: need(values.type, '--type'),
+    to: need(values.to, '--to').split(','),
+    ...(values['case-ref'] ? { caseRef: values['case-ref'] } : {}),
+    ...(values['in-reply-to'] ? { inReplyTo: values['in-reply-to'] } : {}),
+    body,
+  };
+  const status = await callGateway(endpoint, 'POST', '/v1/notices', { ...(values.role ? { role: values.role } : {}), body: request, ...(values.dir ? { dir: values.dir } : {}) }, io);
+  return status < 300 ? 0 : 1;
+}
+
+export async function inboxCommand(args: string[], io: Io = stdout): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { ...common, type: { type: 'string' }, status: { type: 'string' } }, allowPositionals: true });
+  const endpoint = need(values.endpoint, '--endpoint');
+  const id = positionals[0];
+  const q = new URLSearchParams();
+  if (values.type) q.set('type', values.type);
+  if (values.status) q.set('status', values.status);
+  const path = id ? `/v1/inbox/${encodeURIComponent(id)}` : `/v1/inbox${q.size ? `?${q}` : ''}`;
+  const status = await callGateway(endpoint, 'GET', path, { ...(values.role ? { role: values.role } : {}), ...(values.dir ? { dir: values.dir } : {}) }, io);
+  return status < 300 ? 0 : 1;
+}
+
+export async function messageCommand(args: string[], io: Io = stdout): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: common, allowPositionals: true });
+  const endpoint = need(values.endpoint, '--endpoint');
+  const id = need(positionals[0], 'the message id');
+  const status = await callGateway(endpoint, 'GET', `/v1/messages/${encodeURIComponent(id)}`, { ...(values.role ? { role: values.role } : {}), ...(values.dir ? { dir: values.dir } : {}) }, io);
+  return status < 300 ? 0 : 1;
+}

@@ -1,0 +1,174 @@
+/**
+ * `mx demo`: a local Kafka broker, the four gateways (LA, TH, CN, INTERPOL) as separate processes,
+ * and a scripted scenario through their HTTP APIs: TH notifies LA of a child victim, LA reads it,
+ * acknowledges and later reports the handover completed; INTERPOL issues an offender alert that
+ * LA, TH and CN receive and answer. Each step's lifecycle is printed. Then it keeps running for
+ * `mx send` / `mx inbox` / `mx message` until Ctrl-C.
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalBroker, type LocalBroker } from '../../../core/src/kafka/local-broker.ts';
+import type { Role } from '../../../core/src/idp/dev-idp.ts';
+import { DEMO_ENDPOINTS, gatewayEnv, setupDeployment } from '../deployment/setup.ts';
+import { officerToken, type Io } from '../commands/officer.ts';
+import { GATEWAY_MAIN, startService, type ServiceProcess } from './processes.ts';
+import { demoDir, writeDemoState } from './state.ts';
+import { DEMO_BODIES } from './bodies.ts';
+
+const stdout: Io = { out: (l) => process.stdout.write(`${l}\n`) };
+
+interface Recipient {
+  endpoint: string;
+  published: boolean;
+  delivered: boolean;
+  read: boolean;
+  responded: boolean;
+  responseIds: string[];
+  overdue: boolean;
+  rejected?: boolean;
+  reasonCode?: string;
+}
+
+/** The demo alert, dated from today: arrival in two days, valid for thirty. */
+function alertBody() {
+  const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
+  const a = DEMO_BODIES.offenderAlert;
+  return { ...a, travel: { ...a.travel, arrivalDate: day(2).slice(0, 10), expectedDepartureDate: day(9).slice(0, 10) }, validUntil: day(30) };
+}
+
+function lifecycleLine(r: Recipient): string {
+  const mark = (b: boolean) => (b ? 'yes' : 'no ');
+  const rejected = r.rejected ? `  REJECTED ${r.reasonCode ?? ''}` : '';
+  return `    ${r.endpoint.padEnd(9)} published ${mark(r.published)}  delivered ${mark(r.delivered)}  read ${mark(r.read)}  responses ${r.responseIds.length}${r.overdue ? '  OVERDUE' : ''}${rejected}`;
+}
+
+export async function demoCommand(args: string[], io: Io = stdout): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'exit-after-scenario': { type: 'boolean' }, dir: { type: 'string' } } });
+  const dir = values.dir ?? demoDir();
+  const services: ServiceProcess[] = [];
+  let broker: LocalBroker | undefined;
+  let stopping = false;
+  const stopAll = async () => {
+    if (stopping) return;
+    stopping = true;
+    io.out('\nstopping: gateways drain their outboxes, then the broker stops');
+    await Promise.all(services.map((s) => s.stop()));
+    await broker?.stop();
+    io.out('stopped cleanly');
+  };
+
+  try {
+    let brokers: string[];
+    if (process.env.KAFKA_BROKERS) {
+      brokers = process.env.KAFKA_BROKERS.split(',');
+      io.out(`Kafka: using KAFKA_BROKERS=${brokers.join(',')}`);
+    } else {
+      broker = await startLocalBroker({ log: (l) => io.out(`Kafka: ${l}`) });
+      brokers = broker.brokers;
+    }
+
+    // Fresh stores for every run; keys and the dev identity provider are kept between runs.
+    rmSync(join(dir, 'data'), { recursive: true, force: true });
+    const dep = await setupDeployment(dir, DEMO_ENDPOINTS);
+    io.out(`Deployment: keys, trust registry and dev identity provider under ${dir}`);
+    const topicPrefix = `demo-${randomBytes(3).toString('hex')}.`;
+    for (const e of DEMO_ENDPOINTS) {
+      services.push(await startService(`gateway ${e}`, GATEWAY_MAIN, gatewayEnv(dep, e, brokers, { topicPrefix }), join(dir, 'logs', `gateway-${e}.log`)));
+    }
+    const gateways = Object.fromEntries(services.map((s, i) => [DEMO_ENDPOINTS[i]!, s.url]));
+    writeDemoState(dir, { brokers, gateways, topicPrefix });
+    for (const s of services) io.out(`${s.name.padEnd(16)} ${s.url}   log: ${s.logFile}`);
+
+    const call = async (endpoint: string, role: Role, method: string, path: string, body?: unknown) => {
+      const token = await officerToken(dir, endpoint, role);
+      const res = await fetch(`${gateways[endpoint]}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const json = (await res.json()) as Record<string, unknown>;
+      if (res.status >= 300) throw new Error(`${method} ${path} at ${endpoint}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    const waitFor = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const v = await check();
+        if (v !== undefined) return v;
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const lifecycle = (endpoint: string, role: Role, id: string) => call(endpoint, role, 'GET', `/v1/messages/${id}`) as Promise<{ status: string; recipients: Recipient[] }>;
+    const show = async (endpoint: string, role: Role, id: string, label: string) => {
+      const m = await lifecycle(endpoint, role, id);
+      io.out(`  ${label}: status ${m.status}`);
+      for (const r of m.recipients) io.out(lifecycleLine(r));
+    };
+
+    io.out('\n== Scenario 1: TH notifies LA of a child victim found in Thailand');
+    const caseRef = `TH-${new Date().getUTCFullYear()}-${String(Date.now() % 1_000_000).padStart(6, '0')}`;
+    const t0 = Date.now();
+    const notice = await call('TH', 'liaison-officer', 'POST', '/v1/notices', { type: 'victim-repatriation-notice', to: ['LA'], caseRef, body: DEMO_BODIES.victimNotice });
+    const nid = notice.id as string;
+    io.out(`  TH officer submitted notice ${nid} (case ${caseRef}): ${notice.status}`);
+    await waitFor('the receipt from LA', async () => ((await lifecycle('TH', 'liaison-officer', nid)).recipients[0]?.delivered ? true : undefined));
+    io.out(`  LA stored and verified it; TH verified LA's signed receipt ${Date.now() - t0} ms after submission`);
+    await show('TH', 'liaison-officer', nid, 'lifecycle at TH');
+    const item = await call('LA', 'liaison-officer', 'GET', `/v1/inbox/${nid}`);
+    io.out(`  LA officer read the notice (status ${item.status}); a signed read receipt goes back to TH`);
+    const ack = await call('LA', 'liaison-officer', 'POST', `/v1/inbox/${nid}/responses`, { type: 'repatriation-status-update', body: { ...DEMO_BODIES.statusUpdate, status: 'acknowledged', effectiveAt: new Date().toISOString() } });
+    io.out(`  LA acknowledged: status update ${ack.id as string}`);
+    const done = await call('LA', 'liaison-officer', 'POST', `/v1/inbox/${nid}/responses`, { type: 'repatriation-status-update', body: { ...DEMO_BODIES.statusUpdate, status: 'handover-completed', effectiveAt: new Date().toISOString() } });
+    io.out(`  LA reported the handover completed: status update ${done.id as string}`);
+    await waitFor('both updates at TH', async () => ((await lifecycle('TH', 'liaison-officer', nid)).recipients[0]?.responseIds.length === 2 ? true : undefined));
+    await show('TH', 'liaison-officer', nid, 'lifecycle at TH');
+    const kase = (await call('TH', 'liaison-officer', 'GET', `/v1/cases/${caseRef}`)) as { parties: string[]; messages: { id: string; type: string; direction: string; status: string }[] };
+    io.out(`  case ${caseRef} at TH, parties ${kase.parties.join(', ')}:`);
+    for (const m of kase.messages) io.out(`    ${m.direction.padEnd(8)} ${m.type.padEnd(28)} ${m.id}  ${m.status}`);
+
+    io.out('\n== Scenario 2: INTERPOL issues a travelling-offender alert to LA, TH and CN');
+    const alert = await call('INTERPOL', 'interpol-desk', 'POST', '/v1/notices', { type: 'offender-travel-alert', to: ['LA', 'TH', 'CN'], body: alertBody() });
+    const aid = alert.id as string;
+    io.out(`  INTERPOL desk submitted alert ${aid}`);
+    for (const e of ['LA', 'TH', 'CN']) {
+      await waitFor(`the alert at ${e}`, async () => {
+        const token = await officerToken(dir, e, 'liaison-officer');
+        const res = await fetch(`${gateways[e]}/v1/inbox/${aid}`, { headers: { authorization: `Bearer ${token}` } });
+        await res.body?.cancel();
+        return res.status === 200 ? true : undefined;
+      });
+      const action = e === 'LA' ? 'entry-refused' : e === 'TH' ? 'departed' : 'not-arrived';
+      const resp = await call(e, 'liaison-officer', 'POST', `/v1/inbox/${aid}/responses`, { type: 'offender-alert-response', body: { ...DEMO_BODIES.alertResponse, action, at: new Date().toISOString() } });
+      io.out(`  ${e} read the alert and answered "${action}" (${resp.id as string})`);
+    }
+    await waitFor('three receipts and three responses', async () => {
+      const m = await lifecycle('INTERPOL', 'interpol-desk', aid);
+      return m.recipients.every((r) => r.delivered && r.responded) ? true : undefined;
+    });
+    await show('INTERPOL', 'interpol-desk', aid, 'lifecycle at INTERPOL');
+
+    io.out('\nScenario complete.');
+    if (values['exit-after-scenario']) {
+      await stopAll();
+      return 0;
+    }
+    io.out(`\nThe demo keeps running. In another terminal, for example:
+  npm run mx -- inbox --endpoint LA
+  npm run mx -- message --endpoint TH ${nid}
+  npm run mx -- send --endpoint TH --type victim-repatriation-notice --to LA --case-ref ${caseRef} --body <file.json>
+Press Ctrl-C to stop.`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await stopAll();
+    return 0;
+  } catch (err) {
+    io.out(`demo failed: ${(err as Error).message}`);
+    await stopAll();
+    return 1;
+  }
+}

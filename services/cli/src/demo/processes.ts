@@ -1,0 +1,55 @@
+/**
+ * Runs a service program (a gateway, the audit service) as a child process, the way an operator
+ * would: its own environment, its log in a file, ready when it reports its port over IPC.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const GATEWAY_MAIN = fileURLToPath(new URL('../../../gateway/src/main.ts', import.meta.url));
+export const AUDIT_MAIN = fileURLToPath(new URL('../../../audit/src/main.ts', import.meta.url));
+
+export interface ServiceProcess {
+  name: string;
+  child: ChildProcess;
+  url: string;
+  logFile: string;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startService(name: string, main: string, env: Record<string, string>, logFile: string, timeoutMs = 60_000): Promise<ServiceProcess> {
+  mkdirSync(dirname(logFile), { recursive: true });
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', main], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, 'ipc'] });
+  closeSync(fd);
+  let exited = false;
+  const exitP = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not report ready within ${timeoutMs} ms; see ${logFile}`)), timeoutMs);
+    child.on('message', (m: { ready?: boolean; port?: number }) => {
+      if (m.ready && typeof m.port === 'number') {
+        clearTimeout(timer);
+        resolve(m.port);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited during start-up (code ${code}); see ${logFile}`));
+    });
+  });
+  return {
+    name,
+    child,
+    url: `http://127.0.0.1:${port}`,
+    logFile,
+    async stop(graceMs = 10_000) {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exitP;
+      clearTimeout(timer);
+    },
+  };
+}

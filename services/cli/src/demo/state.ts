@@ -1,0 +1,29 @@
+/**
+ * Where a local deployment lives and what is running in it: `mx demo` writes the state file, and
+ * `mx token`, `mx send`, `mx inbox` and `mx message` read it to find the gateways.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheRoot } from '../../../core/src/kafka/local-broker.ts';
+
+/** The demo's directory: keys and stores are generated here, outside the repository. */
+export function demoDir(): string {
+  return process.env.MX_DEMO_DIR ?? join(cacheRoot(), 'demo');
+}
+
+export interface DemoState {
+  brokers: string[];
+  gateways: Record<string, string>;
+  audit?: string;
+  topicPrefix: string;
+}
+
+export function writeDemoState(dir: string, state: DemoState): void {
+  writeFileSync(join(dir, 'demo-state.json'), JSON.stringify(state, null, 2));
+}
+
+export function readDemoState(dir: string): DemoState {
+  const file = join(dir, 'demo-state.json');
+  if (!existsSync(file)) throw new Error(`no running demo found (${file} is missing): start one with npm run demo`);
+  return JSON.parse(readFileSync(file, 'utf8')) as DemoState;
+}

@@ -1,0 +1,75 @@
+/**
+ * `mx`: the command line of Mekong Exchange.
+ *
+ *   mx demo [--exit-after-scenario]       broker, four gateways, audit service, scripted scenario
+ *   mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL]  keys, trust directory, dev identity provider
+ *   mx keys init|rotate --endpoint EP --dir DIR
+ *   mx token --endpoint EP [--role ROLE]  a token from the demo's dev identity provider
+ *   mx send --endpoint EP --type T --to A,B [--case-ref R] [--in-reply-to ID] --body FILE
+ *   mx inbox --endpoint EP [ID] [--type T] [--status S]
+ *   mx message --endpoint EP ID
+ *   mx audit verify ...                   see `mx audit verify --help`
+ */
+import { parseArgs } from 'node:util';
+import { keysInit, keysRotate } from './commands/keys.ts';
+import { DEMO_ENDPOINTS, setupDeployment } from './deployment/setup.ts';
+import { inboxCommand, messageCommand, sendCommand, tokenCommand, UsageError } from './commands/officer.ts';
+import { demoCommand } from './demo/demo.ts';
+
+const USAGE = `usage:
+  mx demo [--exit-after-scenario] [--dir DIR]
+  mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL]
+  mx keys init|rotate --endpoint EP --dir DIR [--valid-from T] [--valid-until T | --valid-days N]
+  mx token --endpoint EP [--role liaison-officer|interpol-desk|auditor] [--subject S]
+  mx send --endpoint EP --type TYPE --to EP[,EP] [--case-ref REF] [--in-reply-to ID] --body FILE.json
+  mx inbox --endpoint EP [ID] [--type TYPE] [--status unread|read|responded]
+  mx message --endpoint EP ID
+  mx audit verify --url URL --audit-key FILE --trust DIR [--token T] [--sample N] [--state FILE] | --bundle FILE ...`;
+
+async function run(argv: string[]): Promise<number> {
+  const [cmd, sub, ...rest] = argv;
+  switch (cmd) {
+    case 'demo':
+      return demoCommand(argv.slice(1));
+    case 'setup': {
+      const { values } = parseArgs({ args: argv.slice(1), options: { dir: { type: 'string' }, endpoints: { type: 'string' } } });
+      if (!values.dir) throw new UsageError('--dir is required');
+      const dep = await setupDeployment(values.dir, values.endpoints ? values.endpoints.split(',') : DEMO_ENDPOINTS);
+      process.stdout.write(`deployment under ${dep.dir}: trust ${dep.trustDir}, identity provider JWKS ${dep.idpPublicJwks}, endpoints ${dep.endpoints.join(', ')}\n`);
+      return 0;
+    }
+    case 'keys':
+      if (sub === 'init') return (await keysInit(rest), 0);
+      if (sub === 'rotate') return (await keysRotate(rest), 0);
+      break;
+    case 'token':
+      return tokenCommand(argv.slice(1));
+    case 'send':
+      return sendCommand(argv.slice(1));
+    case 'inbox':
+      return inboxCommand(argv.slice(1));
+    case 'message':
+      return messageCommand(argv.slice(1));
+    case 'audit':
+      if (sub === 'verify') {
+        const { auditVerify } = await import('./commands/audit-verify.ts');
+        return auditVerify(rest);
+      }
+      break;
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+  }
+  throw new UsageError(`unknown command: ${argv.join(' ')}`);
+}
+
+try {
+  process.exitCode = await run(process.argv.slice(2));
+} catch (err) {
+  const e = err as Error & { code?: string };
+  process.stderr.write(`mx: ${e.message}\n`);
+  if (e instanceof UsageError || e.code === 'VALIDATION_FAILED') process.stderr.write(`${USAGE}\n`);
+  process.exitCode = e instanceof UsageError ? 2 : 1;
+}

@@ -65,11 +65,14 @@ async function run(argv: string[]): Promise<number> {
   throw new UsageError(`unknown command: ${argv.join(' ')}`);
 }
 
+let code: number;
 try {
-  process.exitCode = await run(process.argv.slice(2));
+  code = await run(process.argv.slice(2));
 } catch (err) {
   const e = err as Error & { code?: string };
   process.stderr.write(`mx: ${e.message}\n`);
   if (e instanceof UsageError || e.code === 'VALIDATION_FAILED') process.stderr.write(`${USAGE}\n`);
-  process.exitCode = e instanceof UsageError ? 2 : 1;
+  code = e instanceof UsageError ? 2 : 1;
 }
+// Idle keep-alive sockets of fetch must not keep a finished command alive.
+process.exit(code);

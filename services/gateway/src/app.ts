@@ -10,7 +10,7 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from '../../core/src/errors/problem.t
 import type { components } from '../../../openapi/generated/gateway.ts';
 import type { Officer, OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import type { Exchange, NoticeRequest } from './exchange.ts';
-import { ALERT_TYPES, RESPONSE_OF } from './policy.ts';
+import { ALERT_TYPES, RESPONSE_OF, victimDataAllowedAt } from './policy.ts';
 import type { GatewayStore, InboxRow, SentRow } from './store.ts';
 import type { RequestSchemas } from './request-schemas.ts';
 
@@ -41,14 +41,14 @@ export const ROUTE_ROLES: Record<string, readonly Role[]> = {
   'GET /v1/dead-letters': ['liaison-officer', 'interpol-desk', 'auditor'],
 };
 
-/** The INTERPOL desk only ever sees offender alerts and their responses, whatever the gateway. */
-function visibleTypes(officer: Officer): readonly string[] {
-  const all = officer.roles.has('liaison-officer') || officer.roles.has('auditor');
+/**
+ * The INTERPOL desk role only ever sees offender alerts and their responses, whatever the gateway;
+ * and at the INTERPOL gateway nobody sees anything else, whatever the role (a victim notice must
+ * never be there; should one be, through a faulty build or a restored store, it stays unseen).
+ */
+function visibleTypes(endpoint: string, officer: Officer): readonly string[] {
+  const all = victimDataAllowedAt(endpoint) && (officer.roles.has('liaison-officer') || officer.roles.has('auditor'));
   return all ? ['victim-repatriation-notice', 'repatriation-status-update', ...ALERT_TYPES] : ALERT_TYPES;
-}
-
-function canSee(officer: Officer, type: string): boolean {
-  return visibleTypes(officer).includes(type);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -91,6 +91,8 @@ function iso(ms: number | null): string | undefined {
 
 export function buildApp(deps: AppDeps): express.Express {
   const { store, exchange, requests } = deps;
+  const visible = (officer: Officer): readonly string[] => visibleTypes(deps.endpoint, officer);
+  const canSee = (officer: Officer, type: string): boolean => visible(officer).includes(type);
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -256,7 +258,7 @@ export function buildApp(deps: AppDeps): express.Express {
     '/v1/inbox',
     route('GET /v1/inbox', async (req, res, officer) => {
       const q = req.query;
-      const allTypes = visibleTypes(officer);
+      const allTypes = visible(officer);
       const type = q.type;
       if (type !== undefined && (typeof type !== 'string' || !['victim-repatriation-notice', 'repatriation-status-update', ...ALERT_TYPES].includes(type))) {
         throw new MxError('VALIDATION_FAILED', 'unknown type filter', { issues: [{ path: '/type', code: 'enum', message: 'must be a business message type' }] });
@@ -271,7 +273,11 @@ export function buildApp(deps: AppDeps): express.Express {
         if (Number.isNaN(since)) throw new MxError('VALIDATION_FAILED', 'malformed since', { issues: [{ path: '/since', code: 'format', message: 'must be a date-time' }] });
       }
       const limit = queryLimit(q.limit);
-      const after = decodeCursor(q.cursor, (v): v is { receivedAt: number; from: string; id: string } => typeof v === 'object' && v !== null && typeof (v as { receivedAt?: unknown }).receivedAt === 'number');
+      // Every member is bound into SQL: a cursor of any other shape is the client's error, not a 500.
+      const after = decodeCursor(q.cursor, (v): v is { receivedAt: number; from: string; id: string } => {
+        const o = v as { receivedAt?: unknown; from?: unknown; id?: unknown } | null;
+        return typeof o === 'object' && o !== null && Number.isSafeInteger(o.receivedAt) && typeof o.from === 'string' && typeof o.id === 'string';
+      });
       const types = type === undefined ? allTypes : allTypes.filter((t) => t === type);
       const rows = types.length === 0 ? [] : store.listInbox({ types, limit: limit + 1, ...(status ? { status: status as 'unread' } : {}), ...(since !== undefined ? { since } : {}), ...(after ? { after } : {}) });
       const page = rows.slice(0, limit);
@@ -309,7 +315,7 @@ export function buildApp(deps: AppDeps): express.Express {
     route('POST /v1/inbox/{id}/responses', async (req, res, officer) => {
       const item = inboxItemFor(req, officer);
       requests.check('RespondRequest', req.body);
-      const accepted = await exchange.respond(officer, item, req.body as { type: string; body: Record<string, unknown> });
+      const accepted = await exchange.respond(officer, item, req.body as { type: string; body: Record<string, unknown>; expiresAt?: string });
       res.status(202).location(`/v1/messages/${accepted.id}`).json(accepted satisfies Schemas['SubmitAccepted']);
     }),
   );
@@ -318,6 +324,9 @@ export function buildApp(deps: AppDeps): express.Express {
     '/v1/cases/:caseRef',
     route('GET /v1/cases/{caseRef}', async (req, res, officer) => {
       const caseRef = pathParam(req, 'caseRef', CASE_REF);
+      // A case opened by a victim notice does not exist for whoever may not see victim notices,
+      // even when an alert between its parties is tagged with it.
+      if (!canSee(officer, 'victim-repatriation-notice') && store.caseParties(caseRef)) throw new MxError('NOT_FOUND', 'no such case at this endpoint');
       const rows = store.caseMessages(caseRef).filter((m) => canSee(officer, m.type));
       if (rows.length === 0) throw new MxError('NOT_FOUND', 'no such case at this endpoint');
       const messages = rows.map((m) => (m.direction === 'sent' ? sentLifecycle(store.sent(m.id)!) : receivedLifecycle(store.inboxByKey(m.from!, m.id)!)));
@@ -359,6 +368,8 @@ export function buildApp(deps: AppDeps): express.Express {
     else if (t === 'entity.parse.failed') e = new MxError('BAD_JSON', 'the body is not valid JSON');
     else if (t === 'encoding.unsupported' || t === 'charset.unsupported') e = new MxError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
     else if (typeof t === 'string' && (err as { status?: number }).status === 400) e = new MxError('BAD_JSON', 'the body could not be read');
+    // The router could not percent-decode a path parameter (its message quotes the raw value: not logged, not sent).
+    else if (err instanceof URIError) e = new MxError('VALIDATION_FAILED', 'a path parameter is not valid percent-encoding', { issues: [{ path: '', code: 'encoding', message: 'path parameters must be valid percent-encoded UTF-8' }] });
     const instance = `urn:uuid:${randomUUID()}`;
     if (!(e instanceof MxError)) deps.logger.error({ err: e, instance, method: req.method, route: req.route?.path }, 'unexpected error');
     else if (e.status >= 500) deps.logger.error({ code: e.code, instance }, e.message);

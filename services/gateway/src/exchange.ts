@@ -133,7 +133,7 @@ export class Exchange {
   }
 
   /** POST /v1/inbox/{id}/responses: answer a received message, to its sender only. */
-  async respond(officer: Officer, item: InboxRow, req: { type: string; body: Record<string, unknown> }): Promise<Submitted> {
+  async respond(officer: Officer, item: InboxRow, req: { type: string; body: Record<string, unknown>; expiresAt?: string | undefined }): Promise<Submitted> {
     const type = req.type as MessageType;
     if (RESPONSE_OF[type] === undefined || RESPONSE_OF[type] !== item.type) {
       throw new MxError('VALIDATION_FAILED', `a ${item.type} is not answered with a ${req.type}`, { issues: [issue('/type', 'responseType', 'does not answer the type of the original')] });
@@ -142,7 +142,7 @@ export class Exchange {
     this.validateBody(type, req.body);
     const to = [item.from_ep];
     this.routeCheck(type, to);
-    return this.send(officer, { type, to, caseRef: item.case_ref ?? undefined, inReplyTo: item.id, body: req.body }, { answered: item });
+    return this.send(officer, { type, to, caseRef: item.case_ref ?? undefined, inReplyTo: item.id, expiresAt: req.expiresAt, body: req.body }, { answered: item });
   }
 
   private async send(
@@ -152,6 +152,16 @@ export class Exchange {
   ): Promise<Submitted> {
     const now = new Date();
     const id = uuidv7(now.getTime());
+    if (m.expiresAt !== undefined) {
+      // Bound it here, as every receiver will: a 202 for a notice that is certain to be rejected
+      // (already expired, or living longer than receivers accept) would only look like a delivery.
+      const t = Date.parse(m.expiresAt);
+      if (!(t > now.getTime()) || t - now.getTime() > this.d.settings.maxLifetimeMs) {
+        throw new MxError('VALIDATION_FAILED', 'expiresAt is outside the accepted lifetime', {
+          issues: [issue('/expiresAt', 'lifetime', `must be in the future and at most ${Math.floor(this.d.settings.maxLifetimeMs / 86_400_000)} days ahead`)],
+        });
+      }
+    }
     const expiresAt = m.expiresAt ?? new Date(now.getTime() + this.d.settings.noticeLifetimeMs).toISOString();
     const document = {
       id,
@@ -331,8 +341,12 @@ export class Exchange {
     if (doc.type === 'delivery-receipt') {
       const seen = this.d.store.seenReceipt(doc.from, doc.id);
       if (seen) throw new MxError('ID_CONFLICT', 'another receipt already uses this id');
-      const body = doc.body as { messageId: string };
+      const body = doc.body as { messageId: string; messageDigest: string };
       if (!this.d.store.recipient(body.messageId, doc.from)) throw new MxError('NOT_A_PARTY', 'a receipt for a message this endpoint did not send to its sender');
+      // A receipt speaks for the exact bytes it names. One about other bytes under our id (a record
+      // someone else signed with this endpoint's key, rejected as ID_CONFLICT) says nothing about
+      // the message this endpoint sent, which must not be shown as rejected (nor as delivered).
+      if (this.d.store.sent(body.messageId)?.digest !== body.messageDigest) throw new MxError('ID_CONFLICT', 'a receipt for other bytes under the id of a message this endpoint sent');
       return;
     }
     if (this.d.store.inboxByKey(doc.from, doc.id)) throw new MxError('ID_CONFLICT', 'another record already uses this (from, id)');
@@ -344,9 +358,14 @@ export class Exchange {
       if (doc.to.length !== 1) throw new MxError('NOT_A_PARTY', 'a response goes to the original sender only');
       if ((original.case_ref ?? undefined) !== doc.caseRef) throw new MxError('NOT_A_PARTY', 'a response outside the case of the original');
     }
-    if (doc.caseRef && VICTIM_TYPES.includes(doc.type as MessageType)) {
+    if (doc.caseRef) {
+      // A case's later messages, of any type, go only between its parties (the sending gateway
+      // checks the same, but can only know the cases it is party to).
       const parties = this.d.store.caseParties(doc.caseRef);
       if (parties && (!parties.includes(doc.from) || doc.to.some((r) => !parties.includes(r)))) throw new MxError('NOT_A_PARTY', 'sender or recipients are not parties to the case');
+      // A case is opened under its opener's own prefix, or anyone could take another's reference
+      // first and lock the real opener out of it.
+      if (!parties && doc.type === 'victim-repatriation-notice' && !doc.caseRef.startsWith(`${doc.from}-`)) throw new MxError('NOT_A_PARTY', 'a case is opened only by the endpoint its reference names');
     }
   }
 

@@ -16,6 +16,14 @@ export const RESPONSE_OF: Partial<Record<MessageType, MessageType>> = {
 };
 const NEVER_INTERPOL = 'INTERPOL';
 
+/**
+ * May this endpoint hold a child's data (victim notices and their status updates) at all? The
+ * INTERPOL desk never may: not by policy file, not by role (its gateway shows none to anyone).
+ */
+export function victimDataAllowedAt(endpoint: string): boolean {
+  return endpoint !== NEVER_INTERPOL;
+}
+
 interface PolicyFile {
   version: 1;
   groups?: Record<string, string[]>;
@@ -80,7 +88,7 @@ export class RoutingPolicy {
   allows(type: string, from: string, to: string): boolean {
     const rule = this.rules.get(type as MessageType);
     if (!rule || from === to) return false;
-    if (VICTIM_TYPES.includes(type as MessageType) && (from === NEVER_INTERPOL || to === NEVER_INTERPOL)) return false;
+    if (VICTIM_TYPES.includes(type as MessageType) && (!victimDataAllowedAt(from) || !victimDataAllowedAt(to))) return false;
     return rule.from.has(from) && rule.to.has(to);
   }
 }

@@ -88,6 +88,8 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   });
 
   const kafka = createKafka({ brokers: cfg.brokers, clientId: `mx-gateway-${cfg.endpoint}`, logger, ...(opts.retry ? { retry: opts.retry } : {}) });
+  // Readiness asks once, without kafkajs' connection retries (and their log lines), so a probe gets its answer in about a second.
+  const probe = createKafka({ brokers: cfg.brokers, clientId: `mx-gateway-${cfg.endpoint}-probe`, retry: { retries: 0 }, connectionTimeoutMs: 1000 });
   const publisher = new RecordPublisher(kafka);
   const relay = new OutboxRelay(db, outbox, publisher, {
     logger,
@@ -115,7 +117,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     logger,
     overdueAfterMs: cfg.overdueAfterSeconds * 1000,
     bodyLimitBytes: cfg.bodyLimitBytes,
-    ready: async () => storeOpen && db.open && (await clusterReachable(kafka)),
+    ready: async () => storeOpen && db.open && (await clusterReachable(probe)),
   });
 
   return {

@@ -10,21 +10,24 @@ const server = gw.app.listen(cfg.port, cfg.host, () => {
   gw.logger.info({ port }, `gateway ${cfg.endpoint} listening on http://${cfg.host}:${port}`);
   process.send?.({ ready: true, port });
 });
-await gw.start();
 
 let stopping = false;
-for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(sig, () => {
-    if (stopping) return;
-    stopping = true;
-    gw.logger.info({ signal: sig }, 'stopping: no more consuming, draining the outbox, closing the store');
-    server.close();
-    void gw.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        gw.logger.error({ err }, 'unclean stop');
-        process.exit(1);
-      },
-    );
-  });
+function shutdown(reason: string): void {
+  if (stopping) return;
+  stopping = true;
+  gw.logger.info({ reason }, 'stopping: no more consuming, draining the outbox, closing the store');
+  server.close();
+  void gw.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      gw.logger.error({ err }, 'unclean stop');
+      process.exit(1);
+    },
+  );
 }
+// Registered before start(): a stop asked for while Kafka is still unreachable is a clean stop too.
+for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => shutdown(sig));
+// Spawned with an IPC channel by a supervisor (the tests, the demo): when it is gone, do not linger.
+if (process.send) process.on('disconnect', () => shutdown('supervisor disconnected'));
+
+await gw.start();

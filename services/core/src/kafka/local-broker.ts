@@ -177,6 +177,13 @@ export interface LocalBrokerOptions {
   startTimeoutMs?: number;
   /** Extra `server.properties` lines (tests use it to break a broker on purpose). */
   extraProperties?: Record<string, string>;
+  /**
+   * The broker's run directory (default: a fresh one under the cache). When it already holds the
+   * configuration of a broker started there before and since killed, that same broker is started
+   * again: same ports, cluster id and data (`port` and `extraProperties` are then ignored), so a
+   * test can take Kafka down and bring it back. `stop()` removes the directory.
+   */
+  dir?: string;
 }
 
 export interface LocalBroker {
@@ -272,34 +279,47 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
   const t0 = Date.now();
   reapOrphanBrokers(log);
   const { lib, downloaded } = ensureKafkaJars(log);
-  if (opts.port !== undefined) await assertPortFree(opts.port);
-  const port = opts.port ?? (await freePort());
-  let controllerPort = await freePort();
-  while (controllerPort === port) controllerPort = await freePort();
-
   mkdirSync(runsDir(), { recursive: true });
-  const dir = join(runsDir(), `run-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const dir = opts.dir ?? join(runsDir(), `run-${process.pid}-${randomBytes(4).toString('hex')}`);
   mkdirSync(dir, { recursive: true });
   const props = join(dir, 'server.properties');
   const logFile = join(dir, 'server.log');
   const log4j = join(dir, 'log4j2.properties');
-  const extraProps = Object.entries(opts.extraProperties ?? {}).map(([k, v]) => `${k}=${v}\n`).join('');
-  writeFileSync(props, serverProperties(dir, port, controllerPort) + extraProps);
-  writeFileSync(log4j, log4j2Properties(logFile));
+  const earlier = existsSync(props) ? readFileSync(props, 'utf8') : undefined;
+  let port: number;
+  if (earlier !== undefined) {
+    // The same broker again: its listeners must be free (the killed JVM is gone).
+    const ports = /^listeners=PLAINTEXT:\/\/127\.0\.0\.1:(\d+),CONTROLLER:\/\/127\.0\.0\.1:(\d+)$/m.exec(earlier);
+    if (!ports) throw new LocalBrokerError('START_FAILED', `${props} does not name the listeners of a local broker`);
+    port = Number(ports[1]);
+    await assertPortFree(port);
+    await assertPortFree(Number(ports[2]));
+  } else {
+    if (opts.port !== undefined) await assertPortFree(opts.port);
+    port = opts.port ?? (await freePort());
+    let controllerPort = await freePort();
+    while (controllerPort === port) controllerPort = await freePort();
+    const extraProps = Object.entries(opts.extraProperties ?? {}).map(([k, v]) => `${k}=${v}\n`).join('');
+    writeFileSync(props, serverProperties(dir, port, controllerPort) + extraProps);
+    writeFileSync(log4j, log4j2Properties(logFile));
+  }
 
   const cp = `${lib}/*`;
   const jvm = [`-Dlog4j2.configurationFile=${log4j}`, '-Djava.awt.headless=true', '-cp', cp];
   // Like Kafka's own KAFKA_HEAP_OPTS: the broker's heap, not the storage tool's.
   const heap = (process.env.MX_KAFKA_HEAP_OPTS ?? '-Xms256m -Xmx512m').split(' ').filter(Boolean);
   const consoleFile = join(dir, 'console.log');
-  const clusterId = randomBytes(16).toString('base64url');
-  const fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', props, '--ignore-formatted'], {
-    encoding: 'utf8',
-    env: process.env,
-  });
-  if (fmt.error) throw new LocalBrokerError('JAVA_MISSING', `could not run java: ${fmt.error.message}`);
-  if (fmt.status !== 0) {
-    throw new LocalBrokerError('FORMAT_FAILED', `formatting KRaft storage failed (exit ${fmt.status}):\n${`${fmt.stdout}${fmt.stderr}`.trim().split('\n').slice(-15).join('\n')}`);
+  // A broker started again keeps its formatted storage (and with it its cluster id and data).
+  if (earlier === undefined) {
+    const clusterId = randomBytes(16).toString('base64url');
+    const fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', props, '--ignore-formatted'], {
+      encoding: 'utf8',
+      env: process.env,
+    });
+    if (fmt.error) throw new LocalBrokerError('JAVA_MISSING', `could not run java: ${fmt.error.message}`);
+    if (fmt.status !== 0) {
+      throw new LocalBrokerError('FORMAT_FAILED', `formatting KRaft storage failed (exit ${fmt.status}):\n${`${fmt.stdout}${fmt.stderr}`.trim().split('\n').slice(-15).join('\n')}`);
+    }
   }
 
   // The watchdog shell owns the JVM: it forwards TERM/INT and kills the JVM once the owner is gone.

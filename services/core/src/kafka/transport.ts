@@ -2,7 +2,7 @@
  * The one place that knows kafkajs. Everything else sends and receives through these helpers,
  * so a later move to another client touches this folder only.
  */
-import { Kafka, logLevel, type Consumer, type EachMessagePayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type EachMessagePayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 
 export interface TransportOptions {
@@ -106,38 +106,63 @@ export async function clusterReachable(kafka: Kafka): Promise<boolean> {
   }
 }
 
-/** The sending side: idempotent, one request in flight, every send acknowledged by all in-sync replicas. */
+/**
+ * The sending side: idempotent, one request in flight, every send acknowledged by all in-sync
+ * replicas. After a failed send the producer is replaced (see {@link RecordPublisher.publish}).
+ */
 export class RecordPublisher {
-  private readonly producer: Producer;
-  private connected: Promise<void> | undefined;
+  private producer: Promise<Producer> | undefined;
 
-  constructor(kafka: Kafka) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  constructor(private readonly kafka: Kafka) {}
+
+  private connect(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+      try {
+        await p.connect();
+        return p;
+      } catch (e) {
+        this.producer = undefined;
+        await p.disconnect().catch(() => {});
+        throw e;
+      }
+    })();
+    return this.producer;
   }
 
-  private connect(): Promise<void> {
-    this.connected ??= this.producer.connect().catch((e: unknown) => {
-      this.connected = undefined;
-      throw e;
-    });
-    return this.connected;
-  }
-
-  /** Publishes records to several topics in one batch request; resolves when the broker acknowledged all. */
+  /**
+   * Publishes records to several topics in one batch request; resolves when the broker acknowledged all.
+   *
+   * A send that failed may still have been written (the broker stalled past the request timeout,
+   * or died after appending), yet kafkajs rolls its sequence numbers back: the next, different
+   * batch on that partition is then refused with OUT_OF_ORDER_SEQUENCE_NUMBER, forever. So a
+   * failed send retires the producer; the next publish starts a new idempotent session (a new
+   * producer id). A record written twice that way collapses on the receiver's `(from, id)` dedup.
+   */
   async publish(batches: { topic: string; records: OutgoingRecord[] }[]): Promise<void> {
-    await this.connect();
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: batches.map((b) => ({
-        topic: b.topic,
-        messages: b.records.map((r) => ({ key: r.key, value: Buffer.from(r.value), ...(r.headers ? { headers: r.headers } : {}) })),
-      })),
-    });
+    const current = this.connect();
+    const producer = await current;
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: batches.map((b) => ({
+          topic: b.topic,
+          messages: b.records.map((r) => ({ key: r.key, value: Buffer.from(r.value), ...(r.headers ? { headers: r.headers } : {}) })),
+        })),
+      });
+    } catch (e) {
+      if (this.producer === current) {
+        this.producer = undefined;
+        await producer.disconnect().catch(() => {});
+      }
+      throw e;
+    }
   }
 
   async close(): Promise<void> {
-    if (this.connected) await this.producer.disconnect().catch(() => {});
-    this.connected = undefined;
+    const current = this.producer;
+    this.producer = undefined;
+    if (current) await (await current.catch(() => undefined))?.disconnect().catch(() => {});
   }
 }
 
@@ -195,7 +220,11 @@ export class RecordConsumer {
       allowAutoTopicCreation: false,
     });
     this.consumer = c;
-    c.on(c.events.GROUP_JOIN, () => this.markJoined());
+    c.on(c.events.GROUP_JOIN, (ev) => {
+      // Logged so an operator (and the crash tests) can see when a restarted member took over.
+      this.opts.logger?.info({ groupId: this.opts.groupId, memberId: ev.payload.memberId, assignment: ev.payload.memberAssignment, durationMs: ev.payload.duration }, 'consumer group joined');
+      this.markJoined();
+    });
     c.on(c.events.CRASH, (ev) => {
       this.opts.logger?.error({ err: ev.payload.error, restart: ev.payload.restart, groupId: this.opts.groupId }, 'consumer crashed');
       if (!ev.payload.restart && !this.stopped) this.scheduleRestart();

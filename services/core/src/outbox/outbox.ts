@@ -194,6 +194,7 @@ export class OutboxRelay {
     for (const r of rows) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
 
     let anyFailed = false;
+    let released = false;
     await Promise.all(
       [...byTopic.entries()].map(async ([topic, topicRows]) => {
         try {
@@ -201,13 +202,22 @@ export class OutboxRelay {
           await this.publisher.publish([{ topic, records }]);
           this.opts.afterAck?.(topicRows);
           this.markPublished(topicRows);
+          if (this.releaseBackoff(topic)) released = true;
         } catch (err) {
           anyFailed = true;
           this.markFailed(topicRows, err as Error);
         }
       }),
     );
-    return !anyFailed && raw.length === batchSize;
+    return released || (!anyFailed && raw.length === batchSize);
+  }
+
+  /**
+   * The topic takes records again: its rows still backing off from the outage go in the next
+   * pass, not when their (up to `maxBackoffMs`) timers end. Returns whether any row was released.
+   */
+  private releaseBackoff(topic: string): boolean {
+    return this.db.prepare('UPDATE outbox SET next_attempt_at = 0 WHERE published_at IS NULL AND topic = ? AND next_attempt_at > ?').run(topic, Date.now()).changes > 0;
   }
 
   private markPublished(rows: OutboxRow[]): void {

@@ -1,0 +1,208 @@
+/**
+ * Gateways as real child processes (`services/gateway/src/main.ts`), for the tests that kill them
+ * with SIGKILL rather than stopping them politely. Each process is spawned with an IPC channel (it
+ * reports `{ ready, port }` once its HTTP API listens), its JSON log lines are captured (and
+ * copied to a file beside its data), and every process spawned here is tracked so that
+ * {@link killAllGateways} in `afterAll` leaves none behind, whatever the test did. The gateway also
+ * stops by itself when its IPC parent goes away (a killed jest worker).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MAIN = 'services/gateway/src/main.ts';
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  time?: string;
+  [k: string]: unknown;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface SpawnOptions {
+  /** The gateway's environment (gatewayEnv(...) plus test settings); PATH and HOME come from this process. */
+  env: Record<string, string>;
+  /** A label for logs and errors (default: the endpoint). */
+  name?: string;
+  /** Also append every output line to this file (kept for a post-mortem). */
+  logFile?: string;
+  /** How long to wait for `{ ready }` (ms). */
+  readyTimeoutMs?: number;
+}
+
+const live = new Set<GatewayProcess>();
+
+/** One gateway child process. */
+export class GatewayProcess {
+  readonly logs: LogLine[] = [];
+  /** Lines that were not JSON (a crash before pino is up, tsx errors). */
+  readonly rawOutput: string[] = [];
+  readonly exited: Promise<Exit>;
+  exit: Exit | undefined;
+  port = 0;
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+    private readonly logFile: string | undefined,
+  ) {
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        live.delete(this);
+        this.notify();
+        resolve(this.exit);
+      });
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => this.onLine(line));
+    }
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Spawns `node --import tsx services/gateway/src/main.ts` and waits until its HTTP API listens. */
+  static async spawn(opts: SpawnOptions): Promise<GatewayProcess> {
+    const { NODE_OPTIONS: _ignored, ...base } = process.env;
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      cwd: REPO_ROOT,
+      env: { ...base, MX_LOG_LEVEL: 'info', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const gp = new GatewayProcess(opts.name ?? opts.env.MX_ENDPOINT ?? 'gateway', child, opts.logFile);
+    live.add(gp);
+    const timeoutMs = opts.readyTimeoutMs ?? 60_000;
+    try {
+      gp.port = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${gp.name} did not report ready within ${timeoutMs} ms`)), timeoutMs);
+        child.on('message', (m: { ready?: boolean; port?: number }) => {
+          if (m?.ready && typeof m.port === 'number') {
+            clearTimeout(timer);
+            resolve(m.port);
+          }
+        });
+        child.once('exit', (code, signal) => {
+          clearTimeout(timer);
+          reject(new Error(`${gp.name} exited before it was ready (code ${code}, signal ${signal})`));
+        });
+      });
+    } catch (e) {
+      gp.child.kill('SIGKILL');
+      throw new Error(`${(e as Error).message}\n${gp.tail()}`);
+    }
+    return gp;
+  }
+
+  private onLine(line: string): void {
+    if (this.logFile) appendFileSync(this.logFile, `${line}\n`);
+    try {
+      const parsed = JSON.parse(line) as LogLine;
+      if (parsed && typeof parsed === 'object' && typeof parsed.msg === 'string') this.logs.push(parsed);
+      else this.rawOutput.push(line);
+    } catch {
+      this.rawOutput.push(line);
+    }
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** The first log line (from `from` on) that matches, waiting for it if needed. */
+  async waitForLog(match: (l: LogLine) => boolean, opts: { timeoutMs?: number; from?: number; what?: string } = {}): Promise<LogLine> {
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    let from = opts.from ?? 0;
+    return new Promise<LogLine>((resolve, reject) => {
+      const check = () => {
+        for (; from < this.logs.length; from++) {
+          const l = this.logs[from]!;
+          if (match(l)) return done(() => resolve(l));
+        }
+        if (this.exit) done(() => reject(new Error(`${this.name} exited (${JSON.stringify(this.exit)}) while waiting for ${opts.what ?? 'a log line'}\n${this.tail()}`)));
+      };
+      const timer = setTimeout(() => done(() => reject(new Error(`${this.name}: no ${opts.what ?? 'matching log line'} within ${timeoutMs} ms\n${this.tail()}`))), timeoutMs);
+      const done = (f: () => void) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        f();
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  /** Waits until the inbox consumer has joined its group (after a kill: once the dead member's session expired). */
+  waitForConsumer(opts: { timeoutMs?: number; from?: number } = {}): Promise<LogLine> {
+    return this.waitForLog((l) => l.msg === 'consumer group joined', { ...opts, what: 'consumer group join' });
+  }
+
+  /** Sends a signal and waits for the process to be gone. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<Exit> {
+    if (!this.exit) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /** A polite stop (SIGTERM: stop consuming, drain the outbox, close the store); SIGKILL after `timeoutMs`. */
+  async stop(timeoutMs = 15_000): Promise<Exit> {
+    if (this.exit) return this.exit;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const e = await this.exited;
+    clearTimeout(timer);
+    return e;
+  }
+
+  /** An HTTP call to this gateway's API. */
+  async call(method: string, path: string, o: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> {
+    const headers: Record<string, string> = {};
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    if (o.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${this.url}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body };
+  }
+
+  /** The last lines of output, for error messages. */
+  tail(n = 25): string {
+    const lines = [...this.logs.slice(-n).map((l) => JSON.stringify(l)), ...this.rawOutput.slice(-10)];
+    return `--- last output of ${this.name} (pid ${this.pid}) ---\n${lines.join('\n')}`;
+  }
+}
+
+/** SIGKILLs every gateway process still running (afterAll, also after a failed test). */
+export async function killAllGateways(): Promise<void> {
+  await Promise.all([...live].map((g) => g.kill('SIGKILL')));
+}
+
+/** Runs `fn` on a read-only connection to a gateway's SQLite store (safe beside a running writer: WAL). */
+export function withStore<T>(file: string, fn: (db: Database.Database) => T): T {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}

@@ -73,20 +73,34 @@ export function createKafka(opts: TransportOptions): Kafka {
  * Creates the topics that do not exist yet and waits for their leaders: kafkajs 2.2.4 must never
  * rely on auto-creation (the local broker disables it).
  */
-export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], timeoutMs = 30_000): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
-    if (missing.length === 0) return;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? 3, replicationFactor: s.replicationFactor ?? 1 })),
-    });
-  } catch (e) {
-    // Another process may have created the same topic between list and create.
-    if ((e as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw e;
+    if (missing.length > 0) {
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? 3, replicationFactor: s.replicationFactor ?? 1 })),
+        });
+      } catch (e) {
+        // Another process may have created the same topic between list and create.
+        if ((e as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw e;
+      }
+    }
+    // A topic someone else just created may not have its leaders yet (createTopics only waits for
+    // the ones it created itself): wait until every partition of every topic has one.
+    const names = specs.map((s) => s.topic);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const meta = await admin.fetchTopicMetadata({ topics: names }).catch(() => undefined);
+      const ready = meta !== undefined && meta.topics.length === names.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (ready) return;
+      if (Date.now() > deadline) throw new Error(`topics have no leaders after ${timeoutMs} ms: ${names.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   } finally {
     await admin.disconnect();
   }

@@ -151,12 +151,22 @@ describe('routing: the INTERPOL desk never receives, lists or reads a victim not
   test('TH cannot send a victim notice to INTERPOL: 403 ROUTE_FORBIDDEN, nothing queued', async () => {
     const count = () => (c.gateways.TH!.gateway.db.prepare('SELECT (SELECT count(*) FROM sent) + (SELECT count(*) FROM outbox WHERE kind = ?) AS n').get('notice') as { n: number }).n;
     const before = count();
+    const rejectedFacts = () =>
+      (c.gateways.TH!.gateway.db.prepare('SELECT fact FROM audit_events').all() as { fact: string }[])
+        .map((r) => JSON.parse(r.fact) as { action: string; reasonCode?: string; officer?: string })
+        .filter((f) => f.action === 'rejected' && f.reasonCode === 'ROUTE_FORBIDDEN');
+    const rejectedBefore = rejectedFacts().length;
     for (const to of [['INTERPOL'], ['LA', 'INTERPOL']]) {
       const r = await c.call('TH', 'POST', '/v1/notices', { token: tokens.TH!, body: { type: 'victim-repatriation-notice', to, caseRef, body: victimBody() } });
       expectProblem(r, 403, 'ROUTE_FORBIDDEN');
       expectNoPersonalData(JSON.stringify(r.body));
     }
     expect(count()).toBe(before);
+    // Each refusal is an audit fact naming the officer's pseudonym and the reason, nothing of the body.
+    const facts = rejectedFacts().slice(rejectedBefore);
+    expect(facts).toHaveLength(2);
+    expect(facts[0]!.officer).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expectNoPersonalData(JSON.stringify(facts));
   });
 
   test('a validly signed victim notice hand-written onto mx.inbox.INTERPOL is quarantined (ROUTE_FORBIDDEN), not stored', async () => {

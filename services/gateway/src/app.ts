@@ -100,11 +100,14 @@ export function buildApp(deps: AppDeps): express.Express {
   const route =
     (key: keyof typeof ROUTE_ROLES, handler: (req: Request, res: Response, officer: Officer) => Promise<void>) =>
     async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+      let officer: Officer | undefined;
       try {
-        const officer = await deps.auth.authenticate(req.get('authorization'));
-        if (!ROUTE_ROLES[key]!.some((r) => officer.roles.has(r))) throw new MxError('FORBIDDEN', `the caller's role may not call ${key}`);
+        officer = await deps.auth.authenticate(req.get('authorization'));
+        if (!ROUTE_ROLES[key]!.some((r) => officer!.roles.has(r))) throw new MxError('FORBIDDEN', `the caller's role may not call ${key}`);
         await handler(req, res, officer);
       } catch (err) {
+        // An authenticated officer's refused submission is an audit fact (who tried what, and why).
+        if (officer && req.method === 'POST' && err instanceof MxError && err.status < 500) exchange.recordRejected(officer, err.code);
         next(err);
       }
     };

@@ -202,6 +202,12 @@ export class Exchange {
     return { id, digest, status: 'queued' };
   }
 
+  /** An officer's submission was refused (validation, role, routing): audited with the reason, nothing else kept. */
+  recordRejected(officer: Officer, reasonCode: string): void {
+    this.d.db.transaction(() => this.d.audit.record({ action: 'rejected', officer: officer.pseudonym, outcome: 'rejected', reasonCode }))();
+    void this.d.audit.flush();
+  }
+
   /** Called by the outbox relay, inside its transaction, when rows were acknowledged by the broker. */
   onPublished(rows: { kind: string; ref: string | null; recipient: string | null }[], now: number): void {
     for (const r of rows) {

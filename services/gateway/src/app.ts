@@ -153,6 +153,20 @@ export function buildApp(deps: AppDeps): express.Express {
     }),
   );
 
+  /** The fields a sent and a received message share, from their common columns. */
+  function messageFields(row: Pick<SentRow, 'id' | 'type' | 'to_json' | 'case_ref' | 'in_reply_to' | 'issued_at' | 'expires_at' | 'digest'>) {
+    return {
+      id: row.id,
+      type: row.type as Schemas['BusinessMessageType'],
+      to: JSON.parse(row.to_json) as string[],
+      ...(row.case_ref !== null ? { caseRef: row.case_ref } : {}),
+      ...(row.in_reply_to !== null ? { inReplyTo: row.in_reply_to } : {}),
+      issuedAt: row.issued_at,
+      expiresAt: row.expires_at,
+      digest: row.digest,
+    };
+  }
+
   function sentLifecycle(row: SentRow): Schemas['MessageLifecycle'] {
     const now = Date.now();
     const recipients = store.recipients(row.id).map((r) => {
@@ -177,16 +191,9 @@ export function buildApp(deps: AppDeps): express.Express {
     const names = ['queued', 'published', 'delivered', 'read', 'responded'] as const;
     const status = recipients.some((r) => r.rejected) ? 'rejected' : names[Math.min(...recipients.map(stage))] ?? 'queued';
     return {
-      id: row.id,
-      type: row.type as Schemas['BusinessMessageType'],
+      ...messageFields(row),
       direction: 'sent',
       from: deps.endpoint,
-      to: JSON.parse(row.to_json) as string[],
-      ...(row.case_ref !== null ? { caseRef: row.case_ref } : {}),
-      ...(row.in_reply_to !== null ? { inReplyTo: row.in_reply_to } : {}),
-      issuedAt: row.issued_at,
-      expiresAt: row.expires_at,
-      digest: row.digest,
       status,
       recipients,
     };
@@ -195,16 +202,9 @@ export function buildApp(deps: AppDeps): express.Express {
   function receivedLifecycle(row: InboxRow): Schemas['MessageLifecycle'] {
     const responseIds = JSON.parse(row.response_ids) as string[];
     return {
-      id: row.id,
-      type: row.type as Schemas['BusinessMessageType'],
+      ...messageFields(row),
       direction: 'received',
       from: row.from_ep,
-      to: JSON.parse(row.to_json) as string[],
-      ...(row.case_ref !== null ? { caseRef: row.case_ref } : {}),
-      ...(row.in_reply_to !== null ? { inReplyTo: row.in_reply_to } : {}),
-      issuedAt: row.issued_at,
-      expiresAt: row.expires_at,
-      digest: row.digest,
       status: inboxStatus(row),
       recipients: [
         {
@@ -228,16 +228,9 @@ export function buildApp(deps: AppDeps): express.Express {
 
   function inboxFields(row: InboxRow): Schemas['InboxSummary'] {
     return {
-      id: row.id,
-      type: row.type as Schemas['BusinessMessageType'],
+      ...messageFields(row),
       from: row.from_ep,
-      to: JSON.parse(row.to_json) as string[],
-      ...(row.case_ref !== null ? { caseRef: row.case_ref } : {}),
-      ...(row.in_reply_to !== null ? { inReplyTo: row.in_reply_to } : {}),
-      issuedAt: row.issued_at,
-      expiresAt: row.expires_at,
       receivedAt: iso(row.received_at)!,
-      digest: row.digest,
       status: inboxStatus(row),
       ...(row.read_at !== null ? { readAt: iso(row.read_at)! } : {}),
       responseIds: JSON.parse(row.response_ids) as string[],

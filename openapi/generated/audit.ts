@@ -57,10 +57,35 @@ export interface paths {
         /**
          * An evidence bundle for one message
          * @description The message's events (signed bytes), each with an inclusion proof against one signed
-         *     checkpoint, as one JSON document that `mx audit verify --bundle` checks offline.
+         *     checkpoint, as one JSON document that `mx audit verify --bundle` checks offline. When the
+         *     latest checkpoint does not cover every event yet, the service signs one first (after the same
+         *     integrity checks as any checkpoint); `503` when it refuses to sign.
          *
          */
         get: operations["getMessageEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/leaves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Leaves in index order
+         * @description The exact bytes and leaf hash of consecutive leaves from `from` (default 0), with cursor
+         *     pagination: what an auditor downloads to check every leaf. With `treeSize`, only leaves
+         *     below it are listed and each carries its inclusion proof in the tree of that size.
+         *
+         */
+        get: operations["listLeaves"];
         put?: never;
         post?: never;
         delete?: never;
@@ -215,6 +240,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The log's state and whether checkpoints are being signed
+         * @description The current tree size and root, the latest checkpoint, ingest counters, and the state of
+         *     checkpoint signing: `refusing` (with the problem found) when the store failed the integrity
+         *     check or the consistency proof from the previous checkpoint, so no checkpoint is signed.
+         *
+         */
+        get: operations["getStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -341,6 +389,8 @@ export interface components {
             leafHash: components["schemas"]["Hash"];
             gateway: components["schemas"]["Endpoint"];
             seq: components["schemas"]["Seq"];
+            /** @description The event's link to its gateway's previous event (`null` for `seq` 1). */
+            prevDigest: components["schemas"]["Digest"] | null;
             action: components["schemas"]["AuditAction"];
             messageId?: components["schemas"]["MessageId"];
             messageType?: components["schemas"]["MessageType"];
@@ -365,6 +415,12 @@ export interface components {
             leafHash: components["schemas"]["Hash"];
             /** @description The exact bytes of the signed audit event (flattened JWS, UTF-8), base64. */
             bytes: string;
+            /** @description Only in `GET /v1/leaves?treeSize=`, the leaf's inclusion proof in the tree of that size. */
+            proof?: components["schemas"]["ProofPath"];
+        };
+        LeafPage: {
+            items: components["schemas"]["Leaf"][];
+            nextCursor: components["schemas"]["NextCursor"];
         };
         /** @description A signed statement of the log's size and root hash at a time. */
         Checkpoint: {
@@ -439,16 +495,51 @@ export interface components {
             /**
              * @description `missing`: sequence numbers `fromSeq`..`toSeq` were never logged. `chain-mismatch`: the event
              *     at `toSeq` names a previous-event digest that differs from the logged event at `fromSeq`.
+             *     `conflict`: two different signed events of the gateway carry sequence number `fromSeq`
+             *     (= `toSeq`), a forked trail.
              *
              * @enum {string}
              */
-            kind: "missing" | "chain-mismatch";
+            kind: "missing" | "chain-mismatch" | "conflict";
             fromSeq: components["schemas"]["Seq"];
             toSeq: components["schemas"]["Seq"];
             detectedAt: components["schemas"]["Timestamp"];
         };
         GapReport: {
             items: components["schemas"]["Gap"][];
+        };
+        Status: {
+            origin: string;
+            treeSize: components["schemas"]["TreeSize"];
+            rootHash: components["schemas"]["Hash"];
+            latestCheckpoint?: components["schemas"]["Checkpoint"];
+            checkpointing: {
+                /**
+                 * @description `refusing` while the last attempt to sign a checkpoint was refused.
+                 * @enum {string}
+                 */
+                state: "ok" | "refusing";
+                /** @description Refused signing attempts since the service started. */
+                refusals: number;
+                lastRefusal?: components["schemas"]["CheckpointRefusal"];
+            };
+            ingest: {
+                /** @description Leaves appended since the service started. */
+                appended: number;
+                /** @description Redelivered records that were already in the log (no new leaf). */
+                duplicates: number;
+                /** @description Records in the quarantine list (all time). */
+                quarantined: number;
+                /** @description Entries in the gap report (all gateways). */
+                gaps: number;
+            };
+        };
+        CheckpointRefusal: {
+            at: components["schemas"]["Timestamp"];
+            /** @description The tree size that was not signed. */
+            treeSize: components["schemas"]["TreeSize"];
+            /** @description What the integrity check or the consistency proof found (e.g. `node-hash-mismatch level 1 index 2`). */
+            problem: string;
         };
         Health: {
             /** @constant */
@@ -698,8 +789,8 @@ export interface components {
         "CommonDefsV1.base64urlShort": string;
     };
     responses: {
-        /** @description A missing, malformed or out-of-range parameter (`errors` lists each one). */
-        BadRequest: {
+        /** @description A missing, malformed or out-of-range parameter (`VALIDATION_FAILED`; `errors` lists each one). */
+        InvalidParameter: {
             headers: {
                 [name: string]: unknown;
             };
@@ -736,15 +827,6 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No signed checkpoint covers the message's events yet; retry after the next checkpoint. */
-        Conflict: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
         /** @description An unexpected error. `instance` is the id in the server's log line; no stack is returned. */
         InternalError: {
             headers: {
@@ -754,7 +836,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The store is not open or Kafka is not reachable, or the service is shutting down. */
+        /** @description The store is not open or Kafka is not reachable, the service is shutting down, or (evidence) it refuses to sign the checkpoint the bundle needs. */
         ServiceUnavailable: {
             headers: {
                 [name: string]: unknown;
@@ -815,9 +897,9 @@ export interface operations {
                     "application/json": components["schemas"]["EventPage"];
                 };
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["InvalidParameter"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -842,10 +924,10 @@ export interface operations {
                     "application/json": components["schemas"]["MessageHistory"];
                 };
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["InvalidParameter"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -870,11 +952,44 @@ export interface operations {
                     "application/json": components["schemas"]["EvidenceBundle"];
                 };
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            422: components["responses"]["InvalidParameter"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listLeaves: {
+        parameters: {
+            query?: {
+                /** @description The first leaf index (ignored when `cursor` is given). */
+                from?: components["schemas"]["LeafIndex"];
+                /** @description Add each leaf's inclusion proof in the tree of this size (at most the log's size). */
+                treeSize?: components["schemas"]["TreeSize"];
+                /** @description The opaque `nextCursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description The maximum number of items in the page. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of leaves. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeafPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["InvalidParameter"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -899,10 +1014,10 @@ export interface operations {
                     "application/json": components["schemas"]["Leaf"];
                 };
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["InvalidParameter"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -953,9 +1068,9 @@ export interface operations {
                     "application/json": components["schemas"]["CheckpointPage"];
                 };
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["InvalidParameter"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -984,10 +1099,10 @@ export interface operations {
                     "application/json": components["schemas"]["InclusionProof"];
                 };
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["InvalidParameter"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1014,9 +1129,9 @@ export interface operations {
                     "application/json": components["schemas"]["ConsistencyProof"];
                 };
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["InvalidParameter"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1043,9 +1158,9 @@ export interface operations {
                     "application/json": components["schemas"]["QuarantinePage"];
                 };
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["InvalidParameter"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1070,7 +1185,30 @@ export interface operations {
                     "application/json": components["schemas"]["GapReport"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["InvalidParameter"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];

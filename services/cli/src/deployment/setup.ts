@@ -8,6 +8,8 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { devIdpPaths, gatewayAudience, initDevIdp, DEV_IDP_ISSUER } from '../../../core/src/idp/dev-idp.ts';
 import { generateEndpointKeys, privateJwksPathOf } from '../../../core/src/trust/keygen.ts';
+import { auditKeyPaths, generateAuditKey } from '../../../audit/src/checkpoint-key.ts';
+import { AUDIT_AUDIENCE } from '../../../audit/src/config.ts';
 
 export const DEMO_ENDPOINTS = ['LA', 'TH', 'CN', 'INTERPOL'] as const;
 
@@ -55,5 +57,56 @@ export function gatewayEnv(dep: Deployment, endpoint: string, brokers: string[],
     MX_IDP_JWKS_FILE: devIdpPaths(dep.dir).publicJwks,
     MX_IDP_ISSUER: DEV_IDP_ISSUER,
     MX_IDP_AUDIENCE: gatewayAudience(endpoint),
+  };
+}
+
+/** The audit service's files in a deployment (see services/audit/src/checkpoint-key.ts). */
+export interface AuditDeployment {
+  /** The audit service's private checkpoint key (mode 0600). */
+  signingKeyFile: string;
+  /** Its public key: what auditors pass to `mx audit verify --audit-key`. */
+  publicKeyFile: string;
+  pseudonymKeyFile: string;
+  dataDir: string;
+}
+
+/** Creates (or reuses) the audit service's checkpoint key, pseudonym key and data directory under the deployment. */
+export async function setupAudit(dep: Deployment): Promise<AuditDeployment> {
+  const paths = auditKeyPaths(dep.dir);
+  if (!existsSync(paths.privateJwks)) await generateAuditKey(dep.dir);
+  const pk = pseudonymKeyFile(dep.dir, 'audit');
+  if (!existsSync(pk)) {
+    mkdirSync(join(dep.dir, 'private'), { recursive: true, mode: 0o700 });
+    writeFileSync(pk, randomBytes(32), { mode: 0o600 });
+    chmodSync(pk, 0o600);
+  }
+  const dataDir = join(dep.dir, 'data', 'audit');
+  mkdirSync(dataDir, { recursive: true });
+  return { signingKeyFile: paths.privateJwks, publicKeyFile: paths.publicJwks, pseudonymKeyFile: pk, dataDir };
+}
+
+/**
+ * The environment the audit service of this deployment runs with (the variables of
+ * services/audit/src/config.ts). Call {@link setupAudit} first.
+ */
+export function auditEnv(
+  dep: Deployment,
+  brokers: string[],
+  opts: { port?: number; topicPrefix?: string; dataDir?: string; checkpointEveryLeaves?: number; checkpointEverySeconds?: number } = {},
+): Record<string, string> {
+  return {
+    MX_TOPIC_PREFIX: opts.topicPrefix ?? '',
+    MX_HTTP_PORT: String(opts.port ?? 0),
+    KAFKA_BROKERS: brokers.join(','),
+    MX_DATA_DIR: opts.dataDir ?? join(dep.dir, 'data', 'audit'),
+    MX_TRUST_DIR: dep.trustDir,
+    MX_AUDIT_SIGNING_KEY_FILE: auditKeyPaths(dep.dir).privateJwks,
+    MX_PSEUDONYM_KEY_FILE: pseudonymKeyFile(dep.dir, 'audit'),
+    MX_IDP_JWKS_FILE: devIdpPaths(dep.dir).publicJwks,
+    MX_IDP_ISSUER: DEV_IDP_ISSUER,
+    MX_IDP_AUDIENCE: AUDIT_AUDIENCE,
+    MX_IDP_ENDPOINTS: dep.endpoints.join(','),
+    ...(opts.checkpointEveryLeaves !== undefined ? { MX_CHECKPOINT_EVERY_LEAVES: String(opts.checkpointEveryLeaves) } : {}),
+    ...(opts.checkpointEverySeconds !== undefined ? { MX_CHECKPOINT_EVERY_SECONDS: String(opts.checkpointEverySeconds) } : {}),
   };
 }

@@ -1,0 +1,421 @@
+/**
+ * The audit service's HTTP API (openapi/audit.yaml), built from its dependencies; it never
+ * listens, so tests run it in-process on port 0. Every route but health and readiness needs an
+ * auditor token; every error is problem+json; lists page with an opaque cursor.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { components } from '../../../openapi/generated/audit.ts';
+import { isErrorCode } from '../../core/src/errors/catalogue.ts';
+import { MxError } from '../../core/src/errors/mx-error.ts';
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../../core/src/errors/problem.ts';
+import type { Officer } from '../../core/src/idp/officer-auth.ts';
+import { MESSAGE_TYPES } from '../../core/src/schemas/registry.ts';
+import { AUDIT_ACTIONS } from '../../core/src/audit/emitter.ts';
+import type { AuditorAuth } from './auth.ts';
+import type { CheckpointResult, CheckpointingStatus } from './checkpoints.ts';
+import type { SignedCheckpoint } from './checkpoint-key.ts';
+import { decodeStoredEvent } from './event.ts';
+import type { IngestCounters } from './ingest.ts';
+import { isMerkleError } from './merkle/index.ts';
+import type { AuditStore, EventFilter, EventRow } from './store.ts';
+
+type Schemas = components['schemas'];
+
+export interface AuditAppDeps {
+  store: AuditStore;
+  auth: AuditorAuth;
+  logger: Logger;
+  origin: string;
+  checkpointing: {
+    status(): CheckpointingStatus;
+    /** Signs a checkpoint of the current tree (evidence needs one covering the message). */
+    signNow(): Promise<CheckpointResult>;
+  };
+  ingestCounters: () => IngestCounters;
+  /** Is the store open and Kafka reachable? */
+  ready: () => Promise<boolean>;
+}
+
+const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const ENDPOINT = /^(?:[A-Z]{2}|INTERPOL)$/;
+const DIGEST = /^[A-Za-z0-9_-]{43}$/;
+const TIMESTAMP = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z$/;
+const INTEGER = /^(?:0|[1-9][0-9]{0,15})$/;
+const MAX_HISTORY = 1000;
+const MAX_GAPS = 10_000;
+
+function invalid(name: string, code: string, message: string): MxError {
+  return new MxError('VALIDATION_FAILED', `malformed ${name}`, { issues: [{ path: `/${name}`, code, message }] });
+}
+
+/** A query or path parameter that must be a single string matching `pattern`, or absent. */
+function optionalParam(raw: unknown, name: string, pattern: RegExp, what: string): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !pattern.test(raw)) throw invalid(name, 'pattern', `must be ${what}`);
+  return raw;
+}
+
+function requiredParam(raw: unknown, name: string, pattern: RegExp, what: string): string {
+  const v = optionalParam(raw, name, pattern, what);
+  if (v === undefined) throw invalid(name, 'required', 'is required');
+  return v;
+}
+
+function optionalInt(raw: unknown, name: string): number | undefined {
+  const v = optionalParam(raw, name, INTEGER, 'a non-negative integer');
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw invalid(name, 'maximum', 'is too large');
+  return n;
+}
+
+function optionalEnum<T extends string>(raw: unknown, name: string, values: readonly T[]): T | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !(values as readonly string[]).includes(raw)) throw invalid(name, 'enum', `must be one of ${values.join(', ')}`);
+  return raw as T;
+}
+
+function queryLimit(raw: unknown): number {
+  const n = optionalInt(raw, 'limit') ?? 100;
+  if (n < 1 || n > 500) throw invalid('limit', 'maximum', 'must be an integer from 1 to 500');
+  return n;
+}
+
+function encodeCursor(after: number): string {
+  return Buffer.from(JSON.stringify({ after })).toString('base64url');
+}
+
+/** The position after which the page starts (-1: from the beginning). */
+function decodeCursor(raw: unknown): number {
+  if (raw === undefined) return -1;
+  try {
+    if (typeof raw !== 'string' || raw.length > 512) throw new Error();
+    const v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof v.after === 'number' && Number.isSafeInteger(v.after) && v.after >= -1) return v.after;
+  } catch {
+    /* fall through */
+  }
+  throw invalid('cursor', 'format', 'must be a nextCursor from a previous page');
+}
+
+function b64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64');
+}
+
+function eventFields(row: EventRow): Schemas['EventSummary'] {
+  return {
+    index: row.leaf_index,
+    eventId: row.event_id,
+    leafHash: b64(row.leaf_hash),
+    gateway: row.gateway,
+    seq: row.seq,
+    prevDigest: row.prev_digest,
+    action: row.action as Schemas['AuditAction'],
+    ...(row.message_id !== null ? { messageId: row.message_id } : {}),
+    ...(row.message_type !== null ? { messageType: row.message_type as Schemas['MessageType'] } : {}),
+    at: row.at,
+  };
+}
+
+function checkpointJson(cp: SignedCheckpoint): Schemas['Checkpoint'] {
+  return { origin: cp.origin, treeSize: cp.treeSize, rootHash: cp.rootHash, time: cp.time, signature: cp.signature };
+}
+
+export function buildApp(deps: AuditAppDeps): express.Express {
+  const { store } = deps;
+  const log = store.log;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  const auditor =
+    (handler: (req: Request, res: Response, officer: Officer) => void | Promise<void>) =>
+    async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+      try {
+        const officer = await deps.auth.authenticate(req.get('authorization'));
+        deps.logger.info({ auditor: officer.pseudonym, endpoint: officer.endpoint, method: req.method, route: req.route?.path }, 'audit API access');
+        await handler(req, res, officer);
+      } catch (err) {
+        next(err);
+      }
+    };
+
+  app.get('/v1/health', (_req, res) => {
+    res.json({ status: 'ok' } satisfies Schemas['Health']);
+  });
+
+  app.get('/v1/ready', async (_req, res, next) => {
+    try {
+      if (!(await deps.ready())) throw new MxError('UNAVAILABLE', 'the store or Kafka is not available');
+      res.json({ status: 'ready' } satisfies Schemas['Ready']);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  app.get(
+    '/v1/events',
+    auditor((req, res) => {
+      const q = req.query;
+      const filter: EventFilter = {};
+      const messageId = optionalParam(q.messageId, 'messageId', UUID7, 'a UUIDv7 message id');
+      const endpoint = optionalParam(q.endpoint, 'endpoint', ENDPOINT, 'an endpoint');
+      const type = optionalEnum(q.type, 'type', MESSAGE_TYPES);
+      const action = optionalEnum(q.action, 'action', AUDIT_ACTIONS);
+      const from = optionalParam(q.from, 'from', TIMESTAMP, 'an RFC 3339 UTC date-time');
+      const until = optionalParam(q.until, 'until', TIMESTAMP, 'an RFC 3339 UTC date-time');
+      if (messageId !== undefined) filter.messageId = messageId;
+      if (endpoint !== undefined) filter.gateway = endpoint;
+      if (type !== undefined) filter.messageType = type;
+      if (action !== undefined) filter.action = action;
+      if (from !== undefined) filter.fromMs = Date.parse(from);
+      if (until !== undefined) filter.untilMs = Date.parse(until);
+      const limit = queryLimit(q.limit);
+      const after = decodeCursor(q.cursor);
+      const rows = store.listEvents(filter, after, limit + 1);
+      const page = rows.slice(0, limit);
+      res.json({
+        items: page.map(eventFields),
+        nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.leaf_index) : null,
+      } satisfies Schemas['EventPage']);
+    }),
+  );
+
+  app.get(
+    '/v1/messages/:id/history',
+    auditor((req, res) => {
+      const id = requiredParam(req.params.id, 'id', UUID7, 'a UUIDv7 message id');
+      const rows = store.messageEvents(id, MAX_HISTORY);
+      if (rows.length === 0) throw new MxError('NOT_FOUND', 'no logged event names this message');
+      const events = rows.map((row) => ({ ...eventFields(row), event: decodeStoredEvent(log.leaf(row.leaf_index).bytes).body }));
+      res.json({ messageId: id, events } satisfies Schemas['MessageHistory']);
+    }),
+  );
+
+  app.get(
+    '/v1/messages/:id/evidence',
+    auditor(async (req, res) => {
+      const id = requiredParam(req.params.id, 'id', UUID7, 'a UUIDv7 message id');
+      const rows = store.messageEvents(id, MAX_HISTORY);
+      if (rows.length === 0) throw new MxError('NOT_FOUND', 'no logged event names this message');
+      const needed = Math.max(...rows.map((r) => r.leaf_index)) + 1;
+      let checkpoint = store.latestCheckpoint();
+      if (checkpoint === undefined || checkpoint.treeSize < needed) {
+        const result = await deps.checkpointing.signNow();
+        if (result.kind === 'refused') throw new MxError('UNAVAILABLE', 'no checkpoint covers these events and the service refuses to sign one: the store failed its integrity check');
+        checkpoint = result.checkpoint;
+      }
+      if (checkpoint === undefined || checkpoint.treeSize < needed) throw new MxError('UNAVAILABLE', 'no checkpoint covers these events yet');
+      const size = checkpoint.treeSize;
+      const entries = rows
+        .sort((a, b) => a.leaf_index - b.leaf_index)
+        .map((row) => {
+          const leaf = log.leaf(row.leaf_index);
+          return {
+            index: row.leaf_index,
+            eventId: row.event_id,
+            leafHash: b64(leaf.hash),
+            bytes: b64(leaf.bytes),
+            proof: log.inclusionProof(row.leaf_index, size).map(b64),
+          };
+        });
+      res
+        .set('content-disposition', `attachment; filename="evidence-${id}.json"`)
+        .json({ format: 'mx-evidence-bundle/v1', messageId: id, checkpoint: checkpointJson(checkpoint), entries } satisfies Schemas['EvidenceBundle']);
+    }),
+  );
+
+  app.get(
+    '/v1/leaves',
+    auditor((req, res) => {
+      const limit = queryLimit(req.query.limit);
+      const from = optionalInt(req.query.from, 'from') ?? 0;
+      const treeSize = optionalInt(req.query.treeSize, 'treeSize');
+      const after = req.query.cursor !== undefined ? decodeCursor(req.query.cursor) : from - 1;
+      const logSize = log.size();
+      if (treeSize !== undefined && treeSize > logSize) throw invalid('treeSize', 'maximum', `must not exceed the log size ${logSize}`);
+      const size = treeSize ?? logSize;
+      const end = Math.min(size, after + 1 + limit);
+      const items: Schemas['Leaf'][] = [];
+      for (let index = after + 1; index < end; index += 1) {
+        const leaf = log.leaf(index);
+        items.push({
+          index,
+          leafHash: b64(leaf.hash),
+          bytes: b64(leaf.bytes),
+          ...(treeSize !== undefined ? { proof: log.inclusionProof(index, treeSize).map(b64) } : {}),
+        });
+      }
+      res.json({ items, nextCursor: end < size ? encodeCursor(end - 1) : null } satisfies Schemas['LeafPage']);
+    }),
+  );
+
+  app.get(
+    '/v1/leaves/:index',
+    auditor((req, res) => {
+      const index = optionalInt(req.params.index, 'index');
+      if (index === undefined) throw invalid('index', 'required', 'is required');
+      if (index >= log.size()) throw new MxError('NOT_FOUND', `no leaf ${index}: the log has ${log.size()} leaves`);
+      const leaf = log.leaf(index);
+      res.json({ index, leafHash: b64(leaf.hash), bytes: b64(leaf.bytes) } satisfies Schemas['Leaf']);
+    }),
+  );
+
+  app.get(
+    '/v1/checkpoints/latest',
+    auditor((_req, res) => {
+      const cp = store.latestCheckpoint();
+      if (cp === undefined) throw new MxError('NOT_FOUND', 'no checkpoint has been signed yet');
+      res.json(checkpointJson(cp) satisfies Schemas['Checkpoint']);
+    }),
+  );
+
+  app.get(
+    '/v1/checkpoints',
+    auditor((req, res) => {
+      const limit = queryLimit(req.query.limit);
+      const after = decodeCursor(req.query.cursor);
+      const rows = store.checkpointsAfter(after, limit + 1);
+      const page = rows.slice(0, limit);
+      res.json({
+        items: page.map(checkpointJson),
+        nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.treeSize) : null,
+      } satisfies Schemas['CheckpointPage']);
+    }),
+  );
+
+  app.get(
+    '/v1/proofs/inclusion',
+    auditor((req, res) => {
+      const q = req.query;
+      const byIndex = optionalInt(q.index, 'index');
+      const eventId = optionalParam(q.eventId, 'eventId', DIGEST, 'an event id (43 characters of base64url)');
+      if ((byIndex === undefined) === (eventId === undefined)) throw invalid('index', 'oneOf', 'give exactly one of index and eventId');
+      let index = byIndex;
+      if (eventId !== undefined) {
+        index = store.eventById(eventId)?.leaf_index;
+        if (index === undefined) throw new MxError('NOT_FOUND', 'no logged event has this id');
+      }
+      let treeSize = optionalInt(q.treeSize, 'treeSize');
+      if (treeSize === undefined) {
+        treeSize = store.latestCheckpoint()?.treeSize;
+        if (treeSize === undefined) throw new MxError('NOT_FOUND', 'no checkpoint has been signed yet; give treeSize');
+      }
+      const size = log.size();
+      if (treeSize > size) throw invalid('treeSize', 'maximum', `must not exceed the log size ${size}`);
+      if (index! >= treeSize) {
+        if (index! >= size) throw new MxError('NOT_FOUND', `no leaf ${index}`);
+        throw invalid('treeSize', 'minimum', 'must exceed the leaf index');
+      }
+      const proof = log.inclusionProof(index!, treeSize);
+      res.json({
+        index: index!,
+        treeSize,
+        leafHash: b64(log.leaf(index!).hash),
+        proof: proof.map(b64),
+        rootHash: b64(log.root(treeSize)),
+      } satisfies Schemas['InclusionProof']);
+    }),
+  );
+
+  app.get(
+    '/v1/proofs/consistency',
+    auditor((req, res) => {
+      const from = optionalInt(req.query.from, 'from');
+      const to = optionalInt(req.query.to, 'to');
+      if (from === undefined) throw invalid('from', 'required', 'is required');
+      if (to === undefined) throw invalid('to', 'required', 'is required');
+      if (from < 1) throw invalid('from', 'minimum', 'must be at least 1');
+      if (from > to) throw invalid('from', 'maximum', 'must not exceed to');
+      const size = log.size();
+      if (to > size) throw invalid('to', 'maximum', `must not exceed the log size ${size}`);
+      res.json({
+        from,
+        to,
+        proof: log.consistencyProof(from, to).map(b64),
+        fromRoot: b64(log.root(from)),
+        toRoot: b64(log.root(to)),
+      } satisfies Schemas['ConsistencyProof']);
+    }),
+  );
+
+  app.get(
+    '/v1/quarantine',
+    auditor((req, res) => {
+      const limit = queryLimit(req.query.limit);
+      const after = decodeCursor(req.query.cursor);
+      const rows = store.listQuarantine(after, limit + 1);
+      const page = rows.slice(0, limit);
+      res.json({
+        items: page.map((r) => ({
+          id: String(r.id),
+          topic: r.topic,
+          partition: r.partition,
+          offset: r.offset,
+          digest: r.digest,
+          reasonCode: (isErrorCode(r.reason_code) ? r.reason_code : 'INTERNAL') as Schemas['ErrorCode'],
+          at: new Date(r.at).toISOString(),
+          ...(r.gateway !== null ? { gateway: r.gateway } : {}),
+        })),
+        nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
+      } satisfies Schemas['QuarantinePage']);
+    }),
+  );
+
+  app.get(
+    '/v1/gaps',
+    auditor((req, res) => {
+      const endpoint = optionalParam(req.query.endpoint, 'endpoint', ENDPOINT, 'an endpoint');
+      const rows = store.listGaps(endpoint, MAX_GAPS);
+      res.json({
+        items: rows.map((g) => ({ gateway: g.gateway, kind: g.kind, fromSeq: g.from_seq, toSeq: g.to_seq, detectedAt: new Date(g.detected_at).toISOString() })),
+      } satisfies Schemas['GapReport']);
+    }),
+  );
+
+  app.get(
+    '/v1/status',
+    auditor((_req, res) => {
+      const { size, root, latest } = store.db
+        .transaction(() => {
+          const size = log.size();
+          return { size, root: log.root(size), latest: store.latestCheckpoint() };
+        })
+        .deferred();
+      const counters = deps.ingestCounters();
+      res.json({
+        origin: deps.origin,
+        treeSize: size,
+        rootHash: b64(root),
+        ...(latest !== undefined ? { latestCheckpoint: checkpointJson(latest) } : {}),
+        checkpointing: deps.checkpointing.status(),
+        ingest: { appended: counters.appended, duplicates: counters.duplicates, quarantined: store.quarantineCount(), gaps: store.gapCount() },
+      } satisfies Schemas['Status']);
+    }),
+  );
+
+  app.use((_req: Request, _res: Response, next: NextFunction) => next(new MxError('NOT_FOUND', 'no such route')));
+
+  // One place turns every error into problem+json; nothing of the request or a stack goes back.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let e = err;
+    const instance = `urn:uuid:${randomUUID()}`;
+    if (isMerkleError(err)) {
+      // BAD_SIZE / BAD_INDEX are caught by parameter checks first; STORE_CORRUPT is the store's fault.
+      if (err.code === 'BAD_SIZE' || err.code === 'BAD_INDEX') e = new MxError('VALIDATION_FAILED', err.message);
+      else {
+        deps.logger.error({ code: err.code, instance, detail: err.message, route: req.route?.path }, 'the audit store is corrupt');
+        e = new MxError('INTERNAL', `the audit store is corrupt: ${err.message}`);
+      }
+    } else if (!(e instanceof MxError)) deps.logger.error({ err: e, instance, method: req.method, route: req.route?.path }, 'unexpected error');
+    else if (e.status >= 500) deps.logger.error({ code: e.code, instance }, e.message);
+    const problem = toProblem(e, instance);
+    if (problem.status === 401) res.set('www-authenticate', 'Bearer error="invalid_token"');
+    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  });
+
+  return app;
+}
+

@@ -1,0 +1,139 @@
+/**
+ * Builds the audit service from its configuration: store, trust registry, checkpoint key, the
+ * `mx.audit` consumer, the checkpointer and the HTTP app. `start()` checks the store, then begins
+ * consuming and checkpointing; `stop()` stops consuming, waits for a signing in progress and
+ * closes the store.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { clusterReachable, createKafka, ensureTopics, RecordConsumer, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
+import { createLogger } from '../../core/src/log/logger.ts';
+import { SchemaRegistry } from '../../core/src/schemas/registry.ts';
+import { openDatabase } from '../../core/src/store/sqlite.ts';
+import { TrustRegistry } from '../../core/src/trust/trust-registry.ts';
+import { buildApp } from './app.ts';
+import { AuditorAuth } from './auth.ts';
+import { loadCheckpointSigner } from './checkpoint-key.ts';
+import { Checkpointer } from './checkpoints.ts';
+import type { AuditConfig } from './config.ts';
+import { Ingestor } from './ingest.ts';
+import { AuditStore } from './store.ts';
+
+/** The store's file name under `MX_DATA_DIR`. */
+export const AUDIT_DB_FILE = 'audit.sqlite';
+
+export interface AuditService {
+  app: ReturnType<typeof buildApp>;
+  store: AuditStore;
+  ingestor: Ingestor;
+  checkpointer: Checkpointer;
+  logger: Logger;
+  /** Path of the SQLite file. */
+  dbFile: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface AuditServiceOptions {
+  logger?: Logger;
+  /** Shorter Kafka retries (tests). */
+  retry?: TransportOptions['retry'];
+  /** Shared, already loaded schema registry. */
+  schemas?: SchemaRegistry;
+  /** Consumer session timeout (tests restart members quickly). */
+  sessionTimeoutMs?: number;
+}
+
+export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOptions = {}): Promise<AuditService> {
+  const logger = opts.logger ?? createLogger({ service: 'audit' });
+  const schemas = opts.schemas ?? SchemaRegistry.load();
+  const trust = await TrustRegistry.fromDirectory(cfg.trustDir);
+  const signer = await loadCheckpointSigner(cfg.signingKey);
+  const pseudonymKey = readFileSync(cfg.pseudonymKeyFile);
+  if (pseudonymKey.length < 32) throw new Error('MX_PSEUDONYM_KEY_FILE must hold at least 32 bytes');
+  const auth = new AuditorAuth({ jwksFile: cfg.idpJwks, issuer: cfg.idpIssuer, audience: cfg.idpAudience, endpoints: cfg.idpEndpoints, pseudonymKey });
+
+  const dbFile = join(cfg.dataDir, AUDIT_DB_FILE);
+  const db = openDatabase(dbFile);
+  const store = new AuditStore(db);
+  const checkpointer = new Checkpointer({
+    store,
+    signer,
+    origin: cfg.origin,
+    everyLeaves: cfg.checkpointEveryLeaves,
+    everySeconds: cfg.checkpointEverySeconds,
+    logger,
+  });
+  const ingestor = new Ingestor({
+    store,
+    trust,
+    schemas,
+    logger,
+    clockSkewMs: cfg.clockSkewSeconds * 1000,
+    onAppended: (size) => checkpointer.onAppended(size),
+  });
+
+  const topic = topicNames(cfg.topicPrefix).audit;
+  const kafka = createKafka({ brokers: cfg.brokers, clientId: 'mx-audit', logger, ...(opts.retry ? { retry: opts.retry } : {}) });
+  const consumer = new RecordConsumer(kafka, {
+    groupId: `${cfg.topicPrefix}${cfg.consumerGroup}`,
+    topics: [topic],
+    fromBeginning: true,
+    logger,
+    ...(opts.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
+    handle: async (rec) => {
+      try {
+        await ingestor.handle(rec);
+      } catch (err) {
+        // Not committed: the record comes again once the store works.
+        logger.error({ err, topic: rec.topic, partition: rec.partition, offset: rec.offset }, 'could not store an audit record; it will be redelivered');
+        throw err;
+      }
+    },
+  });
+
+  let storeOpen = true;
+  const app = buildApp({
+    store,
+    auth,
+    logger,
+    origin: cfg.origin,
+    checkpointing: checkpointer,
+    ingestCounters: () => ({ ...ingestor.counters }),
+    ready: async () => storeOpen && db.open && (await clusterReachable(kafka)),
+  });
+
+  return {
+    app,
+    store,
+    ingestor,
+    checkpointer,
+    logger,
+    dbFile,
+    async start() {
+      if (cfg.verifyOnStart) {
+        const started = Date.now();
+        const problem = checkpointer.verifyAll();
+        if (problem === undefined) logger.info({ treeSize: store.log.size(), ms: Date.now() - started }, 'store integrity verified');
+      }
+      for (;;) {
+        try {
+          await ensureTopics(kafka, [{ topic, numPartitions: cfg.partitions }]);
+          break;
+        } catch (err) {
+          logger.warn({ err: (err as Error).message }, 'Kafka not reachable yet; retrying topic set-up');
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+      await consumer.start();
+      checkpointer.start();
+    },
+    async stop() {
+      await consumer.stop();
+      await checkpointer.stop();
+      storeOpen = false;
+      db.close();
+    },
+  };
+}

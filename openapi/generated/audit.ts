@@ -369,10 +369,10 @@ export interface components {
             /** @description Pseudonym of the officer who acted. */
             officer?: components["schemas"]["CommonDefsV1.officerPseudonym"];
             /**
-             * @description Outcome, where the action has one.
+             * @description Outcome, where the action has one (a receipt-received event carries its receipt's outcome: accepted, rejected or read).
              * @enum {string}
              */
-            outcome?: "accepted" | "rejected";
+            outcome?: "accepted" | "rejected" | "read";
             /** @description Reason code of a rejection or dead letter. */
             reasonCode?: components["schemas"]["CommonDefsV1.reasonCode"];
             /** @description Key id concerned (key-rotated). */

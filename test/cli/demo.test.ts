@@ -13,6 +13,9 @@ test('mx demo plays both scenarios to the end against the test broker, then stop
   expect(text).toMatch(/lifecycle at TH: status responded\n\s+LA\s+published yes\s+delivered yes\s+read yes\s+responses 2/);
   expect(text).toMatch(/lifecycle at INTERPOL: status responded/);
   expect(text.match(/^\s+(CN|LA|TH)\s+published yes\s+delivered yes\s+read yes\s+responses 1$/gm)).toHaveLength(3);
+  expect(text).toMatch(/VERDICT: PASS: \d+ leaves of checkpoint size \d+/);
+  expect(text).toMatch(/TH\s+seq \d+\s+submitted[\s\S]*LA\s+seq \d+\s+delivered[\s\S]*LA\s+seq \d+\s+read[\s\S]*LA\s+seq \d+\s+responded/);
+  expect(text).toMatch(/receipt-received\s+counterpart LA read/);
   expect(text).toMatch(/Scenario complete\.[\s\S]*stopped cleanly/);
   // Private keys were generated under the demo directory, owner-only.
   expect(statSync(join(dir, 'private', 'TH.jwks.json')).mode & 0o077).toBe(0);

@@ -4,7 +4,7 @@
  *   mx demo [--exit-after-scenario]       broker, four gateways, audit service, scripted scenario
  *   mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL]  keys, trust directory, dev identity provider
  *   mx keys init|rotate --endpoint EP --dir DIR
- *   mx token --endpoint EP [--role ROLE]  a token from the demo's dev identity provider
+ *   mx token --endpoint EP [--role ROLE] [--for gateway|audit]  a token from the demo's dev identity provider
  *   mx send --endpoint EP --type T --to A,B [--case-ref R] [--in-reply-to ID] --body FILE
  *   mx inbox --endpoint EP [ID] [--type T] [--status S]
  *   mx message --endpoint EP ID
@@ -20,7 +20,7 @@ const USAGE = `usage:
   mx demo [--exit-after-scenario] [--dir DIR]
   mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL]
   mx keys init|rotate --endpoint EP --dir DIR [--valid-from T] [--valid-until T | --valid-days N]
-  mx token --endpoint EP [--role liaison-officer|interpol-desk|auditor] [--subject S]
+  mx token --endpoint EP [--role liaison-officer|interpol-desk|auditor] [--subject S] [--for gateway|audit]
   mx send --endpoint EP --type TYPE --to EP[,EP] [--case-ref REF] [--in-reply-to ID] --body FILE.json
   mx inbox --endpoint EP [ID] [--type TYPE] [--status unread|read|responded]
   mx message --endpoint EP ID

@@ -390,7 +390,7 @@ export class Exchange {
           ...(sent ? { messageType: sent.type } : {}),
           messageDigest: digest,
           counterpart: doc.from,
-          outcome: body.outcome === 'rejected' ? 'rejected' : 'accepted',
+          outcome: body.outcome,
           ...(body.reasonCode ? { reasonCode: body.reasonCode } : {}),
         },
         new Date(now),

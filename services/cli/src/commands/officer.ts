@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { gatewayAudience, mintToken, ROLES, type Role } from '../../../core/src/idp/dev-idp.ts';
 import { devIdpPaths } from '../../../core/src/idp/dev-idp.ts';
 import { demoDir, readDemoState } from '../demo/state.ts';
+import { AUDIT_AUDIENCE } from '../../../audit/src/config.ts';
 
 export interface Io {
   out(line: string): void;
@@ -20,14 +21,17 @@ function need(v: string | undefined, flag: string): string {
   return v;
 }
 
-/** A token for an officer of `endpoint` from the dev identity provider in `dir`. */
-export function officerToken(dir: string, endpoint: string, role: Role, subject?: string): Promise<string> {
+/**
+ * A token for an officer of `endpoint` from the dev identity provider in `dir`, for that endpoint's
+ * gateway or (`service: 'audit'`) for the audit service.
+ */
+export function officerToken(dir: string, endpoint: string, role: Role, subject?: string, service: 'gateway' | 'audit' = 'gateway'): Promise<string> {
   return mintToken(devIdpPaths(dir).privateJwks, {
     subject: subject ?? `demo-${role}@${endpoint.toLowerCase()}`,
     endpoint,
     agency: `${endpoint} ${role} desk (demo)`,
     roles: [role],
-    audience: gatewayAudience(endpoint),
+    audience: service === 'audit' ? AUDIT_AUDIENCE : gatewayAudience(endpoint),
   });
 }
 
@@ -61,9 +65,11 @@ export async function callGateway(endpoint: string, method: string, path: string
 const common = { endpoint: { type: 'string' }, role: { type: 'string' }, dir: { type: 'string' } } as const;
 
 export async function tokenCommand(args: string[], io: Io = stdout): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...common, subject: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { ...common, subject: { type: 'string' }, for: { type: 'string' } } });
   const endpoint = need(values.endpoint, '--endpoint');
-  io.out(await officerToken(values.dir ?? demoDir(), endpoint, role(values.role, endpoint), values.subject));
+  const service = values.for ?? 'gateway';
+  if (service !== 'gateway' && service !== 'audit') throw new UsageError('--for must be gateway or audit');
+  io.out(await officerToken(values.dir ?? demoDir(), endpoint, role(values.role, endpoint), values.subject, service));
   return 0;
 }
 

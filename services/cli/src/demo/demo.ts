@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalBroker, type LocalBroker } from '../../../core/src/kafka/local-broker.ts';
 import type { Role } from '../../../core/src/idp/dev-idp.ts';
-import { DEMO_ENDPOINTS, gatewayEnv, setupDeployment } from '../deployment/setup.ts';
+import { auditEnv, DEMO_ENDPOINTS, gatewayEnv, setupAudit, setupDeployment } from '../deployment/setup.ts';
+import { auditVerify } from '../commands/audit-verify.ts';
 import { officerToken, type Io } from '../commands/officer.ts';
-import { GATEWAY_MAIN, startService, type ServiceProcess } from './processes.ts';
+import { AUDIT_MAIN, GATEWAY_MAIN, startService, type ServiceProcess } from './processes.ts';
 import { demoDir, writeDemoState } from './state.ts';
 import { DEMO_BODIES } from './bodies.ts';
 
@@ -78,7 +79,10 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
       services.push(await startService(`gateway ${e}`, GATEWAY_MAIN, gatewayEnv(dep, e, brokers, { topicPrefix }), join(dir, 'logs', `gateway-${e}.log`)));
     }
     const gateways = Object.fromEntries(services.map((s, i) => [DEMO_ENDPOINTS[i]!, s.url]));
-    writeDemoState(dir, { brokers, gateways, topicPrefix });
+    const auditDep = await setupAudit(dep);
+    const audit = await startService('audit service', AUDIT_MAIN, auditEnv(dep, brokers, { topicPrefix, checkpointEverySeconds: 2 }), join(dir, 'logs', 'audit.log'));
+    services.push(audit);
+    writeDemoState(dir, { brokers, gateways, audit: audit.url, topicPrefix });
     for (const s of services) io.out(`${s.name.padEnd(16)} ${s.url}   log: ${s.logFile}`);
 
     const call = async (endpoint: string, role: Role, method: string, path: string, body?: unknown) => {
@@ -150,6 +154,39 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
     });
     await show('INTERPOL', 'interpol-desk', aid, 'lifecycle at INTERPOL');
 
+    io.out('\n== Audit: every gateway signed its events into mx.audit; the audit service logged them in a Merkle tree');
+    const auditorToken = await officerToken(dir, 'LA', 'auditor', 'demo-auditor', 'audit');
+    const auditGet = async (path: string) => {
+      const res = await fetch(`${audit.url}${path}`, { headers: { authorization: `Bearer ${auditorToken}` } });
+      if (res.status !== 200) throw new Error(`GET ${path} at the audit service: ${res.status} ${await res.text()}`);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    // Wait until the gateways' trails have stopped growing, have no gaps, and a checkpoint covers them.
+    let lastSize = -1;
+    const counted = await waitFor('the audit log to settle', async () => {
+      await new Promise((r) => setTimeout(r, 1500));
+      const status = (await auditGet('/v1/status')) as { treeSize: number; latestCheckpoint?: { treeSize: number } | null };
+      const gaps = (await auditGet('/v1/gaps')) as { items: unknown[] };
+      const settled = status.treeSize > 0 && status.treeSize === lastSize && gaps.items.length === 0 && status.latestCheckpoint?.treeSize === status.treeSize;
+      lastSize = status.treeSize;
+      return settled ? status.treeSize : undefined;
+    }, 60_000);
+    io.out(`  ${counted} signed events logged and covered by a signed checkpoint; now verifying as an auditor would (mx audit verify):`);
+    const verifyLines: string[] = [];
+    const verdict = await auditVerify(['--url', audit.url, '--audit-key', auditDep.publicKeyFile, '--trust', dep.trustDir, '--token', auditorToken, '--state', join(dir, 'auditor-state.json')], {
+      out: (l) => verifyLines.push(l),
+      err: (l) => verifyLines.push(l),
+    });
+    const oks = verifyLines.filter((l) => l.startsWith('ok ')).length;
+    for (const l of verifyLines.filter((l) => !l.startsWith('ok '))) io.out(`  ${l}`);
+    io.out(`  (${oks} checks passed)`);
+    if (verdict !== 0) throw new Error('mx audit verify failed');
+    const history = (await auditGet(`/v1/messages/${nid}/history`)) as { events: { index: number; gateway: string; seq: number; action: string; at: string; event: { counterpart?: string; outcome?: string } }[] };
+    io.out(`  history of notice ${nid}, from both gateways' signed events:`);
+    for (const e of history.events) {
+      io.out(`    ${e.at}  ${e.gateway.padEnd(8)} seq ${String(e.seq).padEnd(4)} ${e.action.padEnd(17)}${e.event.counterpart ? ` counterpart ${e.event.counterpart}` : ''}${e.event.outcome ? ` ${e.event.outcome}` : ''}  (leaf ${e.index})`);
+    }
+
     io.out('\nScenario complete.');
     if (values['exit-after-scenario']) {
       await stopAll();
@@ -159,6 +196,7 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
   npm run mx -- inbox --endpoint LA
   npm run mx -- message --endpoint TH ${nid}
   npm run mx -- send --endpoint TH --type victim-repatriation-notice --to LA --case-ref ${caseRef} --body <file.json>
+  npm run mx -- audit verify --url ${audit.url} --audit-key ${auditDep.publicKeyFile} --trust ${dep.trustDir} --token "$(npm run -s mx -- token --endpoint LA --role auditor --for audit)"
 Press Ctrl-C to stop.`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

@@ -24,7 +24,7 @@ export interface AuditFact {
   messageDigest?: string;
   counterpart?: string;
   officer?: string;
-  outcome?: 'accepted' | 'rejected';
+  outcome?: 'accepted' | 'rejected' | 'read';
   reasonCode?: string;
   kid?: string;
 }

@@ -22,8 +22,8 @@ export type AuditEvent = {
   counterpart?: Endpoint;
   /** Pseudonym of the officer who acted. */
   officer?: OfficerPseudonym;
-  /** Outcome, where the action has one. */
-  outcome?: "accepted" | "rejected";
+  /** Outcome, where the action has one (a receipt-received event carries its receipt's outcome: accepted, rejected or read). */
+  outcome?: "accepted" | "rejected" | "read";
   /** Reason code of a rejection or dead letter. */
   reasonCode?: ReasonCode;
   /** Key id concerned (key-rotated). */

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { gatewaySettings } from '../../services/gateway/src/config.ts';
+import { auditSettings } from '../../services/audit/src/config.ts';
 
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
   services: Record<string, { image?: string; environment?: Record<string, string>; healthcheck?: unknown; volumes?: string[] }>;
@@ -23,6 +24,13 @@ test.each(gateways)('%s sets every required gateway variable and no unknown one'
   const env = Object.keys(svc.environment ?? {});
   expect(env.filter((k) => !known.has(k))).toEqual([]);
   expect(required.filter((k) => !env.includes(k))).toEqual([]);
+});
+
+test('the audit service entry sets every required audit variable and no unknown one', () => {
+  const env = Object.keys(compose.services.audit?.environment ?? {});
+  const knownAudit = new Set<string>(Object.values(auditSettings).map((s) => s.env));
+  expect(env.filter((k) => !knownAudit.has(k))).toEqual([]);
+  expect(Object.values(auditSettings).filter((s) => !('default' in s)).map((s) => s.env).filter((k) => !env.includes(k))).toEqual([]);
 });
 
 const dc = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });

@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { keysInit, keysRotate } from './commands/keys.ts';
-import { DEMO_ENDPOINTS, setupDeployment } from './deployment/setup.ts';
+import { DEMO_ENDPOINTS, setupAudit, setupDeployment } from './deployment/setup.ts';
 import { inboxCommand, messageCommand, sendCommand, tokenCommand, UsageError } from './commands/officer.ts';
 import { demoCommand } from './demo/demo.ts';
 
@@ -35,7 +35,8 @@ async function run(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: argv.slice(1), options: { dir: { type: 'string' }, endpoints: { type: 'string' } } });
       if (!values.dir) throw new UsageError('--dir is required');
       const dep = await setupDeployment(values.dir, values.endpoints ? values.endpoints.split(',') : DEMO_ENDPOINTS);
-      process.stdout.write(`deployment under ${dep.dir}: trust ${dep.trustDir}, identity provider JWKS ${dep.idpPublicJwks}, endpoints ${dep.endpoints.join(', ')}\n`);
+      const audit = await setupAudit(dep);
+      process.stdout.write(`deployment under ${dep.dir}: trust ${dep.trustDir}, identity provider JWKS ${dep.idpPublicJwks}, audit service key ${audit.publicKeyFile}, endpoints ${dep.endpoints.join(', ')}\n`);
       return 0;
     }
     case 'keys':

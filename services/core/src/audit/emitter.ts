@@ -36,6 +36,7 @@ export class AuditEmitter {
   private readonly insert;
   private flushing: Promise<void> = Promise.resolve();
   private pending = false;
+  private announcedKid: string | undefined;
 
   constructor(
     private readonly db: Db,
@@ -73,6 +74,11 @@ export class AuditEmitter {
   }
 
   private async signPending(): Promise<void> {
+    const kid = this.opts.signer().kid;
+    if (kid !== this.announcedKid) {
+      this.noteSigningKey(kid);
+      this.announcedKid = kid;
+    }
     for (;;) {
       const rows = this.db.prepare('SELECT seq, fact, at FROM audit_events WHERE record IS NULL ORDER BY seq LIMIT 200').all() as { seq: number; fact: string; at: string }[];
       if (rows.length === 0) return;
@@ -108,6 +114,19 @@ export class AuditEmitter {
       })();
       this.outbox.wake();
     }
+  }
+
+  /**
+   * Records `key-rotated` when the gateway signs with another key than the one it last announced
+   * (also at its first start), so the audit trail shows which key signed from when. Checked at the
+   * start of every signing pass; the announcement follows the events already recorded for that pass.
+   */
+  private noteSigningKey(kid: string): void {
+    const last = this.db.prepare("SELECT json_extract(fact, '$.kid') AS kid FROM audit_events WHERE json_extract(fact, '$.action') = 'key-rotated' ORDER BY seq DESC LIMIT 1").get() as
+      | { kid: string | null }
+      | undefined;
+    if (last?.kid === kid) return;
+    this.db.transaction(() => this.record({ action: 'key-rotated', kid }))();
   }
 
   /** The last signed sequence number (0 when none). */

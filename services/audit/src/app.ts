@@ -3,13 +3,12 @@
  * listens, so tests run it in-process on port 0. Every route but health and readiness needs an
  * auditor token; every error is problem+json; lists page with an opaque cursor.
  */
-import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { components } from '../../../openapi/generated/audit.ts';
 import { isErrorCode } from '../../core/src/errors/catalogue.ts';
 import { MxError } from '../../core/src/errors/mx-error.ts';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../../core/src/errors/problem.ts';
+import { addHealthRoutes, addProblemHandler, decodeCursor, encodeCursor, queryLimit } from '../../core/src/http/api.ts';
 import type { Officer } from '../../core/src/idp/officer-auth.ts';
 import { MESSAGE_TYPES } from '../../core/src/schemas/registry.ts';
 import { AUDIT_ACTIONS } from '../../core/src/audit/emitter.ts';
@@ -77,27 +76,9 @@ function optionalEnum<T extends string>(raw: unknown, name: string, values: read
   return raw as T;
 }
 
-function queryLimit(raw: unknown): number {
-  const n = optionalInt(raw, 'limit') ?? 100;
-  if (n < 1 || n > 500) throw invalid('limit', 'maximum', 'must be an integer from 1 to 500');
-  return n;
-}
-
-function encodeCursor(after: number): string {
-  return Buffer.from(JSON.stringify({ after })).toString('base64url');
-}
-
-/** The position after which the page starts (-1: from the beginning). */
-function decodeCursor(raw: unknown): number {
-  if (raw === undefined) return -1;
-  try {
-    if (typeof raw !== 'string' || raw.length > 512) throw new Error();
-    const v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof v.after === 'number' && Number.isSafeInteger(v.after) && v.after >= -1) return v.after;
-  } catch {
-    /* fall through */
-  }
-  throw invalid('cursor', 'format', 'must be a nextCursor from a previous page');
+/** The position after which a page starts (-1: from the beginning), from a cursor `{ after }`. */
+function afterCursor(raw: unknown): number {
+  return decodeCursor(raw, (v): v is { after: number } => typeof v === 'object' && v !== null && Number.isSafeInteger((v as { after?: unknown }).after) && (v as { after: number }).after >= -1)?.after ?? -1;
 }
 
 function b64(bytes: Uint8Array): string {
@@ -142,18 +123,7 @@ export function buildApp(deps: AuditAppDeps): express.Express {
       }
     };
 
-  app.get('/v1/health', (_req, res) => {
-    res.json({ status: 'ok' } satisfies Schemas['Health']);
-  });
-
-  app.get('/v1/ready', async (_req, res, next) => {
-    try {
-      if (!(await deps.ready())) throw new MxError('UNAVAILABLE', 'the store or Kafka is not available');
-      res.json({ status: 'ready' } satisfies Schemas['Ready']);
-    } catch (err) {
-      next(err);
-    }
-  });
+  addHealthRoutes(app, deps.ready);
 
   app.get(
     '/v1/events',
@@ -172,13 +142,13 @@ export function buildApp(deps: AuditAppDeps): express.Express {
       if (action !== undefined) filter.action = action;
       if (from !== undefined) filter.fromMs = Date.parse(from);
       if (until !== undefined) filter.untilMs = Date.parse(until);
-      const limit = queryLimit(q.limit);
-      const after = decodeCursor(q.cursor);
+      const limit = queryLimit(q.limit, 100, 500);
+      const after = afterCursor(q.cursor);
       const rows = store.listEvents(filter, after, limit + 1);
       const page = rows.slice(0, limit);
       res.json({
         items: page.map(eventFields),
-        nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.leaf_index) : null,
+        nextCursor: rows.length > limit ? encodeCursor({ after: page[page.length - 1]!.leaf_index }) : null,
       } satisfies Schemas['EventPage']);
     }),
   );
@@ -230,10 +200,10 @@ export function buildApp(deps: AuditAppDeps): express.Express {
   app.get(
     '/v1/leaves',
     auditor((req, res) => {
-      const limit = queryLimit(req.query.limit);
+      const limit = queryLimit(req.query.limit, 100, 500);
       const from = optionalInt(req.query.from, 'from') ?? 0;
       const treeSize = optionalInt(req.query.treeSize, 'treeSize');
-      const after = req.query.cursor !== undefined ? decodeCursor(req.query.cursor) : from - 1;
+      const after = req.query.cursor !== undefined ? afterCursor(req.query.cursor) : from - 1;
       const logSize = log.size();
       if (treeSize !== undefined && treeSize > logSize) throw invalid('treeSize', 'maximum', `must not exceed the log size ${logSize}`);
       const size = treeSize ?? logSize;
@@ -248,7 +218,7 @@ export function buildApp(deps: AuditAppDeps): express.Express {
           ...(treeSize !== undefined ? { proof: log.inclusionProof(index, treeSize).map(b64) } : {}),
         });
       }
-      res.json({ items, nextCursor: end < size ? encodeCursor(end - 1) : null } satisfies Schemas['LeafPage']);
+      res.json({ items, nextCursor: end < size ? encodeCursor({ after: end - 1 }) : null } satisfies Schemas['LeafPage']);
     }),
   );
 
@@ -275,13 +245,13 @@ export function buildApp(deps: AuditAppDeps): express.Express {
   app.get(
     '/v1/checkpoints',
     auditor((req, res) => {
-      const limit = queryLimit(req.query.limit);
-      const after = decodeCursor(req.query.cursor);
+      const limit = queryLimit(req.query.limit, 100, 500);
+      const after = afterCursor(req.query.cursor);
       const rows = store.checkpointsAfter(after, limit + 1);
       const page = rows.slice(0, limit);
       res.json({
         items: page.map(checkpointJson),
-        nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.treeSize) : null,
+        nextCursor: rows.length > limit ? encodeCursor({ after: page[page.length - 1]!.treeSize }) : null,
       } satisfies Schemas['CheckpointPage']);
     }),
   );
@@ -344,8 +314,8 @@ export function buildApp(deps: AuditAppDeps): express.Express {
   app.get(
     '/v1/quarantine',
     auditor((req, res) => {
-      const limit = queryLimit(req.query.limit);
-      const after = decodeCursor(req.query.cursor);
+      const limit = queryLimit(req.query.limit, 100, 500);
+      const after = afterCursor(req.query.cursor);
       const rows = store.listQuarantine(after, limit + 1);
       const page = rows.slice(0, limit);
       res.json({
@@ -396,24 +366,16 @@ export function buildApp(deps: AuditAppDeps): express.Express {
     }),
   );
 
-  app.use((_req: Request, _res: Response, next: NextFunction) => next(new MxError('NOT_FOUND', 'no such route')));
-
   // One place turns every error into problem+json; nothing of the request or a stack goes back.
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    let e = err;
-    const instance = `urn:uuid:${randomUUID()}`;
-    if (isMerkleError(err)) {
+  addProblemHandler(app, {
+    logger: deps.logger,
+    translate: (err, instance) => {
+      if (!isMerkleError(err)) return undefined;
       // BAD_SIZE / BAD_INDEX are caught by parameter checks first; STORE_CORRUPT is the store's fault.
-      if (err.code === 'BAD_SIZE' || err.code === 'BAD_INDEX') e = new MxError('VALIDATION_FAILED', err.message);
-      else {
-        deps.logger.error({ code: err.code, instance, detail: err.message, route: req.route?.path }, 'the audit store is corrupt');
-        e = new MxError('INTERNAL', `the audit store is corrupt: ${err.message}`);
-      }
-    } else if (!(e instanceof MxError)) deps.logger.error({ err: e, instance, method: req.method, route: req.route?.path }, 'unexpected error');
-    else if (e.status >= 500) deps.logger.error({ code: e.code, instance }, e.message);
-    const problem = toProblem(e, instance);
-    if (problem.status === 401) res.set('www-authenticate', 'Bearer error="invalid_token"');
-    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+      if (err.code === 'BAD_SIZE' || err.code === 'BAD_INDEX') return new MxError('VALIDATION_FAILED', err.message);
+      deps.logger.error({ code: err.code, instance, detail: err.message }, 'the audit store is corrupt');
+      return new MxError('INTERNAL', `the audit store is corrupt: ${err.message}`);
+    },
   });
 
   return app;

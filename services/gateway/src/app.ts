@@ -2,11 +2,10 @@
  * The gateway's HTTP API (openapi/gateway.yaml), built from its dependencies; it never listens,
  * so tests run it in-process on port 0.
  */
-import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { MxError } from '../../core/src/errors/mx-error.ts';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../../core/src/errors/problem.ts';
+import { addHealthRoutes, addProblemHandler, decodeCursor, encodeCursor, queryLimit } from '../../core/src/http/api.ts';
 import type { components } from '../../../openapi/generated/gateway.ts';
 import type { Officer, OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import type { Exchange, NoticeRequest } from './exchange.ts';
@@ -62,29 +61,6 @@ function pathParam(req: Request, name: string, pattern: RegExp): string {
   return v;
 }
 
-function encodeCursor(v: unknown): string {
-  return Buffer.from(JSON.stringify(v)).toString('base64url');
-}
-
-function decodeCursor<T>(raw: unknown, check: (v: unknown) => v is T): T | undefined {
-  if (raw === undefined) return undefined;
-  try {
-    if (typeof raw !== 'string' || raw.length > 512) throw new Error();
-    const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (check(v)) return v;
-  } catch {
-    /* fall through */
-  }
-  throw new MxError('VALIDATION_FAILED', 'malformed cursor', { issues: [{ path: '/cursor', code: 'format', message: 'must be a nextCursor from a previous page' }] });
-}
-
-function queryLimit(raw: unknown): number {
-  if (raw === undefined) return 50;
-  const n = typeof raw === 'string' && /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= 1 && n <= 200)) throw new MxError('VALIDATION_FAILED', 'malformed limit', { issues: [{ path: '/limit', code: 'maximum', message: 'must be an integer from 1 to 200' }] });
-  return n;
-}
-
 function iso(ms: number | null): string | undefined {
   return ms === null ? undefined : new Date(ms).toISOString();
 }
@@ -118,18 +94,7 @@ export function buildApp(deps: AppDeps): express.Express {
     next();
   };
 
-  app.get('/v1/health', (_req, res) => {
-    res.json({ status: 'ok' } satisfies Schemas['Health']);
-  });
-
-  app.get('/v1/ready', async (_req, res, next) => {
-    try {
-      if (!(await deps.ready())) throw new MxError('UNAVAILABLE', 'the store or Kafka is not available');
-      res.json({ status: 'ready' } satisfies Schemas['Ready']);
-    } catch (err) {
-      next(err);
-    }
-  });
+  addHealthRoutes(app, deps.ready);
 
   app.post(
     '/v1/notices',
@@ -268,7 +233,7 @@ export function buildApp(deps: AppDeps): express.Express {
         since = typeof q.since === 'string' && q.since.length <= 30 ? Date.parse(q.since) : NaN;
         if (Number.isNaN(since)) throw new MxError('VALIDATION_FAILED', 'malformed since', { issues: [{ path: '/since', code: 'format', message: 'must be a date-time' }] });
       }
-      const limit = queryLimit(q.limit);
+      const limit = queryLimit(q.limit, 50, 200);
       // Every member is bound into SQL: a cursor of any other shape is the client's error, not a 500.
       const after = decodeCursor(q.cursor, (v): v is { receivedAt: number; from: string; id: string } => {
         const o = v as { receivedAt?: unknown; from?: unknown; id?: unknown } | null;
@@ -334,7 +299,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.get(
     '/v1/dead-letters',
     route('GET /v1/dead-letters', async (req, res) => {
-      const limit = queryLimit(req.query.limit);
+      const limit = queryLimit(req.query.limit, 50, 200);
       const after = decodeCursor(req.query.cursor, (v): v is number => typeof v === 'number' && Number.isInteger(v)) ?? 0;
       const rows = store.listDeadLetters(after, limit + 1);
       const page = rows.slice(0, limit);
@@ -354,25 +319,7 @@ export function buildApp(deps: AppDeps): express.Express {
     }),
   );
 
-  app.use((_req: Request, _res: Response, next: NextFunction) => next(new MxError('NOT_FOUND', 'no such route')));
-
-  // One place turns every error into problem+json; nothing of the request or a stack goes back.
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    let e = err;
-    const t = (err as { type?: string; status?: number }).type;
-    if (t === 'entity.too.large') e = new MxError('PAYLOAD_TOO_LARGE', `the body exceeds ${deps.bodyLimitBytes} bytes`);
-    else if (t === 'entity.parse.failed') e = new MxError('BAD_JSON', 'the body is not valid JSON');
-    else if (t === 'encoding.unsupported' || t === 'charset.unsupported') e = new MxError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
-    else if (typeof t === 'string' && (err as { status?: number }).status === 400) e = new MxError('BAD_JSON', 'the body could not be read');
-    // The router could not percent-decode a path parameter (its message quotes the raw value: not logged, not sent).
-    else if (err instanceof URIError) e = new MxError('VALIDATION_FAILED', 'a path parameter is not valid percent-encoding', { issues: [{ path: '', code: 'encoding', message: 'path parameters must be valid percent-encoded UTF-8' }] });
-    const instance = `urn:uuid:${randomUUID()}`;
-    if (!(e instanceof MxError)) deps.logger.error({ err: e, instance, method: req.method, route: req.route?.path }, 'unexpected error');
-    else if (e.status >= 500) deps.logger.error({ code: e.code, instance }, e.message);
-    const problem = toProblem(e, instance);
-    if (problem.status === 401) res.set('www-authenticate', 'Bearer error="invalid_token"');
-    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
-  });
+  addProblemHandler(app, { logger: deps.logger, bodyLimitBytes: deps.bodyLimitBytes });
 
   return app;
 }

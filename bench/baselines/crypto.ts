@@ -1,0 +1,95 @@
+/**
+ * Crypto and schema baselines on one thread, with the bench's one message (the signed victim
+ * notice): Ed25519 with node:crypto directly, with jose's flattened JWS as the envelope uses it,
+ * the project's signNotice/verifyNotice (which add the canonical form, the header and trust checks
+ * and, on verify, the schema validation of the whole document), the officer-token check of every
+ * POST, and ajv on the body schema. Each operation runs back to back and is awaited one at a time,
+ * as a gateway handles one message at a time.
+ */
+import { createPrivateKey, createPublicKey, sign as edSign, verify as edVerify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { FlattenedSign, flattenedVerify } from 'jose';
+import { parseCanonicalJws } from '../../services/core/src/envelope/canonical.ts';
+import { signNotice } from '../../services/core/src/envelope/sign.ts';
+import { verifyNotice } from '../../services/core/src/envelope/verify.ts';
+import { DEV_IDP_ISSUER, gatewayAudience } from '../../services/core/src/idp/dev-idp.ts';
+import { OfficerAuth } from '../../services/core/src/idp/officer-auth.ts';
+import { bodySchemaId } from '../../services/core/src/schemas/registry.ts';
+import { privateJwksPathOf } from '../../services/core/src/trust/keygen.ts';
+import { officerToken } from '../../services/cli/src/commands/officer.ts';
+import { pseudonymKeyFile } from '../../services/cli/src/deployment/setup.ts';
+import { opsPerSecond } from '../stats.ts';
+import { SENDER, type BenchDeployment } from '../deployment.ts';
+
+export interface CryptoBaselines {
+  /** Bytes of the signed record and of the JWS signing input (`protected.payload`). */
+  recordBytes: number;
+  signingInputBytes: number;
+  nodeSign: number;
+  nodeVerify: number;
+  joseSign: number;
+  joseVerify: number;
+  /** The project's functions (exchange.ts, emitter.ts and the audit service call these). */
+  signNotice: number;
+  verifyNotice: number;
+  /** OfficerAuth.authenticate: jose jwtVerify (EdDSA) of the bearer token, on every POST. */
+  officerTokenVerify: number;
+  /** ajv, the notice body schema (what POST /v1/notices validates first). */
+  ajvBody: number;
+  /** ajv, envelope + body (validateDocument: before signing, and inside verifyNotice). */
+  ajvDocument: number;
+}
+
+export async function measureCrypto(b: BenchDeployment, durationMs: number, log: (line: string) => void): Promise<CryptoBaselines> {
+  const record = b.sampleRecord;
+  const jws = parseCanonicalJws(record);
+  const signingInput = Buffer.from(`${jws.protected}.${jws.payload}`, 'ascii');
+  const payloadBytes = Buffer.from(jws.payloadBytes);
+  const signer = b.keys[SENDER]!.current();
+  const jwk = (JSON.parse(readFileSync(privateJwksPathOf(b.dep.dir, SENDER), 'utf8')) as { keys: { kid: string; x: string; d: string }[] }).keys.find((k) => k.kid === signer.kid);
+  if (!jwk) throw new Error(`no private key ${signer.kid}`);
+  const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d }, format: 'jwk' });
+  const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
+  const signature = edSign(null, signingInput, privateKey);
+  const trusted = b.trust.resolve(signer.kid);
+  if (!trusted) throw new Error(`the trust registry does not know ${signer.kid}`);
+  const header = { alg: 'EdDSA' as const, kid: signer.kid, typ: 'mx-notice+jws' as const };
+  const flat = { protected: jws.protected, payload: jws.payload, signature: jws.signature };
+
+  const auth = new OfficerAuth({
+    jwksFile: b.dep.idpPublicJwks,
+    issuer: DEV_IDP_ISSUER,
+    audience: gatewayAudience(SENDER),
+    endpoint: SENDER,
+    pseudonymKey: readFileSync(pseudonymKeyFile(b.dep.dir, SENDER)),
+  });
+  const bearer = `Bearer ${await officerToken(b.dep.dir, SENDER, 'liaison-officer', 'bench-officer@th')}`;
+
+  const bodyId = bodySchemaId('victim-repatriation-notice');
+  const doc = b.sampleDocument;
+  // Each measured path must succeed, or the figure would time a failure.
+  if (!edVerify(null, signingInput, publicKey, signature)) throw new Error('node:crypto verify failed');
+  await verifyNotice(record, b.trust, b.schemas);
+  await auth.authenticate(bearer);
+  if (b.schemas.validate(bodyId, b.noticeBody).length > 0 || b.schemas.validateDocument(doc).length > 0) throw new Error('the sample does not validate');
+
+  const run = async (name: string, op: () => unknown, batch = 1): Promise<number> => {
+    const r = await opsPerSecond(op, durationMs, { batch });
+    log(`  ${name.padEnd(34)} ${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(9)} ops/s`);
+    return r.opsPerSec;
+  };
+  log(`crypto and schema baselines (one thread, ${record.byteLength}-byte record, ${signingInput.byteLength}-byte signing input):`);
+  return {
+    recordBytes: record.byteLength,
+    signingInputBytes: signingInput.byteLength,
+    nodeSign: await run('Ed25519 sign (node:crypto)', () => edSign(null, signingInput, privateKey), 8),
+    nodeVerify: await run('Ed25519 verify (node:crypto)', () => edVerify(null, signingInput, publicKey, signature), 8),
+    joseSign: await run('Ed25519 sign (jose FlattenedSign)', () => new FlattenedSign(payloadBytes).setProtectedHeader(header).sign(signer.privateKey)),
+    joseVerify: await run('Ed25519 verify (jose flattenedVerify)', () => flattenedVerify(flat, trusted.key, { algorithms: ['EdDSA'] })),
+    signNotice: await run('signNotice (project)', () => signNotice(doc, signer)),
+    verifyNotice: await run('verifyNotice (project, incl. ajv)', () => verifyNotice(record, b.trust, b.schemas)),
+    officerTokenVerify: await run('officer token (jwtVerify)', () => auth.authenticate(bearer)),
+    ajvBody: await run('ajv: notice body schema', () => b.schemas.validate(bodyId, b.noticeBody), 32),
+    ajvDocument: await run('ajv: envelope + body', () => b.schemas.validateDocument(doc), 32),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The printed table (Markdown, so it can go into the README as it is) and the targets of the
+ * first round, reported, never asserted.
+ */
+import type { BenchResult } from './bench.ts';
+import type { Distribution } from './stats.ts';
+import { fmt } from './e2e/phases.ts';
+
+const n0 = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a');
+const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%` : 'n/a');
+const lat = (d: Distribution) => `${fmt(d.p50)} / ${fmt(d.p95)} / ${fmt(d.p99)}`;
+
+export interface TargetVerdict {
+  target: string;
+  measured: string;
+  met: boolean | undefined;
+  note: string;
+}
+
+export function targets(r: BenchResult): TargetVerdict[] {
+  const out: TargetVerdict[] = [];
+  const life = r.e2e.lifecycle.completedPerSec;
+  out.push({
+    target: 'lifecycle throughput >= 1,000 notices/s',
+    measured: `${n0(life)} notices/s`,
+    met: life >= 1000,
+    note: life >= 1000 ? '' : `missed by ${n0(1000 - life)}/s (${pct(1 - life / 1000)} short; ${(1000 / life).toFixed(1)}x needed)`,
+  });
+  const at200 = r.e2e.latency.find((l) => l.offeredPerSec === 200);
+  if (at200) {
+    const p99 = at200.latency.toInbox.p99;
+    out.push({
+      target: 'p99 submission->inbox < 50 ms at 200 notices/s',
+      measured: `${fmt(p99)} ms`,
+      met: p99 < 50,
+      note: p99 < 50 ? '' : Number.isFinite(p99) ? `missed by ${fmt(p99 - 50)} ms (${(p99 / 50).toFixed(1)}x)` : 'notices did not all arrive',
+    });
+  } else out.push({ target: 'p99 submission->inbox < 50 ms at 200 notices/s', measured: 'not run', met: undefined, note: '200/s was not among --rates' });
+  // 200 MB = 190.7 MiB.
+  const limitMiB = 200e6 / 2 ** 20;
+  const worstOf = (m: Record<string, number>) => Object.entries(m).filter(([k]) => k.startsWith('gateway')).reduce((a, [, v]) => Math.max(a, v), 0);
+  const sustained = worstOf(r.memory.sustainedMiB);
+  const overall = worstOf(r.memory.peakMiB);
+  const mb = (mib: number) => `${n0(mib * 1.048576)} MB`;
+  out.push({
+    target: 'gateway RSS < 200 MB',
+    measured: `largest gateway ${mb(sustained)} at sustained load, ${mb(overall)} peak with overload`,
+    met: sustained < limitMiB && overall < limitMiB,
+    note:
+      sustained >= limitMiB
+        ? `missed by ${mb(sustained - limitMiB)} at sustained load`
+        : overall >= limitMiB
+          ? `met at sustained load, missed by ${mb(overall - limitMiB)} under overload`
+          : '',
+  });
+  return out;
+}
+
+export function formatTable(r: BenchResult): string[] {
+  const k = r.baselines.kafka;
+  const c = r.baselines.crypto;
+  const life = r.e2e.lifecycle;
+  const count = r.cryptoPerLifecycle;
+  const rows: [string, string, string][] = [];
+  rows.push([`raw kafkajs produce, ${k.recordBytes} B records (sendBatch of ${k.batchSize}, acks -1, idempotent)`, `${n0(k.produceMsgsPerSec)} msgs/s`, `${k.produceMBPerSec.toFixed(1)} MiB/s, ${k.records.toLocaleString('en-US')} records`]);
+  rows.push(['raw kafkajs consume (consumer group, eachMessage)', `${n0(k.consumeMsgsPerSec)} msgs/s`, '']);
+  rows.push(['Ed25519 sign / verify, node:crypto (1 core)', `${n0(c.nodeSign)} / ${n0(c.nodeVerify)} ops/s`, `${c.signingInputBytes} B signing input`]);
+  rows.push(['Ed25519 sign / verify, jose flattened JWS (1 core)', `${n0(c.joseSign)} / ${n0(c.joseVerify)} ops/s`, '']);
+  rows.push(['signNotice / verifyNotice, as the project uses them (1 core)', `${n0(c.signNotice)} / ${n0(c.verifyNotice)} ops/s`, 'verify includes the schema check']);
+  rows.push(['officer token check (jose jwtVerify, EdDSA)', `${n0(c.officerTokenVerify)} ops/s`, 'once per POST']);
+  rows.push(['ajv: notice body / envelope + body', `${n0(c.ajvBody)} / ${n0(c.ajvDocument)} validations/s`, '']);
+  const pp = Object.entries(count.perProcess)
+    .map(([p, v]) => `${p} ${+v.signatures.toFixed(2)}+${v.verifications}`)
+    .join(', ');
+  rows.push([
+    'crypto per notice lifecycle (signatures + verifications)',
+    `${count.signatures} + ${count.envelopeVerifications + count.tokenVerifications}${count.checkpointSignatures ? ` (+${+count.checkpointSignatures.toFixed(2)} checkpoint)` : ''}`,
+    `${pp}${r.measuredPerNotice ? `; stores say ${r.measuredPerNotice.signatures.toFixed(2)} + ${r.measuredPerNotice.verifications.toFixed(2)} over ${r.measuredPerNotice.notices} notices` : ''}`,
+  ]);
+  rows.push(['crypto limit, one core: node:crypto / project functions', `${n0(r.cryptoLimit.ed25519OneCore)} / ${n0(r.cryptoLimit.projectOneCore)} notices/s`, `TH's own share alone: ${n0(r.cryptoLimit.senderProcess)}/s`]);
+  rows.push([`POST /v1/notices accepted (closed loop, ${r.e2e.accept.connections} connections, ${r.e2e.accept.seconds.toFixed(0)} s, fresh gateways)`, `${n0(r.e2e.accept.acceptedPerSec)} notices/s`, `HTTP p50 / p99 ${fmt(r.e2e.accept.http.p50)} / ${fmt(r.e2e.accept.http.p99)} ms${errorsNote(r.e2e.accept.errors)}`]);
+  rows.push([
+    `**full lifecycle, sustained ${life.seconds.toFixed(0)} s** (submission -> LA inbox -> TH verified receipt)`,
+    `**${n0(life.completedPerSec)} notices/s**`,
+    `${pct(r.ratios.lifecycleOverKafkaProduce)} of raw produce, ${pct(r.ratios.lifecycleOverKafkaConsume)} of raw consume, ${pct(r.ratios.lifecycleOverProjectCryptoLimit)} of the project crypto limit, ${pct(r.ratios.lifecycleOverEd25519Limit)} of the Ed25519 limit`,
+  ]);
+  rows.push([
+    `  latency under that load, p50 / p95 / p99 to inbox (ms)`,
+    lat(life.latency.toInbox),
+    `per ${(life.seconds / life.timeline.length).toFixed(0)} s slice: ${life.timeline.join(', ')}/s; window ${life.window} in flight; the tail drained ${life.settle.drainMs} ms after (${n0(life.completedPerSecInclDrain)}/s counting it); TH store held ${n0(life.storeAtStart.sent)} notices at the start`,
+  ]);
+  for (const l of r.e2e.latency) {
+    rows.push([
+      `latency at ${l.label.startsWith(`${l.offeredPerSec}/s`) ? l.label : `${l.label} (${l.offeredPerSec}/s)`}, p50 / p95 / p99 to LA inbox (ms)`,
+      lat(l.latency.toInbox),
+      `to TH receipt p99 ${fmt(l.latency.toReceipt.p99)} ms; completed ${n0(l.completedPerSec)}/s${l.shed ? `; ${l.shed} of ${l.offered} not sent (over ${n0(r.options.openLoopMaxOutstanding)} unanswered)` : ''}${l.latency.incomplete - l.shed > 0 ? `; ${l.latency.incomplete - l.shed} unfinished at the drain limit` : ''}${errorsNote(l.errors)}${l.schedulerLagP99 > 10 ? `; generator lag p99 ${fmt(l.schedulerLagP99)} ms` : ''}; TH store held ${n0(l.storeAtStart.sent)} notices`,
+    ]);
+  }
+  const a = r.audit;
+  if (a.ingest) rows.push([`audit service ingest (${a.ingest.events.toLocaleString('en-US')} signed events): appended / checkpointed`, `${n0(a.ingest.appendedPerSec)} / ${n0(a.ingest.checkpointedPerSec)} events/s`, `${a.ingest.checkpointsSigned} checkpoints; last one ${a.ingest.checkpointLagMs} ms after the last append`]);
+  for (const p of a.proofs) {
+    rows.push([`Merkle proofs at ${p.leaves.toLocaleString('en-US')} leaves: inclusion / consistency, p50 (p99)`, `${p.inclusionMs.p50.toFixed(2)} (${p.inclusionMs.p99.toFixed(2)}) / ${p.consistencyMs.p50.toFixed(2)} (${p.consistencyMs.p99.toFixed(2)}) ms`, `appendMany ${p.appendUsPerLeaf.toFixed(0)} µs/leaf`]);
+  }
+  if (a.verify) rows.push([`mx audit verify, whole log of ${a.verify.leaves.toLocaleString('en-US')} leaves`, `${a.verify.seconds.toFixed(1)} s`, `${n0(a.verify.leavesPerSec)} leaves/s; ${a.verify.verdict}`]);
+  for (const m of a.missing) rows.push(['audit', 'n/a', m]);
+  const mem = (m: Record<string, number>) =>
+    Object.entries(m)
+      .map(([k2, v]) => `${k2} ${n0(v)}`)
+      .join(', ');
+  const profiled = r.options.profile ? '; TH ran under --cpu-prof (the profiler adds memory)' : '';
+  rows.push(['RSS idle, after start-up (MiB)', mem(r.memory.idleMiB), 'gateways run from TypeScript through tsx, as the demo runs them']);
+  rows.push(['RSS peak during the sustained lifecycle run (MiB)', mem(r.memory.sustainedMiB), `VmRSS sampled every 250 ms${profiled}`]);
+  rows.push(['RSS peak over the whole run, overload included (VmHWM, MiB)', mem(r.memory.peakMiB), `the 1000/s phase holds up to ${n0(r.options.openLoopMaxOutstanding)} requests open${profiled}`]);
+
+  const lines = ['| figure | value | beside it |', '|---|---|---|', ...rows.map(([x, y, z]) => `| ${x} | ${y} | ${z} |`)];
+  lines.push('');
+  lines.push('Targets (first round; reported, not asserted):');
+  for (const t of targets(r)) lines.push(`- ${t.target}: ${t.measured} — ${t.met === undefined ? 'not measured' : t.met ? 'met' : 'MISSED'}${t.note ? `, ${t.note}` : ''}`);
+  lines.push('');
+  lines.push(
+    `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memGiB} GiB, Node ${r.machine.node}, ${r.machine.kafka}. ` +
+      `Load average before ${r.machine.loadavgBefore.map((x) => x.toFixed(2)).join(' ')}, after ${r.machine.loadavgAfter.map((x) => x.toFixed(2)).join(' ')}. ` +
+      `Preset ${r.preset}, ${r.seconds.toFixed(0)} s.`,
+  );
+  return lines;
+}
+
+function errorsNote(errors: Record<string, number>): string {
+  const e = Object.entries(errors);
+  return e.length === 0 ? '' : `; errors ${e.map(([s, n]) => `${s === '0' ? 'transport' : `HTTP ${s}`} x${n}`).join(', ')}`;
+}

@@ -34,6 +34,9 @@ const AUDIT_LIFETIME_MS = 30 * 24 * 3600 * 1000;
 
 export class AuditEmitter {
   private readonly insert;
+  private readonly unsigned;
+  private readonly digestOfSeq;
+  private readonly markSigned;
   private flushing: Promise<void> = Promise.resolve();
   private pending = false;
   private announcedKid: string | undefined;
@@ -49,8 +52,13 @@ export class AuditEmitter {
       at TEXT NOT NULL,
       digest TEXT,
       record BLOB
-    )`);
+    );
+    -- The signer looks for unsigned events on every pass: a partial index keeps that a seek, not a table scan.
+    CREATE INDEX IF NOT EXISTS audit_events_unsigned ON audit_events (seq) WHERE record IS NULL`);
     this.insert = db.prepare('INSERT INTO audit_events (fact, at) VALUES (?, ?)');
+    this.unsigned = db.prepare('SELECT seq, fact, at FROM audit_events WHERE record IS NULL ORDER BY seq LIMIT 200');
+    this.digestOfSeq = db.prepare('SELECT digest FROM audit_events WHERE seq = ?');
+    this.markSigned = db.prepare('UPDATE audit_events SET digest = ?, record = ? WHERE seq = ?');
   }
 
   /** Records a fact inside the caller's transaction; call {@link flush} after it commits. */
@@ -80,10 +88,10 @@ export class AuditEmitter {
       this.announcedKid = kid;
     }
     for (;;) {
-      const rows = this.db.prepare('SELECT seq, fact, at FROM audit_events WHERE record IS NULL ORDER BY seq LIMIT 200').all() as { seq: number; fact: string; at: string }[];
+      const rows = this.unsigned.all() as { seq: number; fact: string; at: string }[];
       if (rows.length === 0) return;
       const first = rows[0]!.seq;
-      let prev = first === 1 ? null : ((this.db.prepare('SELECT digest FROM audit_events WHERE seq = ?').get(first - 1) as { digest: string | null } | undefined)?.digest ?? null);
+      let prev = first === 1 ? null : ((this.digestOfSeq.get(first - 1) as { digest: string | null } | undefined)?.digest ?? null);
       if (first > 1 && prev === null) throw new Error(`audit event ${first - 1} is not signed; the chain cannot continue`);
       const signed: { seq: number; record: Uint8Array; digest: string }[] = [];
       for (const row of rows) {
@@ -105,10 +113,9 @@ export class AuditEmitter {
         signed.push({ seq: row.seq, record, digest });
         prev = digest;
       }
-      const update = this.db.prepare('UPDATE audit_events SET digest = ?, record = ? WHERE seq = ?');
       this.db.transaction(() => {
         for (const s of signed) {
-          update.run(s.digest, Buffer.from(s.record), s.seq);
+          this.markSigned.run(s.digest, Buffer.from(s.record), s.seq);
           this.outbox.add({ topic: this.opts.topic, key: this.opts.endpoint, value: s.record, kind: 'audit', ref: String(s.seq), headers: { 'mx-type': 'audit-event', 'mx-from': this.opts.endpoint } });
         }
       })();

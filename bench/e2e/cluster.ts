@@ -11,7 +11,7 @@ import { AUDIT_DB_FILE } from '../../services/audit/src/service.ts';
 import { auditEnv, gatewayEnv, setupAudit } from '../../services/cli/src/deployment/setup.ts';
 import { AUDIT_MAIN, GATEWAY_MAIN, type ServiceProcess } from '../../services/cli/src/demo/processes.ts';
 import { GATEWAY_DB_FILE, RECIPIENT, SENDER, type BenchDeployment } from '../deployment.ts';
-import { spawnService } from './spawn.ts';
+import { startService } from '../../services/cli/src/demo/processes.ts';
 import { AuditStoreReader, GatewayStoreReader } from './stores.ts';
 
 export interface Cluster {
@@ -44,7 +44,7 @@ const live = new Set<ServiceProcess>();
 
 /** Starts a service process and tracks it until it is stopped. */
 export async function startTracked(name: string, main: string, env: Record<string, string>, logFile: string, opts: { nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<ServiceProcess> {
-  const s = await spawnService(name, main, env, logFile, opts);
+  const s = await startService(name, main, env, logFile, opts);
   live.add(s);
   s.child.once('exit', () => live.delete(s));
   return s;

@@ -19,10 +19,15 @@ export interface ServiceProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startService(name: string, main: string, env: Record<string, string>, logFile: string, timeoutMs = 60_000): Promise<ServiceProcess> {
+/**
+ * Starts `main` under tsx with `env` added to this process's environment. `nodeArgs` go before the
+ * program (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). A service that fails to come up is killed.
+ */
+export async function startService(name: string, main: string, env: Record<string, string>, logFile: string, opts: { nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<ServiceProcess> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   mkdirSync(dirname(logFile), { recursive: true });
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', main], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, 'ipc'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', main], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, 'ipc'] });
   closeSync(fd);
   let exited = false;
   const exitP = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
@@ -38,6 +43,9 @@ export async function startService(name: string, main: string, env: Record<strin
       clearTimeout(timer);
       reject(new Error(`${name} exited during start-up (code ${code}); see ${logFile}`));
     });
+  }).catch((err: unknown) => {
+    child.kill('SIGKILL');
+    throw err;
   });
   return {
     name,

@@ -273,15 +273,13 @@ export class Exchange {
   async receive(rec: IncomingRecord): Promise<'stored' | 'duplicate' | 'receipt' | 'quarantined'> {
     const digest = digestOf(rec.value);
     // The exact bytes were verified and stored before: answer with the stored receipt, nothing more.
-    const dup = this.d.db.prepare('SELECT from_ep, id, receipt, case_ref, in_reply_to FROM inbox WHERE digest = ?').get(digest) as
-      | { from_ep: string; id: string; receipt: Buffer; case_ref: string | null; in_reply_to: string | null }
-      | undefined;
+    const dup = this.d.store.inboxByDigest(digest);
     if (dup) {
       this.d.db.transaction(() => this.queueReceipt(dup.from_ep, dup.receipt, dup.case_ref ?? dup.in_reply_to ?? dup.id, dup.id))();
       this.d.outbox.wake();
       return 'duplicate';
     }
-    if (this.d.db.prepare('SELECT 1 FROM receipts_seen WHERE digest = ?').get(digest)) return 'duplicate';
+    if (this.d.store.hasReceiptDigest(digest)) return 'duplicate';
 
     let verified: VerifiedNotice<ReceivedDocument>;
     try {

@@ -4,6 +4,7 @@
  * quarantined. The outbox and the audit trail live in the same file, so one transaction covers a
  * state change, the records it sends and the audit events it causes.
  */
+import type Database from 'better-sqlite3';
 import type { Db } from '../../core/src/store/sqlite.ts';
 
 export interface SentRow {
@@ -143,8 +144,32 @@ export function createGatewayTables(db: Db): void {
 
 /** Prepared queries over the gateway tables. */
 export class GatewayStore {
+  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+
   constructor(readonly db: Db) {
     createGatewayTables(db);
+  }
+
+  /** Each SQL text is prepared once: preparing on every call cost about 5% of a loaded gateway's CPU. */
+  private prepare(sql: string): Database.Statement<unknown[]> {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /** The inbox entry with exactly these record bytes, if any (the redelivery check). */
+  inboxByDigest(digest: string): Pick<InboxRow, 'from_ep' | 'id' | 'receipt' | 'case_ref' | 'in_reply_to'> | undefined {
+    return this.prepare('SELECT from_ep, id, receipt, case_ref, in_reply_to FROM inbox WHERE digest = ?').get(digest) as
+      | Pick<InboxRow, 'from_ep' | 'id' | 'receipt' | 'case_ref' | 'in_reply_to'>
+      | undefined;
+  }
+
+  /** Whether a receipt with exactly these bytes was already taken. */
+  hasReceiptDigest(digest: string): boolean {
+    return this.prepare('SELECT 1 FROM receipts_seen WHERE digest = ?').get(digest) !== undefined;
   }
 
   insertSent(row: SentRow & { record: Buffer }, recipients: readonly string[]): void {
@@ -153,24 +178,24 @@ export class GatewayStore {
         'INSERT INTO sent (id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, record, officer, created_at) VALUES (@id, @type, @to_json, @case_ref, @in_reply_to, @issued_at, @expires_at, @digest, @record, @officer, @created_at)',
       )
       .run(row);
-    const rec = this.db.prepare('INSERT INTO sent_recipients (message_id, endpoint) VALUES (?, ?)');
+    const rec = this.prepare('INSERT INTO sent_recipients (message_id, endpoint) VALUES (?, ?)');
     for (const r of recipients) rec.run(row.id, r);
   }
 
   sent(id: string): SentRow | undefined {
-    return this.db.prepare('SELECT id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, officer, created_at FROM sent WHERE id = ?').get(id) as SentRow | undefined;
+    return this.prepare('SELECT id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, officer, created_at FROM sent WHERE id = ?').get(id) as SentRow | undefined;
   }
 
   recipients(messageId: string): RecipientRow[] {
-    return this.db.prepare('SELECT * FROM sent_recipients WHERE message_id = ? ORDER BY endpoint').all(messageId) as RecipientRow[];
+    return this.prepare('SELECT * FROM sent_recipients WHERE message_id = ? ORDER BY endpoint').all(messageId) as RecipientRow[];
   }
 
   recipient(messageId: string, endpoint: string): RecipientRow | undefined {
-    return this.db.prepare('SELECT * FROM sent_recipients WHERE message_id = ? AND endpoint = ?').get(messageId, endpoint) as RecipientRow | undefined;
+    return this.prepare('SELECT * FROM sent_recipients WHERE message_id = ? AND endpoint = ?').get(messageId, endpoint) as RecipientRow | undefined;
   }
 
   markPublished(messageId: string, endpoint: string, at: number): void {
-    this.db.prepare('UPDATE sent_recipients SET published_at = coalesce(published_at, ?) WHERE message_id = ? AND endpoint = ?').run(at, messageId, endpoint);
+    this.prepare('UPDATE sent_recipients SET published_at = coalesce(published_at, ?) WHERE message_id = ? AND endpoint = ?').run(at, messageId, endpoint);
   }
 
   markDelivered(messageId: string, endpoint: string, at: number, receiptDigest: string, rejectedReason: string | null): void {
@@ -182,7 +207,7 @@ export class GatewayStore {
   }
 
   markRecipientRead(messageId: string, endpoint: string, at: number): void {
-    this.db.prepare('UPDATE sent_recipients SET read_at = coalesce(read_at, ?) WHERE message_id = ? AND endpoint = ?').run(at, messageId, endpoint);
+    this.prepare('UPDATE sent_recipients SET read_at = coalesce(read_at, ?) WHERE message_id = ? AND endpoint = ?').run(at, messageId, endpoint);
   }
 
   addRecipientResponse(messageId: string, endpoint: string, responseId: string): void {
@@ -190,16 +215,16 @@ export class GatewayStore {
     if (!row) return;
     const ids = JSON.parse(row.response_ids) as string[];
     if (ids.includes(responseId)) return;
-    this.db.prepare('UPDATE sent_recipients SET response_ids = ? WHERE message_id = ? AND endpoint = ?').run(JSON.stringify([...ids, responseId]), messageId, endpoint);
+    this.prepare('UPDATE sent_recipients SET response_ids = ? WHERE message_id = ? AND endpoint = ?').run(JSON.stringify([...ids, responseId]), messageId, endpoint);
   }
 
   inboxByKey(from: string, id: string): InboxRow | undefined {
-    return this.db.prepare('SELECT * FROM inbox WHERE from_ep = ? AND id = ?').get(from, id) as InboxRow | undefined;
+    return this.prepare('SELECT * FROM inbox WHERE from_ep = ? AND id = ?').get(from, id) as InboxRow | undefined;
   }
 
   /** An inbox item by message id (ids are UUIDv7, unique in practice; the first by arrival wins). */
   inboxById(id: string): InboxRow | undefined {
-    return this.db.prepare('SELECT * FROM inbox WHERE id = ? ORDER BY received_at LIMIT 1').get(id) as InboxRow | undefined;
+    return this.prepare('SELECT * FROM inbox WHERE id = ? ORDER BY received_at LIMIT 1').get(id) as InboxRow | undefined;
   }
 
   insertInbox(row: Omit<InboxRow, 'read_at' | 'response_ids'>): void {
@@ -212,14 +237,14 @@ export class GatewayStore {
   }
 
   markInboxRead(from: string, id: string, at: number): boolean {
-    return this.db.prepare('UPDATE inbox SET read_at = ? WHERE from_ep = ? AND id = ? AND read_at IS NULL').run(at, from, id).changes > 0;
+    return this.prepare('UPDATE inbox SET read_at = ? WHERE from_ep = ? AND id = ? AND read_at IS NULL').run(at, from, id).changes > 0;
   }
 
   addInboxResponse(from: string, id: string, responseId: string): void {
     const row = this.inboxByKey(from, id);
     if (!row) return;
     const ids = JSON.parse(row.response_ids) as string[];
-    this.db.prepare('UPDATE inbox SET response_ids = ? WHERE from_ep = ? AND id = ?').run(JSON.stringify([...ids, responseId]), from, id);
+    this.prepare('UPDATE inbox SET response_ids = ? WHERE from_ep = ? AND id = ?').run(JSON.stringify([...ids, responseId]), from, id);
   }
 
   listInbox(q: { types: readonly string[]; status?: 'unread' | 'read' | 'responded'; since?: number; after?: { receivedAt: number; from: string; id: string }; limit: number }): InboxRow[] {
@@ -237,24 +262,24 @@ export class GatewayStore {
       args.push(q.after.receivedAt, q.after.from, q.after.id);
     }
     args.push(q.limit);
-    return this.db.prepare(`SELECT * FROM inbox WHERE ${where.join(' AND ')} ORDER BY received_at, from_ep, id LIMIT ?`).all(...args) as InboxRow[];
+    return this.prepare(`SELECT * FROM inbox WHERE ${where.join(' AND ')} ORDER BY received_at, from_ep, id LIMIT ?`).all(...args) as InboxRow[];
   }
 
   seenReceipt(from: string, id: string): { digest: string } | undefined {
-    return this.db.prepare('SELECT digest FROM receipts_seen WHERE from_ep = ? AND id = ?').get(from, id) as { digest: string } | undefined;
+    return this.prepare('SELECT digest FROM receipts_seen WHERE from_ep = ? AND id = ?').get(from, id) as { digest: string } | undefined;
   }
 
   insertReceiptSeen(from: string, id: string, digest: string): void {
-    this.db.prepare('INSERT INTO receipts_seen (from_ep, id, digest) VALUES (?, ?, ?)').run(from, id, digest);
+    this.prepare('INSERT INTO receipts_seen (from_ep, id, digest) VALUES (?, ?, ?)').run(from, id, digest);
   }
 
   caseParties(caseRef: string): string[] | undefined {
-    const row = this.db.prepare('SELECT parties_json FROM cases WHERE case_ref = ?').get(caseRef) as { parties_json: string } | undefined;
+    const row = this.prepare('SELECT parties_json FROM cases WHERE case_ref = ?').get(caseRef) as { parties_json: string } | undefined;
     return row ? (JSON.parse(row.parties_json) as string[]) : undefined;
   }
 
   openCase(caseRef: string, parties: readonly string[], openedBy: string, firstMessageId: string): void {
-    this.db.prepare('INSERT OR IGNORE INTO cases (case_ref, parties_json, opened_by, first_message_id) VALUES (?, ?, ?, ?)').run(caseRef, JSON.stringify([...parties].sort()), openedBy, firstMessageId);
+    this.prepare('INSERT OR IGNORE INTO cases (case_ref, parties_json, opened_by, first_message_id) VALUES (?, ?, ?, ?)').run(caseRef, JSON.stringify([...parties].sort()), openedBy, firstMessageId);
   }
 
   caseMessages(caseRef: string): { direction: 'sent' | 'received'; id: string; from: string | null; type: string; issued_at: string }[] {
@@ -276,6 +301,6 @@ export class GatewayStore {
   }
 
   listDeadLetters(afterId: number, limit: number): DeadLetterRow[] {
-    return this.db.prepare('SELECT * FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as DeadLetterRow[];
+    return this.prepare('SELECT * FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as DeadLetterRow[];
   }
 }

@@ -341,7 +341,7 @@ export interface components {
          * @description An error code from the error catalogue; the README lists each with its HTTP status and meaning.
          * @enum {string}
          */
-        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "DUPLICATE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
+        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "TOO_MANY_RESPONSES" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "DUPLICATE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
         /**
          * AuditEvent
          * @description One event in a gateway's audit chain. Metadata only: ids, types, endpoints, pseudonyms, digests, outcomes, reason codes; no personal data field exists.
@@ -357,7 +357,7 @@ export interface components {
              * @description What happened.
              * @enum {string}
              */
-            action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "responded" | "dead-lettered" | "key-rotated";
+            action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated";
             /** @description The message concerned. */
             messageId?: components["schemas"]["CommonDefsV1.messageId"];
             /** @description Its type. */

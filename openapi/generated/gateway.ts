@@ -22,6 +22,10 @@ export interface paths {
          *     once the notice is durably queued; the outbox relay publishes it to each recipient's
          *     `mx.inbox.<ENDPOINT>` topic. Follow it with `GET /v1/messages/{id}`.
          *
+         *     A `victim-repatriation-notice` without `caseRef` opens a new case: the gateway assigns the
+         *     next free reference under its own prefix (`<ENDPOINT>-<year>-<number>`) and returns it as
+         *     `caseRef` in the answer.
+         *
          */
         post: operations["submitNotice"];
         delete?: never;
@@ -84,9 +88,10 @@ export interface paths {
         };
         /**
          * Read one received message
-         * @description The received message with its full notice document (body included). The first read by an
-         *     officer records the item as read (an audit event `read`, and `read` in the sender's
-         *     lifecycle once the read is reported back).
+         * @description The received message with its full notice document (body included). Every call is an audit
+         *     event naming the officer's pseudonym: the first read is `read` (the item is marked read and
+         *     a signed read receipt goes back to the sender, whose lifecycle then shows `read`); every
+         *     later one is `accessed`.
          *
          */
         get: operations["getInboxItem"];
@@ -112,7 +117,8 @@ export interface paths {
          * @description Sends a new signed message with `inReplyTo` set to `{id}`, addressed only to the original's
          *     sender and carrying the original's `caseRef`: a `repatriation-status-update` answers a
          *     `victim-repatriation-notice`, an `offender-alert-response` answers an `offender-travel-alert`.
-         *     Queued through the outbox exactly like `POST /v1/notices`.
+         *     Queued through the outbox exactly like `POST /v1/notices`. One message takes at most 100
+         *     responses (`TOO_MANY_RESPONSES`).
          *
          */
         post: operations["respondToInboxItem"];
@@ -245,7 +251,7 @@ export interface components {
          * @description An error code from the error catalogue; the README lists each with its HTTP status and meaning.
          * @enum {string}
          */
-        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "DUPLICATE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
+        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "TOO_MANY_RESPONSES" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "DUPLICATE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
         /**
          * NoticeEnvelope
          * @description The notice document carried as the JWS payload. This schema checks the envelope only; body is checked against the schema of its type (bodySchemaId(type)), never a schema named by the sender.
@@ -432,6 +438,7 @@ export interface components {
              */
             status: "queued";
             digest: components["schemas"]["Digest"];
+            caseRef?: components["schemas"]["CaseRef"];
         };
         /** @description A message without its body, with its lifecycle per recipient. */
         MessageLifecycle: {
@@ -1137,6 +1144,14 @@ export interface components {
         };
     };
     parameters: {
+        /** @description Makes a retry safe (IETF httpapi draft "The Idempotency-Key HTTP Header Field"): the same
+         *     officer sending the same key with the same request again within the retention period
+         *     (`MX_IDEMPOTENCY_RETENTION_HOURS`, default 24) gets the first `202` again and no second
+         *     message is sent; the same key with a different request is `422 IDEMPOTENCY_KEY_REUSED`;
+         *     a retry while the first is still being processed is `409 IDEMPOTENCY_KEY_IN_USE`. Only
+         *     accepted requests are remembered. An sf-string (`"..."`) or the bare key.
+         *      */
+        IdempotencyKey: string;
         /** @description The message id (UUIDv7). */
         MessageId: components["schemas"]["MessageId"];
         /** @description The opaque `nextCursor` of the previous page; omit for the first page. */
@@ -1153,7 +1168,16 @@ export interface operations {
     submitNotice: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe (IETF httpapi draft "The Idempotency-Key HTTP Header Field"): the same
+                 *     officer sending the same key with the same request again within the retention period
+                 *     (`MX_IDEMPOTENCY_RETENTION_HOURS`, default 24) gets the first `202` again and no second
+                 *     message is sent; the same key with a different request is `422 IDEMPOTENCY_KEY_REUSED`;
+                 *     a retry while the first is still being processed is `409 IDEMPOTENCY_KEY_IN_USE`. Only
+                 *     accepted requests are remembered. An sf-string (`"..."`) or the bare key.
+                 *      */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1269,7 +1293,16 @@ export interface operations {
     respondToInboxItem: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe (IETF httpapi draft "The Idempotency-Key HTTP Header Field"): the same
+                 *     officer sending the same key with the same request again within the retention period
+                 *     (`MX_IDEMPOTENCY_RETENTION_HOURS`, default 24) gets the first `202` again and no second
+                 *     message is sent; the same key with a different request is `422 IDEMPOTENCY_KEY_REUSED`;
+                 *     a retry while the first is still being processed is `409 IDEMPOTENCY_KEY_IN_USE`. Only
+                 *     accepted requests are remembered. An sf-string (`"..."`) or the bare key.
+                 *      */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description The message id (UUIDv7). */
                 id: components["parameters"]["MessageId"];

@@ -9,6 +9,7 @@ import { addHealthRoutes, addProblemHandler, decodeCursor, encodeCursor, queryLi
 import type { components } from '../../../openapi/generated/gateway.ts';
 import type { Officer, OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import type { Exchange, NoticeRequest } from './exchange.ts';
+import { idempotencyOf } from './idempotency.ts';
 import { ALERT_TYPES, RESPONSE_OF, victimDataAllowedAt } from './policy.ts';
 import type { GatewayStore, InboxRow, SentRow } from './store.ts';
 import type { RequestSchemas } from './request-schemas.ts';
@@ -109,10 +110,10 @@ export function buildApp(deps: AppDeps): express.Express {
         const item = body.inReplyTo ? store.inboxById(body.inReplyTo) : undefined;
         if (!item || !canSee(officer, item.type)) throw new MxError('NOT_A_PARTY', 'a response must answer a message this endpoint received');
         if (body.to.length !== 1 || body.to[0] !== item.from_ep) throw new MxError('NOT_A_PARTY', 'a response goes to the original sender only');
-        accepted = await exchange.respond(officer, item, body);
+        accepted = await exchange.respond(officer, item, body, idempotencyOf(req.get('idempotency-key'), 'POST /v1/notices', req.body));
       } else {
         if (body.inReplyTo !== undefined) throw new MxError('VALIDATION_FAILED', 'only responses carry inReplyTo', { issues: [{ path: '/inReplyTo', code: 'notAllowed', message: 'only for responses' }] });
-        accepted = await exchange.submit(officer, body);
+        accepted = await exchange.submit(officer, body, idempotencyOf(req.get('idempotency-key'), 'POST /v1/notices', req.body));
       }
       res.status(202).location(`/v1/messages/${accepted.id}`).json(accepted satisfies Schemas['SubmitAccepted']);
     }),
@@ -261,7 +262,7 @@ export function buildApp(deps: AppDeps): express.Express {
     '/v1/inbox/:id',
     route('GET /v1/inbox/{id}', async (req, res, officer) => {
       const item = inboxItemFor(req, officer);
-      await exchange.markRead(item, officer);
+      await exchange.recordAccess(item, officer);
       const fresh = store.inboxByKey(item.from_ep, item.id)!;
       const jws = JSON.parse(fresh.record.toString('utf8')) as { payload: string };
       const document = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as Schemas['NoticeDocument'];
@@ -276,7 +277,8 @@ export function buildApp(deps: AppDeps): express.Express {
     route('POST /v1/inbox/{id}/responses', async (req, res, officer) => {
       const item = inboxItemFor(req, officer);
       requests.check('RespondRequest', req.body);
-      const accepted = await exchange.respond(officer, item, req.body as { type: string; body: Record<string, unknown>; expiresAt?: string });
+      const idem = idempotencyOf(req.get('idempotency-key'), `POST /v1/inbox/${item.id}/responses`, req.body);
+      const accepted = await exchange.respond(officer, item, req.body as { type: string; body: Record<string, unknown>; expiresAt?: string }, idem);
       res.status(202).location(`/v1/messages/${accepted.id}`).json(accepted satisfies Schemas['SubmitAccepted']);
     }),
   );

@@ -24,6 +24,7 @@ export const gatewaySettings = {
   clockSkewSeconds: { env: 'MX_CLOCK_SKEW_SECONDS', doc: 'Allowed clock difference for `issuedAt` in the future', default: 300, parse: parse.int(0, 3600) },
   maxAgeDays: { env: 'MX_MAX_AGE_DAYS', doc: 'Oldest `issuedAt` accepted on receipt', default: 7, parse: parse.int(1, 365) },
   maxLifetimeDays: { env: 'MX_MAX_LIFETIME_DAYS', doc: 'Longest `expiresAt - issuedAt` accepted', default: 90, parse: parse.int(1, 365) },
+  idempotencyRetentionHours: { env: 'MX_IDEMPOTENCY_RETENTION_HOURS', doc: 'How long the answer to a request with an `Idempotency-Key` is kept and replayed', default: 24, parse: parse.int(1, 24 * 90) },
   bodyLimitBytes: { env: 'MX_BODY_LIMIT_BYTES', doc: 'Largest HTTP request body accepted', default: 262144, parse: parse.int(1024, 1048576) },
   topicPrefix: { env: 'MX_TOPIC_PREFIX', doc: 'Prefix of every topic name and consumer group (several deployments on one cluster)', default: '', parse: (raw: string) => {
     if (!/^[A-Za-z0-9._-]{0,100}$/.test(raw)) throw new Error('may hold only letters, digits, dot, dash and underscore');

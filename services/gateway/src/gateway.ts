@@ -83,6 +83,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       maxAgeMs: cfg.maxAgeDays * DAY,
       maxLifetimeMs: cfg.maxLifetimeDays * DAY,
       maxRecordBytes: 256 * 1024,
+      idempotencyRetentionMs: cfg.idempotencyRetentionHours * 3_600_000,
       crashAt: cfg.crashAt === 'after-store-commit' ? 'after-store-commit' : undefined,
     },
   });

@@ -5,6 +5,7 @@
  * updates never go to or come from the INTERPOL desk.
  */
 import { readFileSync } from 'node:fs';
+import { isEndpoint } from '../../core/src/ids/patterns.ts';
 import { MESSAGE_TYPES, type MessageType } from '../../core/src/schemas/registry.ts';
 
 export const VICTIM_TYPES: readonly MessageType[] = ['victim-repatriation-notice', 'repatriation-status-update'];
@@ -64,7 +65,7 @@ export class RoutingPolicy {
           g.forEach((e) => out.add(e));
         } else out.add(item);
       }
-      for (const e of out) if (!/^(?:[A-Z]{2}|INTERPOL)$/.test(e)) throw new PolicyError(`${where}: ${e} is not an endpoint`);
+      for (const e of out) if (!isEndpoint(e)) throw new PolicyError(`${where}: ${e} is not an endpoint`);
       return out;
     };
     const rules = new Map<MessageType, { from: Set<string>; to: Set<string> }>();

@@ -5,6 +5,8 @@
  * state change, the records it sends and the audit events it causes.
  */
 import type Database from 'better-sqlite3';
+import { MxError } from '../../core/src/errors/mx-error.ts';
+import { formatCaseRef } from '../../core/src/ids/patterns.ts';
 import type { Db } from '../../core/src/store/sqlite.ts';
 
 export interface SentRow {
@@ -139,6 +141,22 @@ export function createGatewayTables(db: Db): void {
     at INTEGER NOT NULL,
     UNIQUE (topic, partition, offset)
   );
+  -- The last case number handed out per prefix ('LA-2026'), so opened cases never share a reference.
+  CREATE TABLE IF NOT EXISTS case_numbers (
+    prefix TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+  );
+  -- Answers to requests that carried an Idempotency-Key, per officer, for the retention period.
+  CREATE TABLE IF NOT EXISTS idempotency_keys (
+    officer TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    response TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (officer, key)
+  );
+  CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created_at);
   `);
 }
 
@@ -290,6 +308,38 @@ export class GatewayStore {
          ORDER BY issued_at, id`,
       )
       .all(caseRef, caseRef) as { direction: 'sent' | 'received'; id: string; from: string | null; type: string; issued_at: string }[];
+  }
+
+  /**
+   * A new case reference under `endpoint`'s prefix for `year`, never used before at this gateway
+   * (numbers an officer chose by hand are skipped). Committed at once, before the notice is
+   * signed, so two submissions in flight never get the same one.
+   */
+  allocateCaseRef(endpoint: string, year: number): string {
+    const prefix = `${endpoint}-${String(year).padStart(4, '0')}`;
+    const next = this.prepare('INSERT INTO case_numbers (prefix, last) VALUES (?, 1) ON CONFLICT (prefix) DO UPDATE SET last = last + 1 RETURNING last');
+    const used = this.prepare('SELECT 1 FROM cases WHERE case_ref = ?1 UNION ALL SELECT 1 FROM sent WHERE case_ref = ?1 UNION ALL SELECT 1 FROM inbox WHERE case_ref = ?1 LIMIT 1');
+    return this.db.transaction(() => {
+      for (;;) {
+        const n = (next.get(prefix) as { last: number }).last;
+        if (n > 999_999) throw new MxError('UNAVAILABLE', `no case numbers left under ${prefix}`);
+        const ref = formatCaseRef(endpoint, year, n);
+        if (used.get(ref) === undefined) return ref;
+      }
+    })();
+  }
+
+  /** The stored answer to an officer's request with this Idempotency-Key, if made after `notBefore`. */
+  idempotentAnswer(officer: string, key: string, notBefore: number): { fingerprint: string; response: string } | undefined {
+    return this.prepare('SELECT fingerprint, response FROM idempotency_keys WHERE officer = ? AND key = ? AND created_at >= ?').get(officer, key, notBefore) as
+      | { fingerprint: string; response: string }
+      | undefined;
+  }
+
+  /** Stores an answer under its Idempotency-Key (inside the commit of the message) and forgets expired ones. */
+  rememberIdempotent(officer: string, key: string, fingerprint: string, messageId: string, response: string, at: number, expiredBefore: number): void {
+    this.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(expiredBefore);
+    this.prepare('INSERT OR REPLACE INTO idempotency_keys (officer, key, fingerprint, message_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(officer, key, fingerprint, messageId, response, at);
   }
 
   insertDeadLetter(row: Omit<DeadLetterRow, 'id'>): boolean {

@@ -3,6 +3,7 @@
  * service declares its table once; `loadSettings` validates every value at start-up and returns a
  * frozen object, and the README's configuration tables are printed from the same declarations.
  */
+import { isEndpoint } from '../ids/patterns.ts';
 
 export interface Setting<T> {
   env: string;
@@ -45,7 +46,7 @@ export const parse = {
     },
   list: (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter(Boolean),
   endpoint: (raw: string): string => {
-    if (!/^(?:[A-Z]{2}|INTERPOL)$/.test(raw)) throw new Error('must be an ISO 3166-1 alpha-2 code or INTERPOL');
+    if (!isEndpoint(raw)) throw new Error('must be an ISO 3166-1 alpha-2 code or INTERPOL');
     return raw;
   },
   bool: (raw: string): boolean => {

@@ -48,6 +48,9 @@ export const ERROR_CATALOGUE = {
   NOT_ADDRESSED: { status: 422, retriable: false, title: 'This endpoint is not among the document recipients' },
   NOT_A_PARTY: { status: 403, retriable: false, title: 'The sender or recipient is not a party to the case or the original message' },
   ID_CONFLICT: { status: 409, retriable: false, title: 'Another message with a different digest already uses this (from, id)' },
+  TOO_MANY_RESPONSES: { status: 409, retriable: false, title: 'The message already has the maximum number of responses (100)' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, retriable: false, title: 'The Idempotency-Key was already used with a different request' },
+  IDEMPOTENCY_KEY_IN_USE: { status: 409, retriable: true, title: 'A request with the same Idempotency-Key is still being processed' },
   DUPLICATE: { status: 409, retriable: false, title: 'This exact message has already been accepted' },
   // HTTP
   UNAUTHENTICATED: { status: 401, retriable: false, title: 'A valid bearer token is required' },

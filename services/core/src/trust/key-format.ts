@@ -11,9 +11,10 @@
  * Public files (the trust registry) must not contain `d`; private files must.
  */
 import type { JWK } from 'jose';
+import { ENDPOINT_PATTERN } from '../ids/patterns.ts';
 
 /** An endpoint identifier: ISO 3166-1 alpha-2 or `INTERPOL` (as `endpoint` in schemas/common/defs.v1.json). */
-export const ENDPOINT_PATTERN = /^(?:[A-Z]{2}|INTERPOL)$/;
+export { ENDPOINT_PATTERN };
 /** The key id part of a `kid`. */
 export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 

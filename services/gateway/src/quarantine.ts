@@ -1,0 +1,81 @@
+/**
+ * Quarantine: what the gateway could not accept from its inbox topic. A dead-letter entry
+ * (metadata only: where the record is, its digest, the reason; never the body), an audit event,
+ * and a signed rejection receipt only to a sender whose signature verified. Receipts are never
+ * answered with receipts. The record itself stays on its topic for an operator to inspect.
+ */
+import { randomUUID } from 'node:crypto';
+import { digestOf } from '../../core/src/envelope/digest.ts';
+import { TYP_BY_CLASS } from '../../core/src/envelope/typ.ts';
+import { MxError } from '../../core/src/errors/mx-error.ts';
+import { isCaseRef, isUuidV7 } from '../../core/src/ids/patterns.ts';
+import type { IncomingRecord } from '../../core/src/kafka/transport.ts';
+import type { GatewayContext } from './context.ts';
+import { queueReceipt, signReceipt } from './receipts.ts';
+import { recordKey } from './rules.ts';
+
+export class Quarantine {
+  constructor(private readonly ctx: GatewayContext) {}
+
+  /**
+   * Quarantines a record whose processing failed. An {@link MxError} keeps its code; anything else
+   * (a fault in this code, not in the store or Kafka) becomes INTERNAL, logged with an `instance`
+   * id and the record's place, never its content, so no record can block its partition.
+   */
+  async record(rec: IncomingRecord, err: unknown, digest = digestOf(rec.value)): Promise<void> {
+    let e: MxError;
+    if (err instanceof MxError) e = err;
+    else {
+      const instance = `urn:uuid:${randomUUID()}`;
+      this.ctx.logger.error({ err, instance, topic: rec.topic, partition: rec.partition, offset: rec.offset, digest }, 'unexpected error on a received record; quarantined as INTERNAL');
+      e = new MxError('INTERNAL', `unexpected error (${instance})`);
+    }
+    await this.quarantine(rec, digest, e);
+  }
+
+  private async quarantine(rec: IncomingRecord, digest: string, err: MxError): Promise<void> {
+    const { ctx } = this;
+    const now = ctx.clock.now();
+    const sender = err.verifiedSender;
+    let rejection: { receipt: Uint8Array; messageId: string; caseRef: string | null } | undefined;
+    if (sender !== undefined) {
+      // The signature verified, so the payload is the sender's own: its id and typ can be read.
+      const facts = signedFacts(rec.value);
+      if (facts && facts.typ === TYP_BY_CLASS.notice && facts.id) {
+        const receipt = await signReceipt(ctx, sender, { id: facts.id, digest, caseRef: facts.caseRef }, 'rejected', err.code, now).catch(() => undefined);
+        if (receipt) rejection = { receipt, messageId: facts.id, caseRef: facts.caseRef };
+      }
+    }
+    const dead = {
+      sourceTopic: rec.topic,
+      partition: rec.partition,
+      offset: rec.offset,
+      digest,
+      reasonCode: err.code,
+      at: now.toISOString(),
+      ...(sender !== undefined ? { verifiedSender: sender } : {}),
+      ...(rejection ? { messageId: rejection.messageId } : {}),
+    };
+    ctx.uow.commit((w) => {
+      const inserted = ctx.store.insertDeadLetter({ topic: rec.topic, partition: rec.partition, offset: rec.offset, digest, reason_code: err.code, from_ep: sender ?? null, message_id: rejection?.messageId ?? null, at: now.getTime() });
+      if (!inserted) return; // this very offset was quarantined before a crash: nothing new to say
+      w.send({ topic: ctx.topics.dlq(ctx.endpoint), key: digest, value: Buffer.from(JSON.stringify(dead)), kind: 'dlq', ref: digest, headers: { 'mx-reason': err.code } });
+      if (rejection && sender) queueReceipt(ctx, w, sender, rejection.receipt, recordKey({ caseRef: rejection.caseRef ?? undefined, id: rejection.messageId }), rejection.messageId);
+      w.audit({ action: 'dead-lettered', messageDigest: digest, reasonCode: err.code, ...(sender !== undefined ? { counterpart: sender } : {}), ...(rejection ? { messageId: rejection.messageId } : {}), outcome: 'rejected' }, now);
+    });
+    ctx.logger.warn({ topic: rec.topic, partition: rec.partition, offset: rec.offset, digest, reasonCode: err.code }, 'record quarantined');
+  }
+}
+
+/** The id, case and typ of a record whose signature has verified (for a rejection receipt). */
+function signedFacts(bytes: Buffer): { id: string | undefined; caseRef: string | null; typ: unknown } | undefined {
+  try {
+    // Only called once verifyNotice has parsed these same texts within its size and depth bounds.
+    const jws = JSON.parse(bytes.toString('utf8')) as { protected: string; payload: string };
+    const header = JSON.parse(Buffer.from(jws.protected, 'base64url').toString('utf8')) as { typ?: unknown };
+    const doc = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as { id?: unknown; caseRef?: unknown };
+    return { id: isUuidV7(doc.id) ? doc.id : undefined, caseRef: isCaseRef(doc.caseRef) ? doc.caseRef : null, typ: header.typ };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * Sending, and what officers do with what arrived: submit a notice, answer a received message,
+ * open a received message (audited at every access; the first also sends a signed read receipt).
+ * Each is validated, signed, then committed with its outbox records and audit events in one
+ * {@link UnitOfWork.commit}; the relay publishes afterwards.
+ */
+import { digestOf } from '../../core/src/envelope/digest.ts';
+import { signNotice } from '../../core/src/envelope/sign.ts';
+import { MxError } from '../../core/src/errors/mx-error.ts';
+import type { Officer } from '../../core/src/idp/officer-auth.ts';
+import { uuidv7 } from '../../core/src/ids/uuidv7.ts';
+import { bodySchemaId, type MessageType } from '../../core/src/schemas/registry.ts';
+import type { GatewayContext } from './context.ts';
+import { RESPONSE_OF } from './policy.ts';
+import { queueReceipt, signReceipt } from './receipts.ts';
+import { caseAction, checkRoute, hasRole, issue, MAX_RESPONSES, ORIGINATING, recordKey, RESPONDING } from './rules.ts';
+import type { InboxRow } from './store.ts';
+
+/** What an officer submits: POST /v1/notices. */
+export interface NoticeRequest {
+  type: string;
+  to: string[];
+  caseRef?: string;
+  expiresAt?: string;
+  body: Record<string, unknown>;
+}
+
+/** The 202 answer to a submission. */
+export interface Submitted {
+  id: string;
+  digest: string;
+  status: 'queued';
+  /** The case the message belongs to; the one the gateway opened when the officer named none. */
+  caseRef?: string;
+}
+
+/**
+ * A request's `Idempotency-Key` (scoped to the officer) and the fingerprint of the request it came
+ * with: the same key and fingerprint again gets the first answer; another fingerprint is refused.
+ */
+export interface Idempotency {
+  key: string;
+  fingerprint: string;
+}
+
+interface Outgoing {
+  type: MessageType;
+  to: string[];
+  caseRef?: string | undefined;
+  inReplyTo?: string;
+  expiresAt?: string | undefined;
+  body: Record<string, unknown>;
+}
+
+export class Sending {
+  /** Keys of requests being processed now: a concurrent retry must not send a second message. */
+  private readonly inFlight = new Set<string>();
+
+  constructor(private readonly ctx: GatewayContext) {}
+
+  private validateBody(type: MessageType, body: unknown): void {
+    const issues = this.ctx.schemas.validate(bodySchemaId(type), body).map((i) => ({ ...i, path: `/body${i.path}` }));
+    if (issues.length > 0) throw new MxError('VALIDATION_FAILED', 'the body does not satisfy the schema of its type', { issues });
+  }
+
+  /** POST /v1/notices: validate, authorize, sign, and queue in the outbox. */
+  submit(officer: Officer, req: NoticeRequest, idem?: Idempotency): Promise<Submitted> {
+    return this.once(officer, idem, async () => {
+      const { ctx } = this;
+      const type = req.type as MessageType;
+      if (!Object.prototype.hasOwnProperty.call(ORIGINATING, type)) {
+        throw new MxError('VALIDATION_FAILED', 'this type is sent as a response to a received message', {
+          issues: [issue('/type', 'enum', 'must be victim-repatriation-notice or offender-travel-alert; answer with POST /v1/inbox/{id}/responses')],
+        });
+      }
+      if (!hasRole(officer, ORIGINATING[type])) throw new MxError('FORBIDDEN', `the caller's role may not send a ${type}`);
+      this.validateBody(type, req.body);
+      const to = [...new Set(req.to)];
+      if (to.includes(ctx.endpoint)) throw new MxError('VALIDATION_FAILED', 'a gateway does not send to itself', { issues: [issue('/to', 'notSelf', 'must not name this endpoint')] });
+      checkRoute(ctx.policy, type, ctx.endpoint, to);
+      let caseRef = req.caseRef;
+      let openCase: string[] | undefined;
+      if (caseRef !== undefined) {
+        if (caseAction(ctx.endpoint, type, to, caseRef, ctx.store.caseParties(caseRef)) === 'open') openCase = [ctx.endpoint, ...to];
+      } else if (type === 'victim-repatriation-notice') {
+        // A victim notice always belongs to a case: without a reference, it opens a new one.
+        caseRef = ctx.store.allocateCaseRef(ctx.endpoint, ctx.clock.now().getUTCFullYear());
+        openCase = [ctx.endpoint, ...to];
+      }
+      return this.send(officer, { type, to, caseRef, expiresAt: req.expiresAt, body: req.body }, { openCase, idem });
+    });
+  }
+
+  /** POST /v1/inbox/{id}/responses: answer a received message, to its sender only. */
+  respond(officer: Officer, item: InboxRow, req: { type: string; body: Record<string, unknown>; expiresAt?: string | undefined }, idem?: Idempotency): Promise<Submitted> {
+    return this.once(officer, idem, async () => {
+      const type = req.type as MessageType;
+      if (RESPONSE_OF[type] === undefined || RESPONSE_OF[type] !== item.type) {
+        throw new MxError('VALIDATION_FAILED', `a ${item.type} is not answered with a ${req.type}`, { issues: [issue('/type', 'responseType', 'does not answer the type of the original')] });
+      }
+      if (!hasRole(officer, RESPONDING[type])) throw new MxError('FORBIDDEN', `the caller's role may not send a ${type}`);
+      if ((JSON.parse(item.response_ids) as string[]).length >= MAX_RESPONSES) throw new MxError('TOO_MANY_RESPONSES', `this message already has ${MAX_RESPONSES} responses`);
+      this.validateBody(type, req.body);
+      const to = [item.from_ep];
+      checkRoute(this.ctx.policy, type, this.ctx.endpoint, to);
+      return this.send(officer, { type, to, caseRef: item.case_ref ?? undefined, inReplyTo: item.id, expiresAt: req.expiresAt, body: req.body }, { answered: item, idem });
+    });
+  }
+
+  /**
+   * Runs a submission at most once per `Idempotency-Key`: a stored answer for the same request is
+   * returned again, the same key with another request is IDEMPOTENCY_KEY_REUSED, and a retry
+   * while the first is still being processed is IDEMPOTENCY_KEY_IN_USE.
+   */
+  private async once(officer: Officer, idem: Idempotency | undefined, run: () => Promise<Submitted>): Promise<Submitted> {
+    if (idem === undefined) return run();
+    const stored = this.ctx.store.idempotentAnswer(officer.pseudonym, idem.key, this.ctx.clock.now().getTime() - this.ctx.settings.idempotencyRetentionMs);
+    if (stored) {
+      if (stored.fingerprint !== idem.fingerprint) throw new MxError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request');
+      return JSON.parse(stored.response) as Submitted;
+    }
+    const slot = `${officer.pseudonym}\u0000${idem.key}`;
+    if (this.inFlight.has(slot)) throw new MxError('IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is still being processed');
+    this.inFlight.add(slot);
+    try {
+      return await run();
+    } finally {
+      this.inFlight.delete(slot);
+    }
+  }
+
+  private async send(officer: Officer, m: Outgoing, extra: { openCase?: string[] | undefined; answered?: InboxRow; idem?: Idempotency | undefined }): Promise<Submitted> {
+    const { ctx } = this;
+    const now = ctx.clock.now();
+    const id = uuidv7(now.getTime());
+    if (m.expiresAt !== undefined) {
+      // Bound it here, as every receiver will: a 202 for a notice that is certain to be rejected
+      // (already expired, or living longer than receivers accept) would only look like a delivery.
+      const t = Date.parse(m.expiresAt);
+      if (!(t > now.getTime()) || t - now.getTime() > ctx.settings.maxLifetimeMs) {
+        throw new MxError('VALIDATION_FAILED', 'expiresAt is outside the accepted lifetime', {
+          issues: [issue('/expiresAt', 'lifetime', `must be in the future and at most ${Math.floor(ctx.settings.maxLifetimeMs / 86_400_000)} days ahead`)],
+        });
+      }
+    }
+    const expiresAt = m.expiresAt ?? new Date(now.getTime() + ctx.settings.noticeLifetimeMs).toISOString();
+    const document = {
+      id,
+      type: m.type,
+      schema: bodySchemaId(m.type),
+      from: ctx.endpoint,
+      to: m.to,
+      issuedAt: now.toISOString(),
+      expiresAt,
+      ...(m.caseRef !== undefined ? { caseRef: m.caseRef } : {}),
+      ...(m.inReplyTo !== undefined ? { inReplyTo: m.inReplyTo } : {}),
+      sender: { officer: officer.pseudonym, agency: officer.agency },
+      body: m.body,
+    };
+    const issues = ctx.schemas.validateDocument(document);
+    if (issues.length > 0) throw new MxError('VALIDATION_FAILED', 'the notice does not satisfy the envelope schema', { issues });
+    const record = await signNotice(document, ctx.keys.current(now), { maxBytes: ctx.settings.maxRecordBytes });
+    const digest = digestOf(record);
+    const key = recordKey(document);
+    const answer: Submitted = { id, digest, status: 'queued', ...(m.caseRef !== undefined ? { caseRef: m.caseRef } : {}) };
+    ctx.uow.commit((w) => {
+      ctx.store.insertSent(
+        { id, type: m.type, to_json: JSON.stringify(m.to), case_ref: m.caseRef ?? null, in_reply_to: m.inReplyTo ?? null, issued_at: document.issuedAt, expires_at: expiresAt, digest, record: Buffer.from(record), officer: officer.pseudonym, created_at: now.getTime() },
+        m.to,
+      );
+      for (const r of m.to) {
+        w.send({ topic: ctx.topics.inbox(r), key, value: record, kind: 'notice', ref: id, recipient: r, headers: { 'mx-id': id, 'mx-type': m.type, 'mx-from': ctx.endpoint } });
+      }
+      if (extra.openCase && m.caseRef) ctx.store.openCase(m.caseRef, extra.openCase, ctx.endpoint, id);
+      for (const r of m.to) w.audit({ action: 'submitted', messageId: id, messageType: m.type, messageDigest: digest, officer: officer.pseudonym, counterpart: r }, now);
+      if (extra.answered) {
+        ctx.store.addInboxResponse(extra.answered.from_ep, extra.answered.id, id);
+        w.audit({ action: 'responded', messageId: extra.answered.id, messageType: extra.answered.type, counterpart: extra.answered.from_ep, officer: officer.pseudonym }, now);
+      }
+      if (extra.idem) {
+        ctx.store.rememberIdempotent(officer.pseudonym, extra.idem.key, extra.idem.fingerprint, id, JSON.stringify(answer), now.getTime(), now.getTime() - ctx.settings.idempotencyRetentionMs);
+      }
+    });
+    return answer;
+  }
+
+  /** An officer's request was refused: audited with the reason, nothing else kept. */
+  recordRejected(officer: Officer, reasonCode: string): void {
+    this.ctx.uow.commit((w) => w.audit({ action: 'rejected', officer: officer.pseudonym, outcome: 'rejected', reasonCode }, this.ctx.clock.now()));
+  }
+
+  /** Called by the outbox relay, inside its transaction, when rows were acknowledged by the broker. */
+  onPublished(rows: { kind: string; ref: string | null; recipient: string | null }[], nowMs: number): void {
+    const { ctx } = this;
+    ctx.uow.commit((w) => {
+      for (const r of rows) {
+        if (r.kind !== 'notice' || r.ref === null || r.recipient === null) continue;
+        const before = ctx.store.recipient(r.ref, r.recipient);
+        if (!before || before.published_at !== null) continue;
+        ctx.store.markPublished(r.ref, r.recipient, nowMs);
+        const sent = ctx.store.sent(r.ref);
+        w.audit({ action: 'published', messageId: r.ref, ...(sent ? { messageType: sent.type, messageDigest: sent.digest } : {}), counterpart: r.recipient }, new Date(nowMs));
+      }
+    });
+  }
+
+  /**
+   * GET /v1/inbox/{id} by an officer: every access to a message's content is an audit event (who
+   * looked at a child's data is the first thing a data-protection auditor asks). The first is
+   * `read` and sends the sender a signed read receipt; later ones are `accessed`.
+   */
+  async recordAccess(item: InboxRow, officer: Officer): Promise<void> {
+    const { ctx } = this;
+    const now = ctx.clock.now();
+    const fact = { messageId: item.id, messageType: item.type, messageDigest: item.digest, counterpart: item.from_ep, officer: officer.pseudonym };
+    const receipt = item.read_at === null ? await signReceipt(ctx, item.from_ep, { id: item.id, digest: item.digest, caseRef: item.case_ref }, 'read', undefined, now) : undefined;
+    ctx.uow.commit((w) => {
+      const first = receipt !== undefined && ctx.store.markInboxRead(item.from_ep, item.id, now.getTime());
+      if (first) queueReceipt(ctx, w, item.from_ep, receipt, recordKey({ caseRef: item.case_ref ?? undefined, inReplyTo: item.in_reply_to ?? undefined, id: item.id }), item.id);
+      w.audit({ action: first ? 'read' : 'accessed', ...fact }, now);
+    });
+  }
+}

@@ -318,13 +318,13 @@ export class GatewayStore {
   allocateCaseRef(endpoint: string, year: number): string {
     const prefix = `${endpoint}-${String(year).padStart(4, '0')}`;
     const next = this.prepare('INSERT INTO case_numbers (prefix, last) VALUES (?, 1) ON CONFLICT (prefix) DO UPDATE SET last = last + 1 RETURNING last');
-    const used = this.prepare('SELECT 1 FROM cases WHERE case_ref = ?1 UNION ALL SELECT 1 FROM sent WHERE case_ref = ?1 UNION ALL SELECT 1 FROM inbox WHERE case_ref = ?1 LIMIT 1');
+    const used = this.prepare('SELECT 1 FROM cases WHERE case_ref = @ref UNION ALL SELECT 1 FROM sent WHERE case_ref = @ref UNION ALL SELECT 1 FROM inbox WHERE case_ref = @ref LIMIT 1');
     return this.db.transaction(() => {
       for (;;) {
         const n = (next.get(prefix) as { last: number }).last;
         if (n > 999_999) throw new MxError('UNAVAILABLE', `no case numbers left under ${prefix}`);
         const ref = formatCaseRef(endpoint, year, n);
-        if (used.get(ref) === undefined) return ref;
+        if (used.get({ ref }) === undefined) return ref;
       }
     })();
   }

@@ -2,8 +2,8 @@
  * How much crypto one notice's lifecycle costs (TH sends a victim notice to LA; LA stores it and
  * answers with a signed receipt; TH verifies and stores the receipt), read off the code:
  *
- * - services/gateway/src/exchange.ts: `send` signs the notice; `receive` verifies it at LA and
- *   signs the receipt; TH's `receive` verifies the receipt (`acceptReceipt`). The officer's bearer
+ * - services/gateway/src/sending.ts: `send` signs the notice; receiving.ts: `receive` verifies it
+ *   at LA and signs the receipt; TH's `receive` verifies the receipt (`acceptReceipt`). The officer's bearer
  *   token is verified (EdDSA JWT) on the POST (app.ts -> OfficerAuth.authenticate).
  * - services/core/src/audit/emitter.ts signs every audit event: `submitted` (per recipient) and
  *   `published` (outbox relay ack) at TH, `delivered` at LA, `receipt-received` at TH. Publishing
@@ -16,7 +16,7 @@
  * `key-rotated` event each gateway records once when it starts signing with a key.
  */
 
-/** The audit events one notice's lifecycle causes (emitter.ts, called from exchange.ts). */
+/** The audit events one notice's lifecycle causes (emitter.ts, recorded through the gateway's UnitOfWork). */
 export const LIFECYCLE_AUDIT_ACTIONS = ['submitted', 'published', 'delivered', 'receipt-received'] as const;
 
 export interface CryptoCount {

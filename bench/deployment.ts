@@ -60,7 +60,7 @@ export function benchPseudonym(subject: string): string {
   return createHmac('sha256', 'bench').update(subject).digest('base64url').slice(0, 32);
 }
 
-/** A victim notice document exactly as the gateway builds one on POST /v1/notices (exchange.ts). */
+/** A victim notice document exactly as the gateway builds one on POST /v1/notices (sending.ts). */
 export function noticeDocument(body: Record<string, unknown>, caseRef: string, now = new Date()): NoticeDocumentShape {
   return {
     id: uuidv7(now.getTime()),

@@ -29,7 +29,7 @@ export interface CryptoBaselines {
   nodeVerify: number;
   joseSign: number;
   joseVerify: number;
-  /** The project's functions (exchange.ts, emitter.ts and the audit service call these). */
+  /** The project's functions (the gateway's sending and receiving, emitter.ts and the audit service call these). */
   signNotice: number;
   verifyNotice: number;
   /** OfficerAuth.authenticate: jose jwtVerify (EdDSA) of the bearer token, on every POST. */

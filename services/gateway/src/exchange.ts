@@ -4,42 +4,27 @@
  * pure rules in rules.ts) and {@link Quarantine} (what cannot be accepted). All of them change
  * state through the one {@link UnitOfWork.commit}.
  */
-import type { Logger } from 'pino';
 import type { AuditEmitter } from '../../core/src/audit/emitter.ts';
 import { systemClock, type Clock } from '../../core/src/clock/clock.ts';
 import type { Officer } from '../../core/src/idp/officer-auth.ts';
-import type { IncomingRecord, TopicNames } from '../../core/src/kafka/transport.ts';
+import type { IncomingRecord } from '../../core/src/kafka/transport.ts';
 import type { Outbox } from '../../core/src/outbox/outbox.ts';
-import type { SchemaRegistry } from '../../core/src/schemas/registry.ts';
 import type { Db } from '../../core/src/store/sqlite.ts';
-import type { SigningKeyRing } from '../../core/src/trust/signer.ts';
-import type { TrustRegistry } from '../../core/src/trust/trust-registry.ts';
-import type { ExchangeSettings, GatewayContext } from './context.ts';
-import type { RoutingPolicy } from './policy.ts';
+import type { GatewayContext } from './context.ts';
 import { Quarantine } from './quarantine.ts';
 import { Receiving, type ReceiveOutcome } from './receiving.ts';
 import { Sending, type Idempotency, type NoticeRequest, type Submitted } from './sending.ts';
-import type { GatewayStore, InboxRow } from './store.ts';
+import type { InboxRow } from './store.ts';
 import { UnitOfWork } from './unit-of-work.ts';
 
 export type { ExchangeSettings } from './context.ts';
 export type { Idempotency, NoticeRequest, Submitted } from './sending.ts';
 
-export interface ExchangeDeps {
-  endpoint: string;
-  agency: string;
-  gatewayPseudonym: string;
+/** What an exchange is built from: the shared context, less what the exchange makes itself. */
+export interface ExchangeDeps extends Omit<GatewayContext, 'uow' | 'clock'> {
   db: Db;
-  store: GatewayStore;
   outbox: Outbox;
   audit: AuditEmitter;
-  schemas: SchemaRegistry;
-  trust: TrustRegistry;
-  keys: SigningKeyRing;
-  policy: RoutingPolicy;
-  topics: TopicNames;
-  logger: Logger;
-  settings: ExchangeSettings;
   /** Default: the system clock. */
   clock?: Clock;
 }
@@ -50,21 +35,8 @@ export class Exchange {
   readonly quarantine: Quarantine;
 
   constructor(d: ExchangeDeps) {
-    const ctx: GatewayContext = {
-      endpoint: d.endpoint,
-      agency: d.agency,
-      gatewayPseudonym: d.gatewayPseudonym,
-      store: d.store,
-      uow: new UnitOfWork(d.db, d.outbox, d.audit),
-      schemas: d.schemas,
-      trust: d.trust,
-      keys: d.keys,
-      policy: d.policy,
-      topics: d.topics,
-      logger: d.logger,
-      clock: d.clock ?? systemClock,
-      settings: d.settings,
-    };
+    const { db, outbox, audit, clock, ...shared } = d;
+    const ctx: GatewayContext = { ...shared, uow: new UnitOfWork(db, outbox, audit), clock: clock ?? systemClock };
     this.sending = new Sending(ctx);
     this.quarantine = new Quarantine(ctx);
     this.receiving = new Receiving(ctx, this.quarantine);

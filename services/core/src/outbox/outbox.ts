@@ -142,6 +142,8 @@ export class OutboxRelay {
   private readonly backoff = new Map<string, { failures: number; until: number }>();
   private readonly nextPendingTopic;
   private readonly oldestOfTopic;
+  private readonly markRowPublished;
+  private readonly markRowFailed;
 
   constructor(
     private readonly db: Db,
@@ -155,6 +157,9 @@ export class OutboxRelay {
     this.oldestOfTopic = db.prepare(
       'SELECT id, topic, key, value, headers, kind, ref, recipient, attempts FROM outbox WHERE published_at IS NULL AND topic = ? ORDER BY id LIMIT ?',
     );
+    this.markRowPublished = db.prepare('UPDATE outbox SET published_at = ?, attempts = attempts + 1 WHERE id = ?');
+    // Per row for operators looking at the store: how often it was tried, why it failed, when next.
+    this.markRowFailed = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
   }
 
   start(): void {
@@ -252,9 +257,8 @@ export class OutboxRelay {
 
   private markPublished(rows: OutboxRow[]): void {
     const now = Date.now();
-    const mark = this.db.prepare('UPDATE outbox SET published_at = ?, attempts = attempts + 1 WHERE id = ?');
     this.db.transaction(() => {
-      for (const r of rows) mark.run(now, r.id);
+      for (const r of rows) this.markRowPublished.run(now, r.id);
       this.opts.onPublished?.(rows, now);
     })();
     if (this.opts.onPublished) this.outbox.wake();
@@ -271,10 +275,8 @@ export class OutboxRelay {
     const failures = this.backoff.get(topic)?.failures ?? 0;
     const until = now + Math.min(max, initial * 2 ** Math.min(failures, 16));
     this.backoff.set(topic, { failures: failures + 1, until });
-    // Per row for operators looking at the store: how often it was tried, why it failed, when next.
-    const mark = this.db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
     this.db.transaction(() => {
-      for (const r of rows) mark.run(until, err.message.slice(0, 200), r.id);
+      for (const r of rows) this.markRowFailed.run(until, err.message.slice(0, 200), r.id);
     })();
     this.opts.logger?.warn({ topic, rows: rows.length, retryInMs: until - now, err: err.message }, 'outbox publish failed; backing off the topic');
   }

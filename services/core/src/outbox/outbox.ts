@@ -3,6 +3,21 @@
  * state change that produced them, and a relay publishes them afterwards. A crash at any point
  * loses nothing; a record published twice (ack received, crash before marking) collapses on the
  * receiver's `(from, id)` dedup.
+ *
+ * Order: for each topic and record key, the first copy of every row reaches the topic in outbox id
+ * order (commit order), across failed sends, broker outages and restarts of the relay. A gateway
+ * keys a case's notices by `caseRef`, so a `handover-completed` never arrives before its
+ * `handover-scheduled`. Why it holds:
+ * - a topic is sent only as the oldest pending rows of that topic, in id order, in one request;
+ *   kafkajs keeps that order within each partition, and one key always maps to one partition;
+ * - a failed send backs off the whole topic (never a single row), and no row of a topic is sent
+ *   while it backs off; so no row can overtake an older row that is still waiting;
+ * - a failed send may still have been written (see `RecordPublisher.publish`), even after a later
+ *   send. Its rows stay pending and the retry sends them again from the oldest pending row, so what
+ *   it adds are second copies only: the topic may hold `1 2 1 2 3`, never `2 1`. Receivers dedup
+ *   on `(from, id)`.
+ * A row only counts as published once acknowledged, so a row older than everything in a send was
+ * acknowledged before that send started.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -50,7 +65,8 @@ export function createOutboxTables(db: Db): void {
     last_error TEXT,
     published_at INTEGER
   );
-  CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (published_at, next_attempt_at, id);`);
+  DROP INDEX IF EXISTS outbox_pending;
+  CREATE INDEX IF NOT EXISTS outbox_pending_topic ON outbox (published_at, topic, id);`);
 }
 
 /** Outbox writes; call inside the caller's transaction, then `wake()` the relay after commit. */
@@ -82,7 +98,7 @@ export class Outbox {
 
 export interface OutboxRelayOptions {
   batchSize?: number;
-  /** First retry delay after a failed publish; doubles per attempt up to `maxBackoffMs`. */
+  /** First retry delay of a topic after a failed publish; doubles per failed attempt up to `maxBackoffMs`. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   logger?: Logger;
@@ -109,7 +125,8 @@ interface RawRow {
 
 /**
  * Publishes pending outbox rows, one batch per topic so one failing topic does not stall the rest;
- * failed rows back off exponentially; rows are marked only after the broker acknowledged them.
+ * a topic whose publish failed backs off exponentially as a whole, so per-key order holds (see the
+ * module comment); rows are marked only after the broker acknowledged them.
  */
 export class OutboxRelay {
   private running = false;
@@ -118,13 +135,32 @@ export class OutboxRelay {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly onWake = () => this.kick();
+  /**
+   * Topics backing off after a failed publish. In memory: a restarted relay should try at once,
+   * and a topic's rows are never sent while it is here, so nothing else needs to know.
+   */
+  private readonly backoff = new Map<string, { failures: number; until: number }>();
+  private readonly nextPendingTopic;
+  private readonly oldestOfTopic;
+  private readonly markRowPublished;
+  private readonly markRowFailed;
 
   constructor(
     private readonly db: Db,
     private readonly outbox: Outbox,
     private readonly publisher: RecordPublisher,
     private readonly opts: OutboxRelayOptions = {},
-  ) {}
+  ) {
+    // Both walk the (published_at, topic, id) index: a skip-scan over the topics with pending rows,
+    // then a topic's oldest rows; neither reads the backlog of a topic that is backing off.
+    this.nextPendingTopic = db.prepare('SELECT topic FROM outbox WHERE published_at IS NULL AND topic > ? ORDER BY topic LIMIT 1').pluck();
+    this.oldestOfTopic = db.prepare(
+      'SELECT id, topic, key, value, headers, kind, ref, recipient, attempts FROM outbox WHERE published_at IS NULL AND topic = ? ORDER BY id LIMIT ?',
+    );
+    this.markRowPublished = db.prepare('UPDATE outbox SET published_at = ?, attempts = attempts + 1 WHERE id = ?');
+    // Per row for operators looking at the store: how often it was tried, why it failed, when next.
+    this.markRowFailed = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
+  }
 
   start(): void {
     this.stopped = false;
@@ -169,75 +205,79 @@ export class OutboxRelay {
     this.scheduleRetry();
   }
 
-  /** Wakes the relay when the earliest backed-off row is due. */
+  /** Wakes the relay when the earliest backing-off topic is due. */
   private scheduleRetry(): void {
     if (this.stopped) return;
-    const next = this.db.prepare('SELECT min(next_attempt_at) AS t FROM outbox WHERE published_at IS NULL').get() as { t: number | null };
     if (this.timer) clearTimeout(this.timer);
-    if (next.t === null) return;
-    this.timer = setTimeout(() => this.kick(), Math.max(0, next.t - Date.now()));
+    if (this.backoff.size === 0) return;
+    const next = Math.min(...[...this.backoff.values()].map((b) => b.until));
+    this.timer = setTimeout(() => this.kick(), Math.max(0, next - Date.now()));
     this.timer.unref();
+  }
+
+  /** The topics with pending rows that are not backing off. */
+  private dueTopics(now: number): string[] {
+    const pending: string[] = [];
+    let topic = this.nextPendingTopic.get('') as string | undefined;
+    while (topic !== undefined) {
+      pending.push(topic);
+      topic = this.nextPendingTopic.get(topic) as string | undefined;
+    }
+    // A backoff without pending rows (the store was changed behind the relay) would keep the retry timer firing.
+    for (const t of this.backoff.keys()) if (!pending.includes(t)) this.backoff.delete(t);
+    return pending.filter((t) => (this.backoff.get(t)?.until ?? 0) <= now);
   }
 
   /** One pass; returns true when a full batch was published and more may be waiting. */
   private async publishOnce(): Promise<boolean> {
-    const now = Date.now();
     const batchSize = this.opts.batchSize ?? 500;
-    const raw = this.db
-      .prepare(
-        'SELECT id, topic, key, value, headers, kind, ref, recipient, attempts FROM outbox WHERE published_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?',
-      )
-      .all(now, batchSize) as RawRow[];
-    if (raw.length === 0) return false;
-    const rows: OutboxRow[] = raw.map((r) => ({ ...r, headers: JSON.parse(r.headers) as Record<string, string> }));
-    const byTopic = new Map<string, OutboxRow[]>();
-    for (const r of rows) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
-
-    let anyFailed = false;
-    let released = false;
+    // A topic's batch is always its oldest pending rows: never rows behind an older one left out.
+    const batches = this.dueTopics(Date.now()).map((topic) => ({
+      topic,
+      rows: (this.oldestOfTopic.all(topic, batchSize) as RawRow[]).map((r): OutboxRow => ({ ...r, headers: JSON.parse(r.headers) as Record<string, string> })),
+    }));
+    let more = false;
     await Promise.all(
-      [...byTopic.entries()].map(async ([topic, topicRows]) => {
+      batches.map(async ({ topic, rows }) => {
+        if (rows.length === 0) return;
         try {
-          const records: OutgoingRecord[] = topicRows.map((r) => ({ key: r.key, value: r.value, headers: r.headers }));
+          const records: OutgoingRecord[] = rows.map((r) => ({ key: r.key, value: r.value, headers: r.headers }));
           await this.publisher.publish([{ topic, records }]);
-          this.opts.afterAck?.(topicRows);
-          this.markPublished(topicRows);
-          if (this.releaseBackoff(topic)) released = true;
+          this.opts.afterAck?.(rows);
+          this.markPublished(rows);
+          this.backoff.delete(topic);
+          if (rows.length === batchSize) more = true;
         } catch (err) {
-          anyFailed = true;
-          this.markFailed(topicRows, err as Error);
+          this.markFailed(topic, rows, err as Error);
         }
       }),
     );
-    return released || (!anyFailed && raw.length === batchSize);
-  }
-
-  /**
-   * The topic takes records again: its rows still backing off from the outage go in the next
-   * pass, not when their (up to `maxBackoffMs`) timers end. Returns whether any row was released.
-   */
-  private releaseBackoff(topic: string): boolean {
-    return this.db.prepare('UPDATE outbox SET next_attempt_at = 0 WHERE published_at IS NULL AND topic = ? AND next_attempt_at > ?').run(topic, Date.now()).changes > 0;
+    return more;
   }
 
   private markPublished(rows: OutboxRow[]): void {
     const now = Date.now();
-    const mark = this.db.prepare('UPDATE outbox SET published_at = ?, attempts = attempts + 1 WHERE id = ?');
     this.db.transaction(() => {
-      for (const r of rows) mark.run(now, r.id);
+      for (const r of rows) this.markRowPublished.run(now, r.id);
       this.opts.onPublished?.(rows, now);
     })();
     if (this.opts.onPublished) this.outbox.wake();
   }
 
-  private markFailed(rows: OutboxRow[], err: Error): void {
+  /**
+   * Backs off the whole topic, not the rows sent: rows backing off on their own timers would let a
+   * newer row of a key (a shorter timer) go out before an older one still waiting.
+   */
+  private markFailed(topic: string, rows: OutboxRow[], err: Error): void {
     const initial = this.opts.initialBackoffMs ?? 200;
     const max = this.opts.maxBackoffMs ?? 10_000;
     const now = Date.now();
-    const mark = this.db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
+    const failures = this.backoff.get(topic)?.failures ?? 0;
+    const until = now + Math.min(max, initial * 2 ** Math.min(failures, 16));
+    this.backoff.set(topic, { failures: failures + 1, until });
     this.db.transaction(() => {
-      for (const r of rows) mark.run(now + Math.min(max, initial * 2 ** Math.min(r.attempts, 16)), err.message.slice(0, 200), r.id);
+      for (const r of rows) this.markRowFailed.run(until, err.message.slice(0, 200), r.id);
     })();
-    this.opts.logger?.warn({ topic: rows[0]?.topic, rows: rows.length, err: err.message }, 'outbox publish failed; backing off');
+    this.opts.logger?.warn({ topic, rows: rows.length, retryInMs: until - now, err: err.message }, 'outbox publish failed; backing off the topic');
   }
 }

@@ -219,7 +219,7 @@ describe('tokens', () => {
 });
 
 describe('paths and queries', () => {
-  test('bad path parameters: 422 VALIDATION_FAILED (or 404 for no route), never echoed', async () => {
+  test('bad path parameters: 400 INVALID_PARAMETER as the document says (or 404 for no route, 405 for no method), never echoed', async () => {
     const paths = [
       `/v1/messages/${MARK}`,
       '/v1/messages/01950c2a-6b3e-4c1d-8e2f-0123456789ac', // a UUIDv4, not a v7
@@ -234,12 +234,14 @@ describe('paths and queries', () => {
     ];
     for (const path of paths) {
       const r = await call(`path ${path}`, 'GET', path, { token: la });
-      expectProblem(r, 422, 'VALIDATION_FAILED');
+      expectProblem(r, 400, 'INVALID_PARAMETER');
       expect(r.body.errors[0].path).toMatch(/^\/(id|caseRef)$/);
     }
-    expectProblem(await call('post bad id', 'POST', `/v1/inbox/${MARK}/responses`, { token: la, body: { type: 'repatriation-status-update', body: loadBody('repatriation-status-update') } }), 422, 'VALIDATION_FAILED');
+    expectProblem(await call('post bad id', 'POST', `/v1/inbox/${MARK}/responses`, { token: la, body: { type: 'repatriation-status-update', body: loadBody('repatriation-status-update') } }), 400, 'INVALID_PARAMETER');
     expectProblem(await call('no route', 'GET', `/v1/${MARK}`, { token: la }), 404, 'NOT_FOUND');
-    expectProblem(await call('no method', 'DELETE', '/v1/inbox', { token: la }), 404, 'NOT_FOUND');
+    const del = await call('no method', 'DELETE', '/v1/inbox', { token: la });
+    expectProblem(del, 405, 'METHOD_NOT_ALLOWED');
+    expect(del.headers.get('allow')).toBe('GET, HEAD');
   });
 
   test('a malformed percent-encoding in a path: 4xx, not a 500', async () => {
@@ -257,7 +259,7 @@ describe('paths and queries', () => {
     expectProblem(await call('unknown case', 'GET', '/v1/cases/TH-2026-999999', { token: la }), 404, 'NOT_FOUND');
   });
 
-  test('bad cursors and filters: 422 VALIDATION_FAILED with the parameter as path', async () => {
+  test('bad cursors and filters: 400 INVALID_PARAMETER with the parameter as path', async () => {
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const cases: [string, string][] = [
       [`/v1/inbox?cursor=${MARK}`, '/cursor'],
@@ -270,6 +272,12 @@ describe('paths and queries', () => {
       [`/v1/dead-letters?cursor=${MARK}`, '/cursor'],
       [`/v1/dead-letters?cursor=${b64(1.5)}`, '/cursor'],
       [`/v1/dead-letters?cursor=${b64({ id: 1 })}`, '/cursor'],
+      ['/v1/dead-letters?cursor=a.b', '/cursor'],
+      [`/v1/cases/LA-2026-300001?cursor=${b64({ receivedAt: 1, from: 'TH', id: 'x' })}`, '/cursor'],
+      ['/v1/cases/LA-2026-300001?limit=201', '/limit'],
+      [`/v1/dead-letters?since=${MARK}`, '/since'],
+      ['/v1/dead-letters?since=not-a-date', '/since'],
+      ['/v1/dead-letters?since=2026', '/since'],
       ['/v1/inbox?limit=0', '/limit'],
       ['/v1/inbox?limit=201', '/limit'],
       [`/v1/inbox?limit=${MARK}`, '/limit'],
@@ -284,7 +292,7 @@ describe('paths and queries', () => {
     ];
     for (const [path, param] of cases) {
       const r = await call(`query ${path}`, 'GET', path, { token: la });
-      expectProblem(r, 422, 'VALIDATION_FAILED');
+      expectProblem(r, 400, 'INVALID_PARAMETER');
       expect({ path, errors: r.body.errors.map((e: { path: string }) => e.path) }).toEqual({ path, errors: [param] });
     }
     // A cursor from a real page works.

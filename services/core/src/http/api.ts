@@ -52,13 +52,12 @@ export function queryLimit(raw: unknown, fallback: number, max: number, errorCod
 /**
  * Refuses a body whose declared `Content-Length` exceeds `limit` before a byte of it is read:
  * waiting for a body that is declared huge and never sent would hold the connection until Node's
- * request timeout. The connection is closed after the 413, so the unread body is never drained.
+ * request timeout. The problem handler closes the connection after the 413, so the unread body is never drained.
  */
 export function refuseDeclaredOversize(limit: number) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const declared = req.headers['content-length'];
     if (declared !== undefined && (!/^\d{1,15}$/.test(declared) || Number(declared) > limit)) {
-      res.set('connection', 'close');
       next(new MxError('PAYLOAD_TOO_LARGE', `the body exceeds ${limit} bytes`));
       return;
     }
@@ -148,6 +147,9 @@ export function addProblemHandler(
     else if (err instanceof URIError) e = new MxError(opts.parameterErrorCode ?? 'VALIDATION_FAILED', 'a path parameter is not valid percent-encoding', { issues: [{ path: '', code: 'encoding', message: 'path parameters must be valid percent-encoded UTF-8' }] });
     if (!(e instanceof MxError)) opts.logger.error({ err: e, instance, method: req.method, route: req.route?.path }, 'unexpected error');
     else if (e.status >= 500) opts.logger.error({ code: e.code, instance }, e.message);
+    // A refusal before the body was read (401, 413, ...): close, rather than drain a body that may be
+    // declared far larger than it is and hold the connection until a timeout.
+    if (!req.readableEnded) res.set('connection', 'close');
     const problem = toProblem(e, instance);
     if (problem.status === 401) res.set('www-authenticate', 'Bearer error="invalid_token"');
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));

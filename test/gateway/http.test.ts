@@ -378,6 +378,14 @@ describe('issue 9: the HTTP defects', () => {
     expect((c.gateways.LA!.gateway.db.prepare('SELECT count(*) AS n FROM sent').get() as { n: number }).n).toBe(before);
     // The item as listed still validates against its schema (responseIds maxItems 100): the call helper checks it.
     expect((await call('item with 100 answers', 'GET', `/v1/inbox/${item.id}`, { token: la })).body.responseIds).toHaveLength(100);
+ 
+    // Concurrent answers near the bound: exactly as many are taken as fit.
+    const alert2 = await c.call('TH', 'POST', '/v1/notices', { token: th, body: { type: 'offender-travel-alert', to: ['LA'], body: loadBody('offender-travel-alert') } });
+    const item2 = await eventually(() => c.gateways.LA!.gateway.store.inboxById(alert2.body.id), 20_000, 'the second alert at LA');
+    c.gateways.LA!.gateway.db.prepare('UPDATE inbox SET response_ids = ? WHERE from_ep = ? AND id = ?').run(JSON.stringify(ids.slice(0, 98)), item2.from_ep, item2.id);
+    const results = await Promise.all(Array.from({ length: 5 }, () => call('concurrent answer', 'POST', `/v1/inbox/${item2.id}/responses`, { token: la, body: answer })));
+    expect(results.map((r) => r.status).sort()).toEqual([202, 202, 409, 409, 409]);
+    expect(JSON.parse(c.gateways.LA!.gateway.store.inboxById(item2.id)!.response_ids)).toHaveLength(100);
   });
 
   test('c: GET /v1/cases/{caseRef} is paginated with cursor and limit', async () => {

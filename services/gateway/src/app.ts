@@ -179,8 +179,7 @@ export function buildApp(deps: AppDeps): express.Express {
         const item = body.inReplyTo ? store.inboxById(body.inReplyTo) : undefined;
         if (!item || !canSee(officer, item.type)) throw new MxError('NOT_A_PARTY', 'a response must answer a message this endpoint received');
         if (body.to.length !== 1 || body.to[0] !== item.from_ep) throw new MxError('NOT_A_PARTY', 'a response goes to the original sender only');
-        refuseBeyondMaxResponses(item);
-        accepted = await exchange.respond(officer, item, body);
+        accepted = await respondWithinBound(item, () => exchange.respond(officer, item, body));
       } else {
         if (body.inReplyTo !== undefined) throw new MxError('VALIDATION_FAILED', 'only responses carry inReplyTo', { issues: [{ path: '/inReplyTo', code: 'notAllowed', message: 'only for responses' }] });
         accepted = await exchange.submit(officer, body);
@@ -317,8 +316,24 @@ export function buildApp(deps: AppDeps): express.Express {
     }),
   );
 
-  function refuseBeyondMaxResponses(item: InboxRow): void {
-    if ((JSON.parse(item.response_ids) as string[]).length >= MAX_RESPONSES) throw new MxError('TOO_MANY_RESPONSES', `the message already has ${MAX_RESPONSES} responses`);
+  /**
+   * Answers in flight per inbox item: an answer is signed before it is stored, so concurrent answers
+   * would each see the stored count below the bound; counting those in flight keeps it exact.
+   */
+  const answering = new Map<string, number>();
+  async function respondWithinBound<T>(item: InboxRow, respond: () => Promise<T>): Promise<T> {
+    const key = `${item.from_ep}/${item.id}`;
+    const stored = (JSON.parse(store.inboxByKey(item.from_ep, item.id)?.response_ids ?? '[]') as string[]).length;
+    const inFlight = answering.get(key) ?? 0;
+    if (stored + inFlight >= MAX_RESPONSES) throw new MxError('TOO_MANY_RESPONSES', `the message already has ${MAX_RESPONSES} responses`);
+    answering.set(key, inFlight + 1);
+    try {
+      return await respond();
+    } finally {
+      const left = (answering.get(key) ?? 1) - 1;
+      if (left === 0) answering.delete(key);
+      else answering.set(key, left);
+    }
   }
 
   function inboxItemFor(req: Request, officer: Officer): InboxRow {
@@ -345,8 +360,7 @@ export function buildApp(deps: AppDeps): express.Express {
     route('POST /v1/inbox/{id}/responses', async (req, res, officer) => {
       const item = inboxItemFor(req, officer);
       requests.check('RespondRequest', req.body);
-      refuseBeyondMaxResponses(item);
-      const accepted = await exchange.respond(officer, item, req.body as { type: string; body: Record<string, unknown>; expiresAt?: string });
+      const accepted = await respondWithinBound(item, () => exchange.respond(officer, item, req.body as { type: string; body: Record<string, unknown>; expiresAt?: string }));
       res.status(202).location(`/v1/messages/${accepted.id}`).json(accepted satisfies Schemas['SubmitAccepted']);
     }),
   );

@@ -92,7 +92,7 @@ export function addMethodNotAllowed(app: Express): void {
 /**
  * Makes the errors Node's HTTP parser answers before express sees the request problem+json too:
  * headers over the size limit (an oversized token) get 431 HEADERS_TOO_LARGE with a body instead
- * of a bare status line. Other parse errors keep Node's bare 400; a reset socket is just closed.
+ * of a bare status line. Other parse errors keep Node's bare 400 (408 for a timeout); a reset socket is just closed.
  */
 export function answerClientErrors(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -105,7 +105,8 @@ export function answerClientErrors(server: Server): void {
       socket.end(`HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
-    socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    // What Node itself would answer: 408 for a request that timed out while being read, else 400.
+    socket.end(err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
   });
 }
 

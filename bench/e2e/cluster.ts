@@ -74,7 +74,9 @@ export async function startCluster(b: BenchDeployment, opts: ClusterOptions): Pr
       mkdirSync(opts.profileDir, { recursive: true });
       return ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`];
     };
-    const envOf = (e: string) => ({ ...gatewayEnv(b.dep, e, opts.brokers, { topicPrefix }), MX_DATA_DIR: join(dataDir, e) });
+    // One bench officer sends thousands of notices a second: the rate limits (on by default) are off,
+    // as the bench measures the exchange, not the limiter.
+    const envOf = (e: string) => ({ ...gatewayEnv(b.dep, e, opts.brokers, { topicPrefix }), MX_DATA_DIR: join(dataDir, e), MX_RATE_LIMIT_PER_OFFICER: '0', MX_RATE_LIMIT_PER_ENDPOINT: '0' });
     // One after the other: the first creates the topics, and two cold tsx start-ups at once on two
     // cores only make both slower.
     const th = await startTracked(`gateway ${SENDER}`, GATEWAY_MAIN, envOf(SENDER), join(opts.logDir, `${opts.instance}-gateway-${SENDER}.log`), { nodeArgs: nodeArgsOf(SENDER) });

@@ -138,7 +138,8 @@ export interface paths {
         /**
          * Every message of a case
          * @description The case's parties (fixed by its first notice: `from` plus `to`) and every message of the case
-         *     that this endpoint sent or received, in order, each with its lifecycle (no bodies).
+         *     that this endpoint sent or received, in order, each with its lifecycle (no bodies), one page
+         *     at a time (`cursor`, `limit`): a case has no bound on its number of messages.
          *
          */
         get: operations["getCase"];
@@ -251,7 +252,7 @@ export interface components {
          * @description An error code from the error catalogue; the README lists each with its HTTP status and meaning.
          * @enum {string}
          */
-        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "TOO_MANY_RESPONSES" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "DUPLICATE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
+        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "TOO_MANY_RESPONSES" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "INVALID_PARAMETER" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
         /**
          * NoticeEnvelope
          * @description The notice document carried as the JWS payload. This schema checks the envelope only; body is checked against the schema of its type (bodySchemaId(type)), never a schema named by the sender.
@@ -491,7 +492,13 @@ export interface components {
          * @enum {string}
          */
         MessageStatus: "queued" | "published" | "delivered" | "read" | "responded" | "rejected" | "unread";
-        /** @enum {string} */
+        /**
+         * @description Exactly one state per item, decided in this order: `responded` if this endpoint sent any answer
+         *     (whether or not the item was opened first; `readAt` is then absent if it never was), else `read`
+         *     if an officer opened it, else `unread`. The `status` filter of `GET /v1/inbox` uses the same definition.
+         *
+         * @enum {string}
+         */
         InboxStatus: "unread" | "read" | "responded";
         /** @description A received message without its body. */
         InboxSummary: components["schemas"]["InboxFields"];
@@ -524,8 +531,9 @@ export interface components {
             caseRef: components["schemas"]["CaseRef"];
             /** @description The case's parties, fixed by its first notice (`from` plus `to`). */
             parties: components["schemas"]["Endpoint"][];
-            /** @description The case's messages known to this endpoint, in order of `issuedAt`. */
+            /** @description One page of the case's messages known to this endpoint, in order of `issuedAt` (then `id`). */
             messages: components["schemas"]["MessageLifecycle"][];
+            nextCursor: components["schemas"]["NextCursor"];
         };
         /** @description A quarantined record (metadata only; the record stays on its topic for an operator). */
         DeadLetter: {
@@ -558,6 +566,9 @@ export interface components {
         Recipients: components["schemas"]["Endpoint"][];
         /** @description When the notice expires; the gateway applies its default and bounds it. */
         ExpiresAt: components["schemas"]["Timestamp"];
+        /** @description Opaque: pass back a `nextCursor` unchanged. Anything else (or a cursor of another list) is
+         *     answered 400 `INVALID_PARAMETER`.
+         *      */
         Cursor: string;
         /** @description Pass as `cursor` for the next page; `null` on the last page. */
         NextCursor: components["schemas"]["Cursor"] | null;
@@ -1047,7 +1058,9 @@ export interface components {
                 "application/json": components["schemas"]["SubmitAccepted"];
             };
         };
-        /** @description The body is not valid JSON (`BAD_JSON`), or a path or query parameter is malformed (`errors` lists each one). */
+        /** @description The body is not valid JSON (`BAD_JSON`), or a path or query parameter is malformed, a cursor
+         *     included (`INVALID_PARAMETER`; `errors` lists each one by `/<name>`, never echoing its value).
+         *      */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -1085,7 +1098,9 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request conflicts with stored state, e.g. `inReplyTo` or `caseRef` does not match the case it names. */
+        /** @description The request conflicts with stored state: the message answered already has its maximum of 100
+         *     responses (`TOO_MANY_RESPONSES`).
+         *      */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -1094,7 +1109,9 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request body exceeds the size limit. */
+        /** @description The request body exceeds the size limit (`PAYLOAD_TOO_LARGE`). A declared `Content-Length` over the
+         *     limit is refused before any of the body is read, and the connection is closed.
+         *      */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -1114,10 +1131,44 @@ export interface components {
         };
         /** @description Well-formed JSON that violates the request schema or the JSON Schema of its `type`: a missing,
          *     unknown or out-of-bounds field, a `__proto__` key (`VALIDATION_FAILED`; `errors` lists each
-         *     violation by JSON Pointer, without echoing values).
+         *     violation by JSON Pointer, without echoing values), or a recipient in `to` that the trust
+         *     registry does not know (`UNKNOWN_ENDPOINT`, the path `/to/<index>`).
          *      */
         UnprocessableContent: {
             headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The path exists but does not support this method (TRACE included); `Allow` lists those it does (`METHOD_NOT_ALLOWED`). */
+        MethodNotAllowed: {
+            headers: {
+                /** @description The methods the path supports. */
+                Allow?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request headers, or the bearer token in them, exceed the server's header size limit (`HEADERS_TOO_LARGE`); the connection is closed. */
+        HeadersTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The officer (`MX_RATE_LIMIT_PER_OFFICER`) or the endpoint as a whole (`MX_RATE_LIMIT_PER_ENDPOINT`)
+         *     is over its request limit (`RATE_LIMITED`, retriable). Refusals are counted, not audited one by one.
+         *      */
+        TooManyRequests: {
+            headers: {
+                /** @description Whole seconds until a request is accepted again. */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -1191,10 +1242,13 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1224,6 +1278,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1259,6 +1316,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1287,6 +1347,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1320,17 +1383,25 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     getCase: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The opaque `nextCursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description The maximum number of items in the page. */
+                limit?: components["parameters"]["Limit"];
+            };
             header?: never;
             path: {
                 /** @description The case reference. */
@@ -1353,6 +1424,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1384,6 +1458,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1405,6 +1482,8 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1426,6 +1505,8 @@ export interface operations {
                     "application/json": components["schemas"]["Ready"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

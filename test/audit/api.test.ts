@@ -2,6 +2,7 @@
  * Every route of the audit API answers what openapi/audit.yaml says (bodies validated against its
  * schemas), and its proofs verify against what it signed.
  */
+import { request as httpRequest } from 'node:http';
 import { leafHash, verifyConsistency, verifyInclusion } from '../../services/audit/src/merkle/index.ts';
 import { CheckpointVerifier } from '../../services/audit/src/checkpoint-key.ts';
 import type { AuditDeployment, Deployment } from '../../services/cli/src/deployment/setup.ts';
@@ -95,4 +96,61 @@ test('an evidence request signs the checkpoint it needs when the latest does not
   expect(bundle.checkpoint.treeSize).toBe(11);
   expect(bundle.entries.map((e: { index: number }) => e.index)).toEqual([0, 1, 2, 10]);
   expect((await svc.get('/v1/gaps')).body.items).toEqual([]);
+});
+
+describe('issue 9: the audit API', () => {
+  test('i: GET /v1/quarantine pages on: the cursor it hands out is the one it decodes', async () => {
+    let offset = 1000;
+    for (let i = 0; i < 3; i++) await svc.service.ingestor.handle(incoming(Buffer.from(`{"protected":"y${i}"}`), offset++));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const r: { status: number; body: any } = await svc.get(`/v1/quarantine?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect({ page: pages, status: r.status }).toEqual({ page: pages, status: 200 });
+      expect(contractProblems('QuarantinePage', r.body)).toEqual([]);
+      seen.push(...r.body.items.map((q: { id: string }) => q.id));
+      cursor = r.body.nextCursor;
+      pages++;
+    } while (cursor !== null && pages < 10);
+    expect(seen.length).toBe(4);
+    expect(new Set(seen).size).toBe(4);
+  });
+
+  test('e: a token whose sub is not a string is refused (401), like the gateway', async () => {
+    const { SignJWT, importJWK } = await import('jose');
+    const { readFileSync } = await import('node:fs');
+    const { AUDIT_AUDIENCE } = await import('../../services/audit/src/config.ts');
+    const { DEV_IDP_ISSUER } = await import('../../services/core/src/idp/dev-idp.ts');
+    const idp = (JSON.parse(readFileSync(dep.idpPrivateJwks, 'utf8')) as { keys: (import('jose').JWK & { kid: string })[] }).keys.at(-1)!;
+    const now = Math.floor(Date.now() / 1000);
+    const mint = async (sub: unknown) =>
+      new SignJWT({ sub, mx_endpoint: 'LA', agency: 'LA audit office', roles: ['auditor'] } as Record<string, unknown>)
+        .setProtectedHeader({ alg: 'EdDSA', kid: idp.kid, typ: 'JWT' })
+        .setIssuer(DEV_IDP_ISSUER)
+        .setAudience(AUDIT_AUDIENCE)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 600)
+        .sign(await importJWK(idp, 'EdDSA'));
+    expect((await svc.get('/v1/checkpoints/latest', await mint('12345'))).status).toBe(200);
+    const r = await svc.get('/v1/checkpoints/latest', await mint(12345));
+    expect({ status: r.status, code: r.body.code }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+  });
+
+  test('d: integers are bounded as documented (2^53 - 1), and an unsupported method is 405 with Allow', async () => {
+    const big = await svc.get('/v1/leaves/9007199254740992');
+    expect({ status: big.status, code: big.body.code }).toEqual({ status: 422, code: 'VALIDATION_FAILED' });
+    const token = await svc.token();
+    const r = await new Promise<{ status: number; allow: string | undefined; type: string | undefined; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${svc.url}/v1/events`, { method: 'TRACE', headers: { authorization: `Bearer ${token}` } }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, allow: res.headers.allow, type: res.headers['content-type'], body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect({ status: r.status, allow: r.allow, code: JSON.parse(r.body).code }).toEqual({ status: 405, allow: 'GET, HEAD', code: 'METHOD_NOT_ALLOWED' });
+    expect(r.type).toMatch(/^application\/problem\+json/);
+  });
 });

@@ -3,6 +3,7 @@
  * catalogue `code`, never a 500, and never echoes a value from the request.
  */
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { loadBody } from '../fixtures/documents/index.ts';
 import { startCluster, type Cluster } from '../support/gateways.ts';
 import { eventually } from '../support/kafka.ts';
@@ -219,7 +220,7 @@ describe('tokens', () => {
 });
 
 describe('paths and queries', () => {
-  test('bad path parameters: 422 VALIDATION_FAILED (or 404 for no route), never echoed', async () => {
+  test('bad path parameters: 400 INVALID_PARAMETER as the document says (or 404 for no route, 405 for no method), never echoed', async () => {
     const paths = [
       `/v1/messages/${MARK}`,
       '/v1/messages/01950c2a-6b3e-4c1d-8e2f-0123456789ac', // a UUIDv4, not a v7
@@ -234,20 +235,19 @@ describe('paths and queries', () => {
     ];
     for (const path of paths) {
       const r = await call(`path ${path}`, 'GET', path, { token: la });
-      expectProblem(r, 422, 'VALIDATION_FAILED');
+      expectProblem(r, 400, 'INVALID_PARAMETER');
       expect(r.body.errors[0].path).toMatch(/^\/(id|caseRef)$/);
     }
-    expectProblem(await call('post bad id', 'POST', `/v1/inbox/${MARK}/responses`, { token: la, body: { type: 'repatriation-status-update', body: loadBody('repatriation-status-update') } }), 422, 'VALIDATION_FAILED');
+    expectProblem(await call('post bad id', 'POST', `/v1/inbox/${MARK}/responses`, { token: la, body: { type: 'repatriation-status-update', body: loadBody('repatriation-status-update') } }), 400, 'INVALID_PARAMETER');
     expectProblem(await call('no route', 'GET', `/v1/${MARK}`, { token: la }), 404, 'NOT_FOUND');
-    expectProblem(await call('no method', 'DELETE', '/v1/inbox', { token: la }), 404, 'NOT_FOUND');
+    const del = await call('no method', 'DELETE', '/v1/inbox', { token: la });
+    expectProblem(del, 405, 'METHOD_NOT_ALLOWED');
+    expect(del.headers.get('allow')).toBe('GET, HEAD');
   });
 
-  test('a malformed percent-encoding in a path: 4xx, not a 500', async () => {
+  test('a malformed percent-encoding in a path: 400 INVALID_PARAMETER, not a 500', async () => {
     for (const path of ['/v1/messages/%E0%A4%A', '/v1/cases/%FF', `/v1/inbox/%${MARK}`]) {
-      const r = await call(`bad encoding ${path}`, 'GET', path, { token: la });
-      expect(r.status).toBeGreaterThanOrEqual(400);
-      expect(r.status).toBeLessThan(500);
-      expectProblem(r, r.status, r.body.code);
+      expectProblem(await call(`bad encoding ${path}`, 'GET', path, { token: la }), 400, 'INVALID_PARAMETER');
     }
   });
 
@@ -257,7 +257,7 @@ describe('paths and queries', () => {
     expectProblem(await call('unknown case', 'GET', '/v1/cases/TH-2026-999999', { token: la }), 404, 'NOT_FOUND');
   });
 
-  test('bad cursors and filters: 422 VALIDATION_FAILED with the parameter as path', async () => {
+  test('bad cursors and filters: 400 INVALID_PARAMETER with the parameter as path', async () => {
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const cases: [string, string][] = [
       [`/v1/inbox?cursor=${MARK}`, '/cursor'],
@@ -270,6 +270,12 @@ describe('paths and queries', () => {
       [`/v1/dead-letters?cursor=${MARK}`, '/cursor'],
       [`/v1/dead-letters?cursor=${b64(1.5)}`, '/cursor'],
       [`/v1/dead-letters?cursor=${b64({ id: 1 })}`, '/cursor'],
+      ['/v1/dead-letters?cursor=a.b', '/cursor'],
+      [`/v1/cases/LA-2026-300001?cursor=${b64({ receivedAt: 1, from: 'TH', id: 'x' })}`, '/cursor'],
+      ['/v1/cases/LA-2026-300001?limit=201', '/limit'],
+      [`/v1/dead-letters?since=${MARK}`, '/since'],
+      ['/v1/dead-letters?since=not-a-date', '/since'],
+      ['/v1/dead-letters?since=2026', '/since'],
       ['/v1/inbox?limit=0', '/limit'],
       ['/v1/inbox?limit=201', '/limit'],
       [`/v1/inbox?limit=${MARK}`, '/limit'],
@@ -284,11 +290,275 @@ describe('paths and queries', () => {
     ];
     for (const [path, param] of cases) {
       const r = await call(`query ${path}`, 'GET', path, { token: la });
-      expectProblem(r, 422, 'VALIDATION_FAILED');
+      expectProblem(r, 400, 'INVALID_PARAMETER');
       expect({ path, errors: r.body.errors.map((e: { path: string }) => e.path) }).toEqual({ path, errors: [param] });
     }
     // A cursor from a real page works.
     const first = await call('page', 'GET', '/v1/inbox?limit=1', { token: la });
     expect(first.status).toBe(200);
+  });
+});
+
+/** A raw HTTP/1.1 exchange on one socket: what came back, and how long until the server answered and closed. */
+function rawExchange(url: string, head: string, body = ''): Promise<{ text: string; ms: number; closed: boolean }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = connect(Number(port), hostname, () => socket.write(head + body));
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (text += d));
+    socket.on('error', reject);
+    socket.on('close', () => resolve({ text, ms: Date.now() - started, closed: true }));
+    // The check itself must not wait for Node's 5-minute request timeout either.
+    socket.setTimeout(20_000, () => {
+      socket.destroy();
+      resolve({ text, ms: Date.now() - started, closed: false });
+    });
+  });
+}
+
+function statusAndProblem(text: string): { status: number; code: unknown } {
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+  const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+  let code: unknown;
+  try {
+    code = (JSON.parse(body) as { code?: unknown }).code;
+  } catch {
+    code = undefined;
+  }
+  return { status, code };
+}
+
+describe('issue 9: the HTTP defects', () => {
+  test('b: inbox states are exclusive and each status filter returns only items in that state', async () => {
+    const th = await c.token('TH', ['liaison-officer']);
+    const send = async () => {
+      const r = await c.call('TH', 'POST', '/v1/notices', { token: th, body: { type: 'offender-travel-alert', to: ['LA'], body: loadBody('offender-travel-alert') } });
+      expect(r.status).toBe(202);
+      await eventually(() => c.gateways.LA!.gateway.store.inboxById(r.body.id), 20_000, 'the alert at LA');
+      return r.body.id as string;
+    };
+    const [unread, read, answeredUnopened, readThenAnswered] = [await send(), await send(), await send(), await send()];
+    const answer = { type: 'offender-alert-response', body: loadBody('offender-alert-response') };
+    expect((await call('open', 'GET', `/v1/inbox/${read}`, { token: la })).status).toBe(200);
+    expect((await call('open', 'GET', `/v1/inbox/${readThenAnswered}`, { token: la })).status).toBe(200);
+    expect((await call('answer', 'POST', `/v1/inbox/${answeredUnopened}/responses`, { token: la, body: answer })).status).toBe(202);
+    expect((await call('answer', 'POST', `/v1/inbox/${readThenAnswered}/responses`, { token: la, body: answer })).status).toBe(202);
+    const mine = new Set([unread, read, answeredUnopened, readThenAnswered]);
+    const listed = async (status: string) => {
+      const r = await call(`status ${status}`, 'GET', `/v1/inbox?status=${status}&limit=200`, { token: la });
+      expect(r.status).toBe(200);
+      for (const item of r.body.items) expect({ id: item.id, status: item.status }).toEqual({ id: item.id, status });
+      return (r.body.items as { id: string; readAt?: string }[]).filter((i) => mine.has(i.id));
+    };
+    expect((await listed('unread')).map((i) => i.id)).toEqual([unread]);
+    expect((await listed('read')).map((i) => i.id)).toEqual([read]);
+    const responded = await listed('responded');
+    expect(responded.map((i) => i.id).sort()).toEqual([answeredUnopened, readThenAnswered].sort());
+    // Answered without being opened: responded, and never read.
+    expect(responded.find((i) => i.id === answeredUnopened)!.readAt).toBeUndefined();
+    expect(responded.find((i) => i.id === readThenAnswered)!.readAt).toEqual(expect.any(String));
+  });
+
+  test('c: an item takes at most 100 responses (409 TOO_MANY_RESPONSES), on both answer routes', async () => {
+    const th = await c.token('TH', ['liaison-officer']);
+    const alert = await c.call('TH', 'POST', '/v1/notices', { token: th, body: { type: 'offender-travel-alert', to: ['LA'], body: loadBody('offender-travel-alert') } });
+    const item = await eventually(() => c.gateways.LA!.gateway.store.inboxById(alert.body.id), 20_000, 'the alert at LA');
+    // 100 answers already recorded, as 100 POSTs would have left them.
+    const ids = Array.from({ length: 100 }, (_, i) => `01950c2a-6b3e-7c1d-8e2f-${String(i).padStart(12, '0')}`);
+    c.gateways.LA!.gateway.db.prepare('UPDATE inbox SET response_ids = ? WHERE from_ep = ? AND id = ?').run(JSON.stringify(ids), item.from_ep, item.id);
+    const before = (c.gateways.LA!.gateway.db.prepare('SELECT count(*) AS n FROM sent').get() as { n: number }).n;
+    const answer = { type: 'offender-alert-response', body: loadBody('offender-alert-response') };
+    expectProblem(await call('101st answer', 'POST', `/v1/inbox/${item.id}/responses`, { token: la, body: answer }), 409, 'TOO_MANY_RESPONSES');
+    expectProblem(await call('101st answer (notices)', 'POST', '/v1/notices', { token: la, body: { ...answer, to: ['TH'], inReplyTo: item.id } }), 409, 'TOO_MANY_RESPONSES');
+    expect((c.gateways.LA!.gateway.db.prepare('SELECT count(*) AS n FROM sent').get() as { n: number }).n).toBe(before);
+    // The item as listed still validates against its schema (responseIds maxItems 100): the call helper checks it.
+    expect((await call('item with 100 answers', 'GET', `/v1/inbox/${item.id}`, { token: la })).body.responseIds).toHaveLength(100);
+ 
+    // Concurrent answers near the bound: exactly as many are taken as fit.
+    const alert2 = await c.call('TH', 'POST', '/v1/notices', { token: th, body: { type: 'offender-travel-alert', to: ['LA'], body: loadBody('offender-travel-alert') } });
+    const item2 = await eventually(() => c.gateways.LA!.gateway.store.inboxById(alert2.body.id), 20_000, 'the second alert at LA');
+    c.gateways.LA!.gateway.db.prepare('UPDATE inbox SET response_ids = ? WHERE from_ep = ? AND id = ?').run(JSON.stringify(ids.slice(0, 98)), item2.from_ep, item2.id);
+    const results = await Promise.all(Array.from({ length: 5 }, () => call('concurrent answer', 'POST', `/v1/inbox/${item2.id}/responses`, { token: la, body: answer })));
+    expect(results.map((r) => r.status).sort()).toEqual([202, 202, 409, 409, 409]);
+    expect(JSON.parse(c.gateways.LA!.gateway.store.inboxById(item2.id)!.response_ids)).toHaveLength(100);
+  });
+
+  test('c: GET /v1/cases/{caseRef} is paginated with cursor and limit', async () => {
+    const caseRef = 'LA-2026-300020';
+    const sent: string[] = [];
+    const first = await call('case opener', 'POST', '/v1/notices', { token: la, body: notice({ caseRef }) });
+    expect(first.status).toBe(202);
+    sent.push(first.body.id);
+    for (let i = 0; i < 4; i++) {
+      const r = await call('case alert', 'POST', '/v1/notices', { token: la, body: { type: 'offender-travel-alert', to: ['TH'], caseRef, body: loadBody('offender-travel-alert') } });
+      expect(r.status).toBe(202);
+      sent.push(r.body.id);
+    }
+    const seenIds: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const r: Res = await call('case page', 'GET', `/v1/cases/${caseRef}?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: la });
+      expect(r.status).toBe(200);
+      expect(r.body.messages.length).toBeLessThanOrEqual(2);
+      expect(r.body.parties).toEqual(['LA', 'TH']);
+      seenIds.push(...r.body.messages.map((m: { id: string }) => m.id));
+      cursor = r.body.nextCursor;
+      pages++;
+    } while (cursor !== null && pages < 10);
+    expect(pages).toBe(3);
+    expect(seenIds).toEqual(sent);
+    // The default page holds them all, with no next page.
+    const all = await call('case', 'GET', `/v1/cases/${caseRef}`, { token: la });
+    expect({ n: all.body.messages.length, next: all.body.nextCursor }).toEqual({ n: 5, next: null });
+  });
+
+  test('c: the response check can fail: a body off its schema or an undeclared status is reported', async () => {
+    const { responseProblems } = await import('../support/contract.ts');
+    expect(responseProblems('gateway', 'GET', '/v1/inbox', 200, 'application/json', { items: [], nextCursor: null })).toEqual([]);
+    expect(responseProblems('gateway', 'GET', '/v1/inbox', 200, 'application/json', { items: [], nextCursor: 5 })).not.toEqual([]);
+    expect(responseProblems('gateway', 'GET', '/v1/inbox', 418, 'application/problem+json', {})).not.toEqual([]);
+    const tooMany = { caseRef: 'LA-2026-300020', parties: ['LA'], messages: Array.from({ length: 201 }, () => ({})), nextCursor: null };
+    expect(responseProblems('gateway', 'GET', '/v1/cases/LA-2026-300020', 200, 'application/json', tooMany).join('\n')).toMatch(/must NOT have more than 200 items/);
+    expect(responseProblems('gateway', 'DELETE', '/v1/inbox', 404, 'application/problem+json', {})).not.toEqual([]);
+  });
+
+  test('d: TRACE and other unsupported methods on a known path: 405 problem+json with Allow', async () => {
+    for (const [method, path, allow] of [['TRACE', '/v1/inbox', 'GET, HEAD'], ['PUT', '/v1/notices', 'POST'], ['TRACE', '/v1/health', 'GET, HEAD'], ['PATCH', `/v1/messages/01950c2a-6b3e-7c1d-8e2f-0123456789ac`, 'GET, HEAD']] as const) {
+      const r = await rawExchange(c.gateways.LA!.url, `${method} ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${la}\r\nConnection: close\r\n\r\n`);
+      seen.push({ what: `${method} ${path}`, status: statusAndProblem(r.text).status });
+      expect({ method, path, ...statusAndProblem(r.text) }).toEqual({ method, path, status: 405, code: 'METHOD_NOT_ALLOWED' });
+      expect(r.text).toMatch(new RegExp(`\r\nallow: ${allow}\r\n`, 'i'));
+      expect(r.text).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+    }
+  });
+
+  test('e: every claim used is type-checked: a numeric sub, non-string roles, endpoint or agency: 401', async () => {
+    const { SignJWT, importJWK } = await import('jose');
+    const { readFileSync } = await import('node:fs');
+    const idp = (JSON.parse(readFileSync(c.dep.idpPrivateJwks, 'utf8')) as { keys: (import('jose').JWK & { kid: string })[] }).keys.at(-1)!;
+    const key = await importJWK(idp, 'EdDSA');
+    const now = Math.floor(Date.now() / 1000);
+    const mint = (claims: Record<string, unknown>) =>
+      new SignJWT({ mx_endpoint: 'LA', agency: 'LA test agency', roles: ['liaison-officer'], sub: 'officer-12345', ...claims })
+        .setProtectedHeader({ alg: 'EdDSA', kid: idp.kid, typ: 'JWT' })
+        .setIssuer('https://idp.mekong-exchange.example/dev')
+        .setAudience(gatewayAudience('LA'))
+        .setIssuedAt(now)
+        .setExpirationTime(now + 600)
+        .sign(key);
+    expect((await call('string sub', 'GET', '/v1/inbox', { token: await mint({ sub: '12345' }) })).status).toBe(200);
+    for (const [name, claims] of Object.entries({
+      'numeric sub': { sub: 12345 },
+      'empty sub': { sub: '' },
+      'long sub': { sub: 'x'.repeat(300) },
+      'object sub': { sub: { id: MARK } },
+      'roles a string': { roles: 'liaison-officer' },
+      'roles with a number': { roles: ['liaison-officer', 7] },
+      'numeric endpoint': { mx_endpoint: 7 },
+      'array agency': { agency: [MARK] },
+    })) {
+      const r = await call(`claims ${name}`, 'GET', '/v1/inbox', { token: await mint(claims) });
+      expect({ name, status: r.status }).toEqual({ name, status: 401 });
+      expectProblem(r, 401, 'UNAUTHENTICATED');
+    }
+  });
+
+  test('f: a declared oversize body is refused at once with 413 and the connection closed; nothing is read before authentication', async () => {
+    const url = c.gateways.LA!.url;
+    const huge = await rawExchange(url, `POST /v1/notices HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${la}\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n`, '{"type":');
+    seen.push({ what: 'declared huge', status: statusAndProblem(huge.text).status });
+    expect(statusAndProblem(huge.text)).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    // Answered and closed at once: not after Node's keep-alive (5 s) or request (5 min) timeout.
+    expect(huge.closed).toBe(true);
+    expect(huge.ms).toBeLessThan(4500);
+    // Without a token the same request is a 401, before any body handling.
+    const anon = await rawExchange(url, 'POST /v1/inbox/01950c2a-6b3e-7c1d-8e2f-0123456789ac/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n', '[[[[');
+    seen.push({ what: 'anonymous huge', status: statusAndProblem(anon.text).status });
+    expect(statusAndProblem(anon.text)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    expect(anon.closed).toBe(true);
+    expect(anon.ms).toBeLessThan(4500);
+    // A body that is not even JSON, without a token: 401, so it was never parsed (parsing it first answered 400).
+    const deep = '['.repeat(100_000);
+    const r = await call('anonymous deep json', 'POST', '/v1/notices', { raw: deep });
+    expectProblem(r, 401, 'UNAUTHENTICATED');
+    const wrongType = await call('anonymous text body', 'POST', '/v1/notices', { raw: 'x', contentType: 'text/plain' });
+    expectProblem(wrongType, 401, 'UNAUTHENTICATED');
+  });
+
+  test('g: oversized headers or token: 431 problem+json, not a bare status line', async () => {
+    const r = await rawExchange(c.gateways.LA!.url, `GET /v1/inbox HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(20_000)}\r\n\r\n`);
+    seen.push({ what: 'huge header', status: statusAndProblem(r.text).status });
+    expect(statusAndProblem(r.text)).toEqual({ status: 431, code: 'HEADERS_TOO_LARGE' });
+    expect(r.text).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+    expect(r.text).not.toContain('aaaa');
+    // The server carries on.
+    expect((await call('after 431', 'GET', '/v1/inbox?limit=1', { token: la })).status).toBe(200);
+  });
+
+  test('h: GET /v1/dead-letters?since= returns only entries quarantined at or after it', async () => {
+    const store = c.gateways.LA!.gateway.store;
+    const t0 = Date.parse('2030-01-01T00:00:00.000Z');
+    const entry = (offset: number, at: number) => ({ topic: `${c.prefix}mx.inbox.LA`, partition: 0, offset: String(900_000 + offset), digest: 'A'.repeat(43), reason_code: 'MALFORMED', from_ep: null, message_id: null, at });
+    store.insertDeadLetter(entry(1, t0 - 1000));
+    store.insertDeadLetter(entry(2, t0));
+    store.insertDeadLetter(entry(3, t0 + 1000));
+    const r = await call('since', 'GET', '/v1/dead-letters?since=2030-01-01T00:00:00.000Z', { token: la });
+    expect(r.status).toBe(200);
+    expect(r.body.items.map((i: { offset: string }) => i.offset)).toEqual(['900002', '900003']);
+    const all = await call('no since', 'GET', '/v1/dead-letters?limit=200', { token: la });
+    expect(all.body.items.map((i: { offset: string }) => i.offset)).toEqual(expect.arrayContaining(['900001', '900002', '900003']));
+    // Pages and since together: the cursor keeps the filter's place.
+    const p1 = await call('since page 1', 'GET', '/v1/dead-letters?since=2030-01-01T00:00:00.000Z&limit=1', { token: la });
+    const p2 = await call('since page 2', 'GET', `/v1/dead-letters?since=2030-01-01T00:00:00.000Z&limit=1&cursor=${p1.body.nextCursor}`, { token: la });
+    expect([...p1.body.items, ...p2.body.items].map((i: { offset: string }) => i.offset)).toEqual(['900002', '900003']);
+  });
+
+  test('k: a recipient the trust registry does not know: 422 UNKNOWN_ENDPOINT naming /to/<index>', async () => {
+    const r = await call('unknown endpoint', 'POST', '/v1/notices', { token: la, body: { type: 'offender-travel-alert', to: ['TH', 'XX'], body: loadBody('offender-travel-alert') } });
+    expectProblem(r, 422, 'UNKNOWN_ENDPOINT');
+    expect(r.body.errors).toEqual([expect.objectContaining({ path: '/to/1' })]);
+  });
+});
+
+describe('n: rate limits', () => {
+  let small: Cluster;
+  beforeAll(async () => {
+    small = await startCluster(['LA'], { env: { MX_RATE_LIMIT_PER_OFFICER: '3', MX_RATE_LIMIT_PER_ENDPOINT: '6' } });
+  });
+  afterAll(async () => {
+    await small?.stop();
+  });
+
+  test('per officer, then per endpoint: 429 RATE_LIMITED with Retry-After, counted and not audited', async () => {
+    const gw = small.gateways.LA!.gateway;
+    const audited = () => (gw.db.prepare("SELECT count(*) AS n FROM outbox WHERE kind = 'audit'").get() as { n: number }).n;
+    const a = await small.token('LA', ['liaison-officer'], 'officer-a@LA');
+    const b = await small.token('LA', ['liaison-officer'], 'officer-b@LA');
+    const cc = await small.token('LA', ['liaison-officer'], 'officer-c@LA');
+    const refusedPost = { type: 'offender-travel-alert', to: ['XX'], body: loadBody('offender-travel-alert') };
+    // The control: a refused submission within the limits is audited (`rejected`).
+    const start = audited();
+    expect((await small.call('LA', 'POST', '/v1/notices', { token: b, body: refusedPost })).status).toBe(422);
+    await eventually(() => audited() === start + 1 || undefined, 20_000, 'the rejected event of b');
+    for (let i = 0; i < 3; i++) expect((await small.call('LA', 'GET', '/v1/inbox', { token: a })).status).toBe(200);
+    const limited = await small.call('LA', 'POST', '/v1/notices', { token: a, body: refusedPost });
+    expect({ status: limited.status, code: limited.body.code }).toEqual({ status: 429, code: 'RATE_LIMITED' });
+    expect(limited.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    for (let i = 0; i < 20; i++) expect((await small.call('LA', 'GET', '/v1/inbox', { token: a })).status).toBe(429);
+    // Another officer is not limited by the first one's excess, and its refused submission is audited again...
+    expect((await small.call('LA', 'POST', '/v1/notices', { token: b, body: refusedPost })).status).toBe(422);
+    // ...after none for the 21 refusals in between (the emitter keeps order, so they would have come first).
+    await eventually(() => audited() === start + 2 || undefined, 20_000, 'the second rejected event of b');
+    // The endpoint as a whole (6 a minute: b, a, a, a, b so far) is over its limit after one more.
+    expect((await small.call('LA', 'GET', '/v1/inbox', { token: cc })).status).toBe(200);
+    const endpointLimited = await small.call('LA', 'GET', '/v1/inbox', { token: cc });
+    expect({ status: endpointLimited.status, code: endpointLimited.body.code }).toEqual({ status: 429, code: 'RATE_LIMITED' });
+    const counters = gw.app.locals.rateLimit as { refusedPerOfficer: number; refusedPerEndpoint: number };
+    expect(counters).toEqual({ refusedPerOfficer: 21, refusedPerEndpoint: 1 });
+    expect(audited()).toBe(start + 2);
   });
 });

@@ -8,8 +8,12 @@ import { loadBody } from '../fixtures/documents/index.ts';
 import { startCluster, type Cluster } from '../support/gateways.ts';
 import { eventually } from '../support/kafka.ts';
 import { expectNoPersonalData } from '../support/wire.ts';
-import { ROUTE_ROLES } from '../../services/gateway/src/app.ts';
-import { ROLES, type Role } from '../../services/core/src/idp/dev-idp.ts';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { GATEWAY_DOCUMENT, loadRouteRoles, ROUTE_ROLES } from '../../services/gateway/src/app.ts';
+import { gatewayAudience, ROLES, type Role } from '../../services/core/src/idp/dev-idp.ts';
 
 let c: Cluster;
 const liaison: Record<string, string> = {};
@@ -71,6 +75,41 @@ const PROBES: Record<string, { method: string; path: () => string; body?: () => 
 test('the probes cover every route of the table, and the table names only known roles', () => {
   expect(Object.keys(PROBES).sort()).toEqual(Object.keys(ROUTE_ROLES).sort());
   for (const roles of Object.values(ROUTE_ROLES)) for (const r of roles) expect(ROLES).toContain(r);
+});
+
+test('the role table is the x-roles of openapi/gateway.yaml: one source, so the two cannot drift', () => {
+  const doc = parseYaml(readFileSync(GATEWAY_DOCUMENT, 'utf8')) as { paths: Record<string, Record<string, { 'x-roles'?: string[] }>> };
+  const documented: Record<string, string[]> = {};
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) if (op['x-roles']?.length) documented[`${method.toUpperCase()} ${path}`] = op['x-roles'];
+  }
+  expect(ROUTE_ROLES).toEqual(documented);
+  // An edit of the document is an edit of the table; a role the gateway does not know stops it.
+  const dir = mkdtempSync(join(tmpdir(), 'mx-roles-'));
+  const edited = readFileSync(GATEWAY_DOCUMENT, 'utf8').replace('x-roles: [liaison-officer, interpol-desk, auditor]', 'x-roles: [auditor]');
+  writeFileSync(join(dir, 'gateway.yaml'), edited);
+  expect(loadRouteRoles(join(dir, 'gateway.yaml'))['GET /v1/messages/{id}']).toEqual(['auditor']);
+  writeFileSync(join(dir, 'bad.yaml'), edited.replace('x-roles: [auditor]', 'x-roles: [superuser]'));
+  expect(() => loadRouteRoles(join(dir, 'bad.yaml'))).toThrow(/x-roles/);
+});
+
+test('the document names the endpoint claim the gateway checks: mx_endpoint', async () => {
+  const doc = readFileSync(GATEWAY_DOCUMENT, 'utf8');
+  expect(doc).toContain('`mx_endpoint`');
+  expect(doc).not.toMatch(/`endpoint` \(must equal/);
+  // A token with the claim under another name is refused.
+  const { SignJWT, importJWK } = await import('jose');
+  const idp = (JSON.parse(readFileSync(c.dep.idpPrivateJwks, 'utf8')) as { keys: (import('jose').JWK & { kid: string })[] }).keys.at(-1)!;
+  const now = Math.floor(Date.now() / 1000);
+  const token = await new SignJWT({ endpoint: 'LA', agency: 'LA test agency', roles: ['liaison-officer'] })
+    .setProtectedHeader({ alg: 'EdDSA', kid: idp.kid, typ: 'JWT' })
+    .setIssuer('https://idp.mekong-exchange.example/dev')
+    .setAudience(gatewayAudience('LA'))
+    .setSubject('officer@LA')
+    .setIssuedAt(now)
+    .setExpirationTime(now + 600)
+    .sign(await importJWK(idp, 'EdDSA'));
+  expect((await c.call('LA', 'GET', '/v1/inbox', { token })).status).toBe(401);
 });
 
 const cells = Object.keys(ROUTE_ROLES).flatMap((route) => ROLES.map((role) => [route, role] as [string, Role]));

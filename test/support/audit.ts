@@ -24,6 +24,8 @@ import { verifyAuditLog, verifyEvidenceBundle, type VerifyReport } from '../../s
 import { testBrokers, uniqueName } from './kafka.ts';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { answerClientErrors } from '../../services/core/src/http/api.ts';
+import { assertConforms } from './contract.ts';
 import { bundleOpenApi } from '../../services/core/src/openapi/bundle.ts';
 import { REPO_ROOT, SCHEMA_LOCATION } from '../../services/core/src/openapi/generate.ts';
 
@@ -90,6 +92,7 @@ export async function startAudit(dep: Deployment, audit: AuditDeployment, o: Sta
   const service = await createAuditService(cfg, { logger: pino({ level: 'silent' }), schemas: schemas(), retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 300 }, sessionTimeoutMs: 6000 });
   const server = await new Promise<Server>((resolve) => {
     const s = service.app.listen(0, '127.0.0.1', () => resolve(s));
+    answerClientErrors(s);
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const consuming = o.consume ?? true;
@@ -113,6 +116,8 @@ export async function startAudit(dep: Deployment, audit: AuditDeployment, o: Sta
       } catch {
         /* not JSON */
       }
+      // Every response a test sees is checked against the contract.
+      assertConforms('audit', 'GET', path, res, body);
       return { status: res.status, body };
     },
     async verify(v = {}) {

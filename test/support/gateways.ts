@@ -11,6 +11,8 @@ import { pino } from 'pino';
 import { mintToken, gatewayAudience, type Role } from '../../services/core/src/idp/dev-idp.ts';
 import { SchemaRegistry } from '../../services/core/src/schemas/registry.ts';
 import { gatewayEnv, setupDeployment, type Deployment } from '../../services/cli/src/deployment/setup.ts';
+import { assertConforms } from './contract.ts';
+import { answerClientErrors } from '../../services/core/src/http/api.ts';
 import { loadGatewayConfig } from '../../services/gateway/src/config.ts';
 import { createGateway, type Gateway } from '../../services/gateway/src/gateway.ts';
 import { testBrokers, uniqueName } from './kafka.ts';
@@ -43,6 +45,7 @@ export async function startCluster(endpoints: string[] = ['LA', 'TH', 'CN', 'INT
     const gateway = await createGateway(cfg, { logger: pino({ level: 'silent' }), schemas: sharedSchemas, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 300 } });
     const server = await new Promise<Server>((resolve) => {
       const s = gateway.app.listen(0, '127.0.0.1', () => resolve(s));
+      answerClientErrors(s);
     });
     gateways[e] = { endpoint: e, gateway, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
   }
@@ -68,6 +71,8 @@ export async function startCluster(endpoints: string[] = ['LA', 'TH', 'CN', 'INT
       } catch {
         /* not JSON */
       }
+      // Every response a test sees is checked against the contract.
+      assertConforms('gateway', method, path, res, parsed);
       return { status: res.status, body: parsed, headers: res.headers };
     },
     async stop() {

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { components } from '../../../openapi/generated/audit.ts';
 import { isErrorCode } from '../../core/src/errors/catalogue.ts';
 import { MxError } from '../../core/src/errors/mx-error.ts';
-import { addHealthRoutes, addProblemHandler, decodeCursor, encodeCursor, queryLimit } from '../../core/src/http/api.ts';
+import { addHealthRoutes, addMethodNotAllowed, addProblemHandler, decodeCursor, encodeCursor, queryLimit } from '../../core/src/http/api.ts';
 import type { Officer } from '../../core/src/idp/officer-auth.ts';
 import { MESSAGE_TYPES } from '../../core/src/schemas/registry.ts';
 import { AUDIT_ACTIONS } from '../../core/src/audit/emitter.ts';
@@ -329,7 +329,8 @@ export function buildApp(deps: AuditAppDeps): express.Express {
           at: new Date(r.at).toISOString(),
           ...(r.gateway !== null ? { gateway: r.gateway } : {}),
         })),
-        nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
+        // The shape afterCursor decodes, like every other list of this API.
+        nextCursor: rows.length > limit ? encodeCursor({ after: page[page.length - 1]!.id }) : null,
       } satisfies Schemas['QuarantinePage']);
     }),
   );
@@ -366,6 +367,7 @@ export function buildApp(deps: AuditAppDeps): express.Express {
     }),
   );
 
+  addMethodNotAllowed(app);
   // One place turns every error into problem+json; nothing of the request or a stack goes back.
   addProblemHandler(app, {
     logger: deps.logger,

@@ -1,4 +1,5 @@
 /** The audit service program, configured by environment (see config.ts). */
+import { answerClientErrors } from '../../core/src/http/api.ts';
 import { loadAuditConfig } from './config.ts';
 import { createAuditService } from './service.ts';
 
@@ -10,6 +11,7 @@ const server = service.app.listen(cfg.port, cfg.host, () => {
   service.logger.info({ port }, `audit service listening on http://${cfg.host}:${port}`);
   process.send?.({ ready: true, port });
 });
+answerClientErrors(server);
 await service.start();
 
 let stopping = false;

@@ -2,12 +2,26 @@
  * The gateway's HTTP API (openapi/gateway.yaml), built from its dependencies; it never listens,
  * so tests run it in-process on port 0.
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
+import { parse as parseYaml } from 'yaml';
 import { MxError } from '../../core/src/errors/mx-error.ts';
-import { addHealthRoutes, addProblemHandler, decodeCursor, encodeCursor, queryLimit } from '../../core/src/http/api.ts';
+import {
+  addHealthRoutes,
+  addMethodNotAllowed,
+  addProblemHandler,
+  badParameter,
+  decodeCursor,
+  encodeCursor,
+  queryLimit,
+  refuseDeclaredOversize,
+} from '../../core/src/http/api.ts';
 import type { components } from '../../../openapi/generated/gateway.ts';
+import { ROLES } from '../../core/src/idp/dev-idp.ts';
 import type { Officer, OfficerAuth } from '../../core/src/idp/officer-auth.ts';
+import { RateLimiter, type RateLimitSettings } from './rate-limit.ts';
 import type { Exchange, NoticeRequest } from './exchange.ts';
 import { idempotencyOf } from './idempotency.ts';
 import { ALERT_TYPES, RESPONSE_OF, victimDataAllowedAt } from './policy.ts';
@@ -28,18 +42,36 @@ export interface AppDeps {
   ready: () => Promise<boolean>;
   overdueAfterMs: number;
   bodyLimitBytes: number;
+  /** Does the trust registry know this endpoint (has it published a key)? */
+  knowsEndpoint: (endpoint: string) => boolean;
+  rateLimit: RateLimitSettings;
 }
 
-/** Who may call what (the README's role x route table is this table). */
-export const ROUTE_ROLES: Record<string, readonly Role[]> = {
-  'POST /v1/notices': ['liaison-officer', 'interpol-desk'],
-  'GET /v1/messages/{id}': ['liaison-officer', 'interpol-desk', 'auditor'],
-  'GET /v1/inbox': ['liaison-officer', 'interpol-desk'],
-  'GET /v1/inbox/{id}': ['liaison-officer', 'interpol-desk'],
-  'POST /v1/inbox/{id}/responses': ['liaison-officer', 'interpol-desk'],
-  'GET /v1/cases/{caseRef}': ['liaison-officer', 'interpol-desk', 'auditor'],
-  'GET /v1/dead-letters': ['liaison-officer', 'interpol-desk', 'auditor'],
-};
+/** The API document: the contract, and the one place the role table is written. */
+export const GATEWAY_DOCUMENT = fileURLToPath(new URL('../../../openapi/gateway.yaml', import.meta.url));
+
+/**
+ * `METHOD /path` -> the roles that may call it, read from each operation's `x-roles` in an
+ * OpenAPI document; public operations (`x-roles: []`) are left out. Throws on a role it does not know,
+ * so a typo in the document stops the gateway at start-up rather than locking a role out.
+ */
+export function loadRouteRoles(file: string): Readonly<Record<string, readonly Role[]>> {
+  const doc = parseYaml(readFileSync(file, 'utf8')) as { paths?: Record<string, Record<string, unknown>> };
+  const out: Record<string, readonly Role[]> = {};
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const op = item[method] as { 'x-roles'?: unknown } | undefined;
+      if (op === undefined) continue;
+      const roles = op['x-roles'];
+      if (!Array.isArray(roles) || roles.some((r) => !(ROLES as readonly unknown[]).includes(r))) throw new Error(`${file}: ${method.toUpperCase()} ${path} has no valid x-roles`);
+      if (roles.length > 0) out[`${method.toUpperCase()} ${path}`] = Object.freeze([...(roles as Role[])]);
+    }
+  }
+  return Object.freeze(out);
+}
+
+/** Who may call what: the `x-roles` of openapi/gateway.yaml (the README's role x route table is drawn from it). */
+export const ROUTE_ROLES = loadRouteRoles(GATEWAY_DOCUMENT);
 
 /**
  * The INTERPOL desk role only ever sees offender alerts and their responses, whatever the gateway;
@@ -54,12 +86,21 @@ function visibleTypes(endpoint: string, officer: Officer): readonly string[] {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const CASE_REF = /^(?:[A-Z]{2}|INTERPOL)-[0-9]{4}-[0-9]{6}$/;
 
+const TIMESTAMP = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z$/;
+
 function pathParam(req: Request, name: string, pattern: RegExp): string {
   const v = req.params[name];
-  if (typeof v !== 'string' || !pattern.test(v)) {
-    throw new MxError('VALIDATION_FAILED', `malformed ${name}`, { issues: [{ path: `/${name}`, code: 'pattern', message: `must be a valid ${name}` }] });
-  }
+  if (typeof v !== 'string' || !pattern.test(v)) throw badParameter(name, 'pattern', `must be a valid ${name}`, 'INVALID_PARAMETER');
   return v;
+}
+
+/** The `since` query parameter: an instant in the document's Timestamp form, as epoch ms. */
+function sinceParam(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const ms = typeof raw === 'string' && TIMESTAMP.test(raw) ? Date.parse(raw) : NaN;
+  // Date.parse rolls 2026-02-30 over to March; a date that does not print back is no date.
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== (raw as string).slice(0, 19)) throw badParameter('since', 'format', 'must be a date-time', 'INVALID_PARAMETER');
+  return ms;
 }
 
 function iso(ms: number | null): string | undefined {
@@ -74,36 +115,62 @@ export function buildApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
-  const route =
-    (key: keyof typeof ROUTE_ROLES, handler: (req: Request, res: Response, officer: Officer) => Promise<void>) =>
-    async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-      let officer: Officer | undefined;
-      try {
-        officer = await deps.auth.authenticate(req.get('authorization'));
-        if (!ROUTE_ROLES[key]!.some((r) => officer!.roles.has(r))) throw new MxError('FORBIDDEN', `the caller's role may not call ${key}`);
-        await handler(req, res, officer);
-      } catch (err) {
-        // An authenticated officer's refused submission is an audit fact (who tried what, and why).
-        if (officer && req.method === 'POST' && err instanceof MxError && err.status < 500) exchange.recordRejected(officer, err.code);
-        next(err);
-      }
-    };
+  const limiter = new RateLimiter(deps.rateLimit, deps.logger);
+  app.locals.rateLimit = limiter.counters;
 
   const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true });
   const requireJson = (req: Request, _res: Response, next: NextFunction): void => {
     if (!req.is('application/json')) return next(new MxError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json'));
     next();
   };
+  // Nothing of a body is read before its sender is known: an anonymous client cannot make the
+  // gateway parse 256 KiB of deep JSON, and an oversized declaration is refused without waiting for it.
+  const bodyReaders: RequestHandler[] = [refuseDeclaredOversize(deps.bodyLimitBytes), requireJson, json];
+
+  /**
+   * One operation of the document: authenticate, apply the rate limits, check the role, then
+   * (for a body) read it, then handle. `key` must name an operation with `x-roles`.
+   */
+  const route = (key: string, handler: (req: Request, res: Response, officer: Officer) => Promise<void>): RequestHandler[] => {
+    const roles = ROUTE_ROLES[key];
+    if (roles === undefined) throw new Error(`${key} is not an operation of ${GATEWAY_DOCUMENT} with x-roles`);
+    const authenticate: RequestHandler = async (req, res, next) => {
+      try {
+        const officer = await deps.auth.authenticate(req.get('authorization'));
+        const wait = limiter.take(officer.pseudonym);
+        if (wait > 0) {
+          res.set('retry-after', String(wait));
+          throw new MxError('RATE_LIMITED', 'this officer or this endpoint is over its request limit');
+        }
+        if (!roles.some((r) => officer.roles.has(r))) throw new MxError('FORBIDDEN', `the caller's role may not call ${key}`);
+        res.locals.officer = officer;
+        next();
+      } catch (err) {
+        next(err);
+      }
+    };
+    const handle: RequestHandler = async (req, res, next) => {
+      const officer = res.locals.officer as Officer;
+      try {
+        await handler(req, res, officer);
+      } catch (err) {
+        // An authenticated officer's refused submission is an audit fact (who tried what, and why).
+        if (req.method === 'POST' && err instanceof MxError && err.status < 500) exchange.recordRejected(officer, err.code);
+        next(err);
+      }
+    };
+    return key.startsWith('POST ') ? [authenticate, ...bodyReaders, handle] : [authenticate, handle];
+  };
 
   addHealthRoutes(app, deps.ready);
 
   app.post(
     '/v1/notices',
-    requireJson,
-    json,
     route('POST /v1/notices', async (req, res, officer) => {
       requests.check('SubmitNoticeRequest', req.body);
       const body = req.body as NoticeRequest & { inReplyTo?: string };
+      const unknown = body.to.findIndex((e) => !deps.knowsEndpoint(e));
+      if (unknown >= 0) throw new MxError('UNKNOWN_ENDPOINT', 'a recipient is not known to the trust registry', { issues: [{ path: `/to/${unknown}`, code: 'unknownEndpoint', message: 'must be an endpoint of the trust registry' }] });
       let accepted;
       if (RESPONSE_OF[body.type as keyof typeof RESPONSE_OF] !== undefined) {
         // A response sent through /v1/notices: it must name the received message it answers, and go to its sender only.
@@ -223,23 +290,19 @@ export function buildApp(deps: AppDeps): express.Express {
       const allTypes = visible(officer);
       const type = q.type;
       if (type !== undefined && (typeof type !== 'string' || !['victim-repatriation-notice', 'repatriation-status-update', ...ALERT_TYPES].includes(type))) {
-        throw new MxError('VALIDATION_FAILED', 'unknown type filter', { issues: [{ path: '/type', code: 'enum', message: 'must be a business message type' }] });
+        throw badParameter('type', 'enum', 'must be a business message type', 'INVALID_PARAMETER');
       }
       const status = q.status;
       if (status !== undefined && !['unread', 'read', 'responded'].includes(status as string)) {
-        throw new MxError('VALIDATION_FAILED', 'unknown status filter', { issues: [{ path: '/status', code: 'enum', message: 'must be unread, read or responded' }] });
+        throw badParameter('status', 'enum', 'must be unread, read or responded', 'INVALID_PARAMETER');
       }
-      let since: number | undefined;
-      if (q.since !== undefined) {
-        since = typeof q.since === 'string' && q.since.length <= 30 ? Date.parse(q.since) : NaN;
-        if (Number.isNaN(since)) throw new MxError('VALIDATION_FAILED', 'malformed since', { issues: [{ path: '/since', code: 'format', message: 'must be a date-time' }] });
-      }
-      const limit = queryLimit(q.limit, 50, 200);
+      const since = sinceParam(q.since);
+      const limit = queryLimit(q.limit, 50, 200, 'INVALID_PARAMETER');
       // Every member is bound into SQL: a cursor of any other shape is the client's error, not a 500.
       const after = decodeCursor(q.cursor, (v): v is { receivedAt: number; from: string; id: string } => {
         const o = v as { receivedAt?: unknown; from?: unknown; id?: unknown } | null;
         return typeof o === 'object' && o !== null && Number.isSafeInteger(o.receivedAt) && typeof o.from === 'string' && typeof o.id === 'string';
-      });
+      }, 'INVALID_PARAMETER');
       const types = type === undefined ? allTypes : allTypes.filter((t) => t === type);
       const rows = types.length === 0 ? [] : store.listInbox({ types, limit: limit + 1, ...(status ? { status: status as 'unread' } : {}), ...(since !== undefined ? { since } : {}), ...(after ? { after } : {}) });
       const page = rows.slice(0, limit);
@@ -250,6 +313,8 @@ export function buildApp(deps: AppDeps): express.Express {
       } satisfies Schemas['InboxPage']);
     }),
   );
+
+
 
   function inboxItemFor(req: Request, officer: Officer): InboxRow {
     const id = pathParam(req, 'id', UUID);
@@ -272,8 +337,6 @@ export function buildApp(deps: AppDeps): express.Express {
 
   app.post(
     '/v1/inbox/:id/responses',
-    requireJson,
-    json,
     route('POST /v1/inbox/{id}/responses', async (req, res, officer) => {
       const item = inboxItemFor(req, officer);
       requests.check('RespondRequest', req.body);
@@ -287,23 +350,36 @@ export function buildApp(deps: AppDeps): express.Express {
     '/v1/cases/:caseRef',
     route('GET /v1/cases/{caseRef}', async (req, res, officer) => {
       const caseRef = pathParam(req, 'caseRef', CASE_REF);
+      const limit = queryLimit(req.query.limit, 50, 200, 'INVALID_PARAMETER');
+      const after = decodeCursor(req.query.cursor, (v): v is { issuedAt: string; id: string } => {
+        const o = v as { issuedAt?: unknown; id?: unknown } | null;
+        return typeof o === 'object' && o !== null && typeof o.issuedAt === 'string' && typeof o.id === 'string';
+      }, 'INVALID_PARAMETER');
       // A case opened by a victim notice does not exist for whoever may not see victim notices,
       // even when an alert between its parties is tagged with it.
       if (!canSee(officer, 'victim-repatriation-notice') && store.caseParties(caseRef)) throw new MxError('NOT_FOUND', 'no such case at this endpoint');
-      const rows = store.caseMessages(caseRef).filter((m) => canSee(officer, m.type));
-      if (rows.length === 0) throw new MxError('NOT_FOUND', 'no such case at this endpoint');
-      const messages = rows.map((m) => (m.direction === 'sent' ? sentLifecycle(store.sent(m.id)!) : receivedLifecycle(store.inboxByKey(m.from!, m.id)!)));
-      const parties = store.caseParties(caseRef) ?? [...new Set(messages.flatMap((m) => [m.from, ...m.to]))].sort();
-      res.json({ caseRef, parties, messages } satisfies Schemas['Case']);
+      const rows = store.caseMessages(caseRef, { types: visible(officer), limit: limit + 1, ...(after ? { after } : {}) });
+      if (rows.length === 0 && after === undefined) throw new MxError('NOT_FOUND', 'no such case at this endpoint');
+      const page = rows.slice(0, limit);
+      const messages = page.map((m) => (m.direction === 'sent' ? sentLifecycle(store.sent(m.id)!) : receivedLifecycle(store.inboxByKey(m.from!, m.id)!)));
+      const parties = store.caseParties(caseRef) ?? store.caseEndpoints(caseRef, visible(officer), deps.endpoint);
+      const last = page[page.length - 1];
+      res.json({
+        caseRef,
+        parties,
+        messages,
+        nextCursor: rows.length > limit && last ? encodeCursor({ issuedAt: last.issued_at, id: last.id }) : null,
+      } satisfies Schemas['Case']);
     }),
   );
 
   app.get(
     '/v1/dead-letters',
     route('GET /v1/dead-letters', async (req, res) => {
-      const limit = queryLimit(req.query.limit, 50, 200);
-      const after = decodeCursor(req.query.cursor, (v): v is number => typeof v === 'number' && Number.isInteger(v)) ?? 0;
-      const rows = store.listDeadLetters(after, limit + 1);
+      const limit = queryLimit(req.query.limit, 50, 200, 'INVALID_PARAMETER');
+      const after = decodeCursor(req.query.cursor, (v): v is number => typeof v === 'number' && Number.isSafeInteger(v), 'INVALID_PARAMETER') ?? 0;
+      const since = sinceParam(req.query.since);
+      const rows = store.listDeadLetters(after, limit + 1, since);
       const page = rows.slice(0, limit);
       res.json({
         items: page.map((r) => ({
@@ -321,7 +397,8 @@ export function buildApp(deps: AppDeps): express.Express {
     }),
   );
 
-  addProblemHandler(app, { logger: deps.logger, bodyLimitBytes: deps.bodyLimitBytes });
+  addMethodNotAllowed(app);
+  addProblemHandler(app, { logger: deps.logger, bodyLimitBytes: deps.bodyLimitBytes, parameterErrorCode: 'INVALID_PARAMETER' });
 
   return app;
 }

@@ -26,6 +26,8 @@ export const gatewaySettings = {
   maxLifetimeDays: { env: 'MX_MAX_LIFETIME_DAYS', doc: 'Longest `expiresAt - issuedAt` accepted', default: 90, parse: parse.int(1, 365) },
   idempotencyRetentionHours: { env: 'MX_IDEMPOTENCY_RETENTION_HOURS', doc: 'How long the answer to a request with an `Idempotency-Key` is kept and replayed', default: 24, parse: parse.int(1, 24 * 90) },
   bodyLimitBytes: { env: 'MX_BODY_LIMIT_BYTES', doc: 'Largest HTTP request body accepted', default: 262144, parse: parse.int(1024, 1048576) },
+  rateLimitPerOfficer: { env: 'MX_RATE_LIMIT_PER_OFFICER', doc: 'Requests per minute one officer (token subject) may make; more get 429 `RATE_LIMITED` with `Retry-After` (0: no limit)', default: 600, parse: parse.int(0, 1_000_000) },
+  rateLimitPerEndpoint: { env: 'MX_RATE_LIMIT_PER_ENDPOINT', doc: 'Requests per minute all officers of this endpoint together may make (0: no limit)', default: 6000, parse: parse.int(0, 10_000_000) },
   topicPrefix: { env: 'MX_TOPIC_PREFIX', doc: 'Prefix of every topic name and consumer group (several deployments on one cluster)', default: '', parse: (raw: string) => {
     if (!/^[A-Za-z0-9._-]{0,100}$/.test(raw)) throw new Error('may hold only letters, digits, dot, dash and underscore');
     return raw;

@@ -118,6 +118,8 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     logger,
     overdueAfterMs: cfg.overdueAfterSeconds * 1000,
     bodyLimitBytes: cfg.bodyLimitBytes,
+    knowsEndpoint: (e) => trust.hasEndpoint(e),
+    rateLimit: { perOfficer: cfg.rateLimitPerOfficer, perEndpoint: cfg.rateLimitPerEndpoint },
     ready: async () => storeOpen && db.open && (await clusterReachable(probe)),
   });
 

@@ -5,22 +5,20 @@
  * since many clients send one.
  */
 import { createHash } from 'node:crypto';
-import { MxError } from '../../core/src/errors/mx-error.ts';
+import { badParameter } from '../../core/src/http/api.ts';
 import type { Idempotency } from './sending.ts';
 
 const KEY = /^[\x21\x23-\x5b\x5d-\x7e]{1,255}$/;
 
 /**
  * The key of a request and the fingerprint of what it asks (route and JSON body), or `undefined`
- * when it carries none. A malformed key is VALIDATION_FAILED.
+ * when it carries none. A malformed key is INVALID_PARAMETER.
  */
 export function idempotencyOf(header: string | undefined, route: string, body: unknown): Idempotency | undefined {
   if (header === undefined) return undefined;
   const raw = header.length >= 2 && header.startsWith('"') && header.endsWith('"') ? header.slice(1, -1) : header;
   if (!KEY.test(raw)) {
-    throw new MxError('VALIDATION_FAILED', 'malformed Idempotency-Key', {
-      issues: [{ path: '/headers/idempotency-key', code: 'format', message: 'must be 1 to 255 visible ASCII characters without quotes or backslashes' }],
-    });
+    throw badParameter('headers/idempotency-key', 'format', 'must be 1 to 255 visible ASCII characters without quotes or backslashes', 'INVALID_PARAMETER');
   }
   const fingerprint = createHash('sha256').update(route).update('\n').update(JSON.stringify(body)).digest('base64url');
   return { key: raw, fingerprint };

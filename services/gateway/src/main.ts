@@ -1,4 +1,5 @@
 /** The gateway program: one process per endpoint, configured by environment (see config.ts). */
+import { answerClientErrors } from '../../core/src/http/api.ts';
 import { loadGatewayConfig } from './config.ts';
 import { createGateway } from './gateway.ts';
 
@@ -10,6 +11,7 @@ const server = gw.app.listen(cfg.port, cfg.host, () => {
   gw.logger.info({ port }, `gateway ${cfg.endpoint} listening on http://${cfg.host}:${port}`);
   process.send?.({ ready: true, port });
 });
+answerClientErrors(server);
 
 let stopping = false;
 function shutdown(reason: string): void {

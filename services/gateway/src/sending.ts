@@ -55,6 +55,11 @@ interface Outgoing {
 export class Sending {
   /** Keys of requests being processed now: a concurrent retry must not send a second message. */
   private readonly inFlight = new Set<string>();
+  /**
+   * Answers being signed, per inbox item: an answer is stored only after it is signed, so
+   * concurrent answers would each see the stored count below the bound; counting these keeps it exact.
+   */
+  private readonly answering = new Map<string, number>();
 
   constructor(private readonly ctx: GatewayContext) {}
 
@@ -99,11 +104,21 @@ export class Sending {
         throw new MxError('VALIDATION_FAILED', `a ${item.type} is not answered with a ${req.type}`, { issues: [issue('/type', 'responseType', 'does not answer the type of the original')] });
       }
       if (!hasRole(officer, RESPONDING[type])) throw new MxError('FORBIDDEN', `the caller's role may not send a ${type}`);
-      if ((JSON.parse(item.response_ids) as string[]).length >= MAX_RESPONSES) throw new MxError('TOO_MANY_RESPONSES', `this message already has ${MAX_RESPONSES} responses`);
       this.validateBody(type, req.body);
       const to = [item.from_ep];
       checkRoute(this.ctx.policy, type, this.ctx.endpoint, to);
-      return this.send(officer, { type, to, caseRef: item.case_ref ?? undefined, inReplyTo: item.id, expiresAt: req.expiresAt, body: req.body }, { answered: item, idem });
+      const slot = `${item.from_ep}/${item.id}`;
+      const stored = (JSON.parse(this.ctx.store.inboxByKey(item.from_ep, item.id)?.response_ids ?? '[]') as string[]).length;
+      const signing = this.answering.get(slot) ?? 0;
+      if (stored + signing >= MAX_RESPONSES) throw new MxError('TOO_MANY_RESPONSES', `the message already has ${MAX_RESPONSES} responses`);
+      this.answering.set(slot, signing + 1);
+      try {
+        return await this.send(officer, { type, to, caseRef: item.case_ref ?? undefined, inReplyTo: item.id, expiresAt: req.expiresAt, body: req.body }, { answered: item, idem });
+      } finally {
+        const left = (this.answering.get(slot) ?? 1) - 1;
+        if (left === 0) this.answering.delete(slot);
+        else this.answering.set(slot, left);
+      }
     });
   }
 

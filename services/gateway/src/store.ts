@@ -268,9 +268,11 @@ export class GatewayStore {
   listInbox(q: { types: readonly string[]; status?: 'unread' | 'read' | 'responded'; since?: number; after?: { receivedAt: number; from: string; id: string }; limit: number }): InboxRow[] {
     const where = [`type IN (${q.types.map(() => '?').join(',')})`];
     const args: unknown[] = [...q.types];
-    if (q.status === 'unread') where.push('read_at IS NULL');
-    if (q.status === 'read') where.push('read_at IS NOT NULL');
+    // The states are exclusive, in this order: responded (an answer was sent, opened or not), read, unread.
+    // The summaries' `status` (app.ts inboxStatus) is the same definition.
     if (q.status === 'responded') where.push("response_ids != '[]'");
+    if (q.status === 'read') where.push("response_ids = '[]' AND read_at IS NOT NULL");
+    if (q.status === 'unread') where.push("response_ids = '[]' AND read_at IS NULL");
     if (q.since !== undefined) {
       where.push('received_at >= ?');
       args.push(q.since);
@@ -300,14 +302,33 @@ export class GatewayStore {
     this.prepare('INSERT OR IGNORE INTO cases (case_ref, parties_json, opened_by, first_message_id) VALUES (?, ?, ?, ?)').run(caseRef, JSON.stringify([...parties].sort()), openedBy, firstMessageId);
   }
 
-  caseMessages(caseRef: string): { direction: 'sent' | 'received'; id: string; from: string | null; type: string; issued_at: string }[] {
-    return this.db
-      .prepare(
-        `SELECT 'sent' AS direction, id, NULL AS "from", type, issued_at FROM sent WHERE case_ref = ?
-         UNION ALL SELECT 'received', id, from_ep, type, issued_at FROM inbox WHERE case_ref = ?
-         ORDER BY issued_at, id`,
-      )
-      .all(caseRef, caseRef) as { direction: 'sent' | 'received'; id: string; from: string | null; type: string; issued_at: string }[];
+  /** One page of a case's messages of `types`, in `(issued_at, id)` order, after the cursor position. */
+  caseMessages(
+    caseRef: string,
+    q: { types: readonly string[]; limit: number; after?: { issuedAt: string; id: string } },
+  ): { direction: 'sent' | 'received'; id: string; from: string | null; type: string; issued_at: string }[] {
+    const types = q.types.map(() => '?').join(',');
+    const after = q.after ? 'WHERE (issued_at, id) > (?, ?)' : '';
+    return this.prepare(
+      `SELECT * FROM (SELECT 'sent' AS direction, id, NULL AS "from", type, issued_at FROM sent WHERE case_ref = ? AND type IN (${types})
+       UNION ALL SELECT 'received', id, from_ep, type, issued_at FROM inbox WHERE case_ref = ? AND type IN (${types}))
+       ${after} ORDER BY issued_at, id LIMIT ?`,
+    ).all(caseRef, ...q.types, caseRef, ...q.types, ...(q.after ? [q.after.issuedAt, q.after.id] : []), q.limit) as {
+      direction: 'sent' | 'received';
+      id: string;
+      from: string | null;
+      type: string;
+      issued_at: string;
+    }[];
+  }
+
+  /** Every endpoint named by a case's messages of `types` (`me` for what this endpoint sent): the parties of a case with no opening notice here. */
+  caseEndpoints(caseRef: string, types: readonly string[], me: string): string[] {
+    const marks = types.map(() => '?').join(',');
+    const rows = this.prepare(
+      `SELECT ? AS "from", to_json FROM sent WHERE case_ref = ? AND type IN (${marks}) UNION ALL SELECT from_ep, to_json FROM inbox WHERE case_ref = ? AND type IN (${marks})`,
+    ).all(me, caseRef, ...types, caseRef, ...types) as { from: string; to_json: string }[];
+    return [...new Set(rows.flatMap((r) => [r.from, ...(JSON.parse(r.to_json) as string[])]))].sort();
   }
 
   /**
@@ -350,7 +371,9 @@ export class GatewayStore {
     );
   }
 
-  listDeadLetters(afterId: number, limit: number): DeadLetterRow[] {
-    return this.prepare('SELECT * FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as DeadLetterRow[];
+  /** Dead letters after entry `afterId`, quarantined at or after `since` (epoch ms) when given. */
+  listDeadLetters(afterId: number, limit: number, since?: number): DeadLetterRow[] {
+    if (since === undefined) return this.prepare('SELECT * FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as DeadLetterRow[];
+    return this.prepare('SELECT * FROM dead_letters WHERE id > ? AND at >= ? ORDER BY id LIMIT ?').all(afterId, since, limit) as DeadLetterRow[];
   }
 }

@@ -9,6 +9,9 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { MxError } from '../errors/mx-error.ts';
 import { ROLES, type Role } from './dev-idp.ts';
 
+/** Longest token subject accepted; identity providers' subjects are far shorter. */
+const MAX_SUBJECT = 256;
+
 export interface Officer {
   /** HMAC pseudonym of the token subject; the subject itself goes no further than this module. */
   pseudonym: string;
@@ -54,12 +57,16 @@ export class OfficerAuth {
       // jose's message can name claims and values; the client only learns that the token failed.
       throw new MxError('UNAUTHENTICATED', 'the token is invalid or expired');
     }
-    const endpoint = payload.mx_endpoint;
+    // Every claim used is type-checked: jose only checks the registered ones it is asked about, and
+    // a numeric `sub` 12345 would otherwise share the pseudonym of the string subject "12345".
+    const { sub, mx_endpoint: endpoint, roles: rawRoles, agency } = payload;
+    if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUBJECT) throw new MxError('UNAUTHENTICATED', 'the token subject is not a valid string');
+    if (typeof endpoint !== 'string') throw new MxError('UNAUTHENTICATED', 'the token carries no endpoint');
+    if (!Array.isArray(rawRoles) || rawRoles.length > 16 || rawRoles.some((r) => typeof r !== 'string')) throw new MxError('UNAUTHENTICATED', 'the token roles are not a list of strings');
+    if (typeof agency !== 'string' || agency.length === 0 || agency.length > 200) throw new MxError('UNAUTHENTICATED', 'the token carries no agency');
     if (endpoint !== this.opts.endpoint) throw new MxError('FORBIDDEN', `the token is for another endpoint than ${this.opts.endpoint}`);
-    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => (ROLES as readonly unknown[]).includes(r)) : [];
+    const roles = (rawRoles as string[]).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
     if (roles.length === 0) throw new MxError('FORBIDDEN', 'the token carries no known role');
-    const agency = typeof payload.agency === 'string' && payload.agency.length > 0 && payload.agency.length <= 200 ? payload.agency : undefined;
-    if (!agency) throw new MxError('UNAUTHENTICATED', 'the token carries no agency');
-    return { pseudonym: this.pseudonymOf(payload.sub!), endpoint, agency, roles: new Set(roles) };
+    return { pseudonym: this.pseudonymOf(sub), endpoint, agency, roles: new Set(roles) };
   }
 }

@@ -134,3 +134,25 @@ describe('every access to a received message is audited', () => {
     expect(count('LA', "SELECT count(*) AS n FROM outbox WHERE kind = 'receipt' AND ref = ?", n.body.id)).toBe(2); // accepted + read
   });
 });
+
+describe('one rule for refused submissions: every 4xx refusal of an authenticated officer\'s POST is audited as rejected', () => {
+  function rejectedCodes(endpoint: string): string[] {
+    return (c.gateways[endpoint]!.gateway.db.prepare("SELECT json_extract(fact, '$.reasonCode') AS code FROM audit_events WHERE json_extract(fact, '$.action') = 'rejected' ORDER BY seq").all() as { code: string }[]).map((r) => r.code);
+  }
+
+  async function raw(token: string | undefined, body: string, contentType: string): Promise<{ status: number; code: string }> {
+    const res = await fetch(`${c.gateways.LA!.url}/v1/notices`, { method: 'POST', headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': contentType }, body });
+    return { status: res.status, code: ((await res.json()) as { code: string }).code };
+  }
+
+  test('BAD_JSON, UNSUPPORTED_MEDIA_TYPE, FORBIDDEN (role) and VALIDATION_FAILED are audited; 401 is not', async () => {
+    const before = rejectedCodes('LA').length;
+    const auditor = await c.token('LA', ['auditor']);
+    expect(await raw(tokens.LA, '{"type":', 'application/json')).toEqual({ status: 400, code: 'BAD_JSON' });
+    expect(await raw(tokens.LA, 'type=x', 'text/plain')).toEqual({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(await raw(auditor, '{}', 'application/json')).toEqual({ status: 403, code: 'FORBIDDEN' });
+    expect(await raw(tokens.LA, '{"type":"victim-repatriation-notice","to":["TH"],"body":{}}', 'application/json')).toMatchObject({ status: 422, code: 'VALIDATION_FAILED' });
+    expect(await raw(undefined, '{}', 'application/json')).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    expect(rejectedCodes('LA').slice(before)).toEqual(['BAD_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'FORBIDDEN', 'VALIDATION_FAILED']);
+  });
+});

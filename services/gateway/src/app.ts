@@ -21,6 +21,7 @@ import {
 import type { components } from '../../../openapi/generated/gateway.ts';
 import { ROLES } from '../../core/src/idp/dev-idp.ts';
 import type { Officer, OfficerAuth } from '../../core/src/idp/officer-auth.ts';
+import { inboxStatus, isOverdue, sentStatus } from './lifecycle.ts';
 import { RateLimiter, type RateLimitSettings } from './rate-limit.ts';
 import type { Exchange, NoticeRequest } from './exchange.ts';
 import { idempotencyOf } from './idempotency.ts';
@@ -107,6 +108,17 @@ function iso(ms: number | null): string | undefined {
   return ms === null ? undefined : new Date(ms).toISOString();
 }
 
+/**
+ * The one rule for auditing refusals: a POST by an authenticated officer (the token verified)
+ * refused with a client error is a `rejected` audit event with its code, wherever it was refused
+ * (role, body reading such as BAD_JSON or UNSUPPORTED_MEDIA_TYPE, validation, routing, idempotency).
+ * Not audited: 401 (nobody is known), 429 (the limiter bounds work: its refusals are counted), and
+ * 5xx (not the officer's doing; logged with an instance id).
+ */
+export function auditsRefusal(problem: { status: number; code: string }): boolean {
+  return problem.status >= 400 && problem.status < 500 && problem.status !== 401 && problem.code !== 'RATE_LIMITED';
+}
+
 export function buildApp(deps: AppDeps): express.Express {
   const { store, exchange, requests } = deps;
   const visible = (officer: Officer): readonly string[] => visibleTypes(deps.endpoint, officer);
@@ -137,13 +149,14 @@ export function buildApp(deps: AppDeps): express.Express {
     const authenticate: RequestHandler = async (req, res, next) => {
       try {
         const officer = await deps.auth.authenticate(req.get('authorization'));
+        // Known from here on, so a refusal below is audited under this officer (see auditsRefusal).
+        res.locals.officer = officer;
         const wait = limiter.take(officer.pseudonym);
         if (wait > 0) {
           res.set('retry-after', String(wait));
           throw new MxError('RATE_LIMITED', 'this officer or this endpoint is over its request limit');
         }
         if (!roles.some((r) => officer.roles.has(r))) throw new MxError('FORBIDDEN', `the caller's role may not call ${key}`);
-        res.locals.officer = officer;
         next();
       } catch (err) {
         next(err);
@@ -154,8 +167,6 @@ export function buildApp(deps: AppDeps): express.Express {
       try {
         await handler(req, res, officer);
       } catch (err) {
-        // An authenticated officer's refused submission is an audit fact (who tried what, and why).
-        if (req.method === 'POST' && err instanceof MxError && err.status < 500) exchange.recordRejected(officer, err.code);
         next(err);
       }
     };
@@ -217,12 +228,10 @@ export function buildApp(deps: AppDeps): express.Express {
         ...(r.read_at !== null ? { readAt: iso(r.read_at)! } : {}),
         responded: responseIds.length > 0,
         responseIds,
-        overdue: r.delivered_at === null && now - (r.published_at ?? row.created_at) > deps.overdueAfterMs,
+        overdue: isOverdue(r, row.created_at, now, deps.overdueAfterMs),
       };
     });
-    const stage = (r: (typeof recipients)[number]): number => (r.responded ? 4 : r.read ? 3 : r.delivered ? 2 : r.published ? 1 : 0);
-    const names = ['queued', 'published', 'delivered', 'read', 'responded'] as const;
-    const status = recipients.some((r) => r.rejected) ? 'rejected' : names[Math.min(...recipients.map(stage))] ?? 'queued';
+    const status = sentStatus(recipients);
     return {
       ...messageFields(row),
       direction: 'sent',
@@ -253,10 +262,6 @@ export function buildApp(deps: AppDeps): express.Express {
         },
       ],
     };
-  }
-
-  function inboxStatus(row: InboxRow): 'unread' | 'read' | 'responded' {
-    return row.response_ids !== '[]' ? 'responded' : row.read_at !== null ? 'read' : 'unread';
   }
 
   function inboxFields(row: InboxRow): Schemas['InboxSummary'] {
@@ -398,7 +403,15 @@ export function buildApp(deps: AppDeps): express.Express {
   );
 
   addMethodNotAllowed(app);
-  addProblemHandler(app, { logger: deps.logger, bodyLimitBytes: deps.bodyLimitBytes, parameterErrorCode: 'INVALID_PARAMETER' });
+  addProblemHandler(app, {
+    logger: deps.logger,
+    bodyLimitBytes: deps.bodyLimitBytes,
+    parameterErrorCode: 'INVALID_PARAMETER',
+    onProblem: (req, res, problem) => {
+      const officer = res.locals.officer as Officer | undefined;
+      if (officer && req.method === 'POST' && auditsRefusal(problem)) exchange.recordRejected(officer, problem.code);
+    },
+  });
 
   return app;
 }

@@ -270,6 +270,7 @@ export class GatewayStore {
     const args: unknown[] = [...q.types];
     // The states are exclusive, in this order: responded (an answer was sent, opened or not), read, unread.
     // The summaries' `status` (app.ts inboxStatus) is the same definition.
+    // The states of lifecycle.ts inboxStatus, exactly: answered beats opened beats neither.
     if (q.status === 'responded') where.push("response_ids != '[]'");
     if (q.status === 'read') where.push("response_ids = '[]' AND read_at IS NOT NULL");
     if (q.status === 'unread') where.push("response_ids = '[]' AND read_at IS NULL");

@@ -34,3 +34,13 @@ describe('isOverdue', () => {
     expect(isOverdue({ delivered_at: 5, published_at: 1 }, 0, 10_000_000, 300_000)).toBe(false);
   });
 });
+
+describe('auditsRefusal', () => {
+  test('client errors of a known officer, except the rate limiter and 401; never 5xx', async () => {
+    const { auditsRefusal } = await import('../../../services/gateway/src/app.ts');
+    expect(['BAD_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'FORBIDDEN', 'VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE', 'IDEMPOTENCY_KEY_REUSED'].map((code) => auditsRefusal({ status: 400, code }))).toEqual([true, true, true, true, true, true]);
+    expect(auditsRefusal({ status: 429, code: 'RATE_LIMITED' })).toBe(false);
+    expect(auditsRefusal({ status: 401, code: 'UNAUTHENTICATED' })).toBe(false);
+    expect(auditsRefusal({ status: 500, code: 'INTERNAL' })).toBe(false);
+  });
+});

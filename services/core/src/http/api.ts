@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Express, NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import type { ErrorCode } from '../errors/catalogue.ts';
 import { MxError } from '../errors/mx-error.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem.ts';
 
@@ -133,7 +134,14 @@ export function addHealthRoutes(app: Express, ready: () => Promise<boolean>): vo
  */
 export function addProblemHandler(
   app: Express,
-  opts: { logger: Logger; bodyLimitBytes?: number; parameterErrorCode?: ParameterErrorCode; translate?: (err: unknown, instance: string) => MxError | undefined },
+  opts: {
+    logger: Logger;
+    bodyLimitBytes?: number;
+    parameterErrorCode?: ParameterErrorCode;
+    translate?: (err: unknown, instance: string) => MxError | undefined;
+    /** Sees every refusal with its final code, after translation (the gateway audits officers' refused POSTs). */
+    onProblem?: (req: Request, res: Response, problem: { status: number; code: ErrorCode }) => void;
+  },
 ): void {
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new MxError('NOT_FOUND', 'no such route')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -152,6 +160,7 @@ export function addProblemHandler(
     // declared far larger than it is and hold the connection until a timeout.
     if (!req.readableEnded) res.set('connection', 'close');
     const problem = toProblem(e, instance);
+    opts.onProblem?.(req, res, problem);
     if (problem.status === 401) res.set('www-authenticate', 'Bearer error="invalid_token"');
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   });

@@ -5,7 +5,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { MxError } from '../../core/src/errors/mx-error.ts';
-import { addHealthRoutes, addProblemHandler, decodeCursor, encodeCursor, queryLimit } from '../../core/src/http/api.ts';
+import { addHealthRoutes, addProblemHandler, decodeCursor, encodeCursor, queryLimit, type ReadinessCheck } from '../../core/src/http/api.ts';
 import type { components } from '../../../openapi/generated/gateway.ts';
 import type { Officer, OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import type { Exchange, NoticeRequest } from './exchange.ts';
@@ -24,7 +24,7 @@ export interface AppDeps {
   requests: RequestSchemas;
   logger: Logger;
   /** Is the store open and Kafka reachable? */
-  ready: () => Promise<boolean>;
+  ready: ReadinessCheck;
   overdueAfterMs: number;
   bodyLimitBytes: number;
 }

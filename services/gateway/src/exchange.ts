@@ -3,6 +3,7 @@
  * inbox topic, and keeps each message's lifecycle. Every state change, the records it causes and
  * its audit events are written in one SQLite transaction; the outbox relay publishes afterwards.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AuditEmitter, type AuditFact } from '../../core/src/audit/emitter.ts';
 import { digestOf } from '../../core/src/envelope/digest.ts';
@@ -395,6 +396,25 @@ export class Exchange {
       );
     })();
     void this.d.audit.flush();
+  }
+
+  /**
+   * Quarantines a record whose handling failed for a reason other than an outage (the inbox
+   * consumer calls this, then commits the offset). An MxError keeps its code; anything else is
+   * `INTERNAL`, logged at error level with an `instance` id and where the record is, never its
+   * content (nor the error's message, which may quote it).
+   */
+  async quarantineRecord(rec: IncomingRecord, err: unknown): Promise<void> {
+    let reason: MxError;
+    if (err instanceof MxError) reason = err;
+    else {
+      const instance = `urn:uuid:${randomUUID()}`;
+      const type = err instanceof Error ? err.name : typeof err;
+      const frames = err instanceof Error ? (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).join('\n') : undefined;
+      this.d.logger.error({ instance, errorType: type, stack: frames, topic: rec.topic, partition: rec.partition, offset: rec.offset }, 'unexpected error handling a record; quarantined as INTERNAL');
+      reason = new MxError('INTERNAL', `unexpected error handling the record (${instance})`);
+    }
+    await this.quarantine(rec, digestOf(rec.value), reason);
   }
 
   /**

@@ -29,6 +29,8 @@ export interface AuditService {
   store: AuditStore;
   ingestor: Ingestor;
   checkpointer: Checkpointer;
+  /** The `mx.audit` consumer (its state: membership, stalled partitions, restarts). */
+  consumer: RecordConsumer;
   logger: Logger;
   /** Path of the SQLite file. */
   dbFile: string;
@@ -115,6 +117,7 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
     store,
     ingestor,
     checkpointer,
+    consumer,
     logger,
     dbFile,
     async start() {

@@ -33,6 +33,8 @@ export interface Gateway {
   store: GatewayStore;
   db: Db;
   logger: Logger;
+  /** The inbox consumer (its state: membership, stalled partitions, restarts). */
+  consumer: RecordConsumer;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -133,6 +135,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     store,
     db,
     logger,
+    consumer,
     async start() {
       // Sending works while Kafka is down (the outbox queues); consuming needs the topics.
       relay.start();

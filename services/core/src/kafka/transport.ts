@@ -400,7 +400,7 @@ export class RecordConsumer {
         }
         outage ??= 'the handler failed';
       }
-      if (this.stopped) throw new Error('consumer stopping: the record is handled again after restart');
+      if (this.stopped) throw this.giveBack(key, 'consumer stopping');
       if (Date.now() - started >= stallAfterMs && !this.stalled.has(key)) {
         const stall: StalledPartition = { topic: rec.topic, partition: rec.partition, offset: rec.offset, reason: outage, since: new Date(started).toISOString() };
         this.stalled.set(key, stall);
@@ -408,10 +408,18 @@ export class RecordConsumer {
       }
       const pause = Math.min(backoff.max, backoff.initial * 2 ** Math.min(attempt, 20));
       await new Promise((r) => setTimeout(r, pause));
-      if (this.stopped) throw new Error('consumer stopping: the record is handled again after restart');
+      if (this.stopped) throw this.giveBack(key, 'consumer stopping');
       // Keeps the assignment while retrying; throws on a rebalance, which gives the record back uncommitted.
-      await heartbeat();
+      await heartbeat().catch((err: unknown) => {
+        throw this.giveBack(key, 'rebalance', err);
+      });
     }
+  }
+
+  /** The record goes back uncommitted (handled again by whoever holds the partition next): its stall is no longer ours to report. */
+  private giveBack(key: string, why: string, cause?: unknown): Error {
+    this.stalled.delete(key);
+    return new Error(`${why}: the record is handled again after the group settles`, cause === undefined ? {} : { cause });
   }
 
   private clearStall(key: string): void {

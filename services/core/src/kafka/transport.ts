@@ -406,13 +406,22 @@ export class RecordConsumer {
         this.stalled.set(key, stall);
         this.opts.logger?.error({ topic: rec.topic, partition: rec.partition, offset: rec.offset, reason: outage, groupId: this.opts.groupId }, 'partition stalled: retrying its record until the outage ends');
       }
+      // A failed attempt may have blocked the thread for a while (SQLite's busy timeout is
+      // synchronous): heartbeat before the pause as well as after, so the session never lapses.
+      await this.heartbeatOrGiveBack(key, heartbeat);
       const pause = Math.min(backoff.max, backoff.initial * 2 ** Math.min(attempt, 20));
       await new Promise((r) => setTimeout(r, pause));
       if (this.stopped) throw this.giveBack(key, 'consumer stopping');
-      // Keeps the assignment while retrying; throws on a rebalance, which gives the record back uncommitted.
-      await heartbeat().catch((err: unknown) => {
-        throw this.giveBack(key, 'rebalance', err);
-      });
+      await this.heartbeatOrGiveBack(key, heartbeat);
+    }
+  }
+
+  /** Keeps the assignment while retrying; a rebalance gives the record back uncommitted. */
+  private async heartbeatOrGiveBack(key: string, heartbeat: () => Promise<void>): Promise<void> {
+    try {
+      await heartbeat();
+    } catch (err) {
+      throw this.giveBack(key, 'rebalance', err);
     }
   }
 

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKafka, ensureTopics, RecordConsumer, RecordPublisher, type IncomingRecord } from '../../services/core/src/kafka/transport.ts';
+import { createKafka, ensureTopics, isSettlingNoise, RecordConsumer, RecordPublisher, type IncomingRecord } from '../../services/core/src/kafka/transport.ts';
 import { eventually, testBrokers, uniqueName } from '../support/kafka.ts';
 
 const fast = { retries: 3, initialRetryTime: 50, maxRetryTime: 500 };
@@ -157,5 +157,19 @@ describe('kafka transport on the real broker', () => {
       locker.close();
       db.close();
     }
+  });
+
+  test('only known benign retriable kafkajs lines are quietened; real faults stay loud', () => {
+    expect(isSettlingNoise('Limiting retries for the idempotent producer may invalidate EoS guarantees', undefined)).toBe(true);
+    expect(isSettlingNoise('Response Produce(key: 0, version: 7)', 'This server is not the leader for that topic-partition')).toBe(true);
+    expect(isSettlingNoise('Failed to send messages: This server is not the leader for that topic-partition', undefined)).toBe(true);
+    expect(isSettlingNoise('Response InitProducerId(key: 22, version: 1)', "The coordinator is loading and hence can't process requests for this group")).toBe(true);
+    expect(isSettlingNoise('Response CreateTopics(key: 19, version: 3)', 'Topic creation errors')).toBe(true);
+    // Authorization, connection loss, corrupt records, a send that failed for good: never hidden.
+    expect(isSettlingNoise('Response Produce(key: 0, version: 7)', 'Not authorized to access topics: [Topic authorization failed]')).toBe(false);
+    expect(isSettlingNoise('Connection error: connect ECONNREFUSED 127.0.0.1:9092', undefined)).toBe(false);
+    expect(isSettlingNoise('Response Fetch(key: 1, version: 11)', 'This message has failed its CRC checksum, exceeds the valid size, or is otherwise corrupt')).toBe(false);
+    expect(isSettlingNoise('Failed to send messages: Broker: Topic authorization failed', undefined)).toBe(false);
+    expect(isSettlingNoise('Response Metadata(key: 3, version: 6)', 'This server is not the leader for that topic-partition (and more)')).toBe(false);
   });
 });

@@ -12,7 +12,7 @@ const { ConfigResourceTypes, ConfigSource, KafkaJSError } = kafkajs;
 export interface TransportOptions {
   brokers: string[];
   clientId: string;
-  /** pino logger for kafkajs' own messages (warn and up). */
+  /** pino logger for kafkajs' own messages (warn and up; known benign retriable ones at debug). */
   logger?: Logger;
   /** Short retries for tests; production keeps kafkajs' defaults. */
   retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number };
@@ -65,13 +65,47 @@ export function topicNames(prefix = '') {
 }
 export type TopicNames = ReturnType<typeof topicNames>;
 
+/**
+ * Broker answers kafkajs logs at error level on every request that its retrier then repeats, and
+ * that are expected while a fresh cluster, topic or consumer group settles (leader elections,
+ * coordinator loading). If the retries run out, the caller gets the error and reports it itself
+ * (outbox relay, consumer crash, topic set-up), so these lines are debug, not error: a healthy
+ * start must log no warning. Matched on kafkajs' message for each retriable protocol error.
+ */
+const SETTLING_ERRORS = new Set([
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  'This server is not the leader for that topic-partition',
+  'This server does not host this topic-partition',
+  "The coordinator is loading and hence can't process requests for this group",
+  'The group coordinator is not available',
+  'This is not the correct coordinator for this group',
+  'The leader epoch in the request is older than the epoch on the broker',
+  'The leader epoch in the request is newer than the epoch on the broker',
+]);
+
+/** Whether a kafkajs warn/error line is a known benign one (see {@link SETTLING_ERRORS}). */
+export function isSettlingNoise(message: string, error: unknown): boolean {
+  // The publisher caps kafkajs' retries on purpose: a failed send retires the producer and the
+  // next publish starts a new idempotent session (see RecordPublisher.publish); receivers dedup.
+  if (message === 'Limiting retries for the idempotent producer may invalidate EoS guarantees') return true;
+  if (message.startsWith('Response ') && typeof error === 'string') {
+    if (SETTLING_ERRORS.has(error)) return true;
+    // Gateways racing to create the same topics: ensureTopics takes "already exists" as success
+    // and reports any other creation failure itself.
+    if (message.startsWith('Response CreateTopics') && error === 'Topic creation errors') return true;
+  }
+  const failedSend = /^Failed to send messages: (.*)$/.exec(message);
+  return failedSend !== null && SETTLING_ERRORS.has(failedSend[1]!);
+}
+
 function kafkaLogCreator(logger: Logger | undefined) {
   return () =>
     ({ level, log }: LogEntry) => {
       if (!logger) return;
       const { message, ...rest } = log;
       const fields = { namespace: rest.namespace, broker: rest.broker, error: rest.error, retryCount: rest.retryCount };
-      if (level <= logLevel.ERROR) logger.error(fields, `kafka: ${message}`);
+      if (isSettlingNoise(message, rest.error)) logger.debug(fields, `kafka: ${message}`);
+      else if (level <= logLevel.ERROR) logger.error(fields, `kafka: ${message}`);
       else if (level <= logLevel.WARN) logger.warn(fields, `kafka: ${message}`);
     };
 }

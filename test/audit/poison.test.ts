@@ -12,7 +12,10 @@ import { FlattenedSign } from 'jose';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditDeployment, Deployment } from '../../services/cli/src/deployment/setup.ts';
+import { loadCheckpointSigner } from '../../services/audit/src/checkpoint-key.ts';
+import { Checkpointer } from '../../services/audit/src/checkpoints.ts';
 import { verifyAuditEvent } from '../../services/audit/src/event.ts';
+import { pino } from 'pino';
 import { TYP_BY_CLASS } from '../../services/core/src/envelope/typ.ts';
 import { digestOf } from '../../services/core/src/envelope/digest.ts';
 import { createKafka, ensureTopics } from '../../services/core/src/kafka/transport.ts';
@@ -87,6 +90,8 @@ test('deep header, deep signed payload and an empty record are quarantined with 
   ];
   const before = size();
   const good = await la.next();
+  // Counted from here (a start-up crash under the tests' short Kafka retries is not the point).
+  const restartsBefore = svc.service.consumer.state().restarts;
   const started = Date.now();
   await topic.publish('LA', [...bad.map(([, r]) => r), good]);
   await eventually(() => (size() === before + 1 ? true : undefined), 20_000, 'the genuine event appended');
@@ -97,7 +102,7 @@ test('deep header, deep signed payload and an empty record are quarantined with 
     return bad.every(([, r]) => q.some((i) => i.digest === digestOf(r))) ? q : undefined;
   }, 20_000, 'the bad records quarantined');
   for (const [code, record] of bad) expect({ code, got: items.find((i) => i.digest === digestOf(record))!.reasonCode }).toEqual({ code, got: code });
-  expect(svc.service.consumer.state()).toMatchObject({ member: true, stalled: [], restarts: 0 });
+  expect(svc.service.consumer.state()).toMatchObject({ member: true, stalled: [], restarts: restartsBefore });
   expect((await svc.get('/v1/ready')).status).toBe(200);
 });
 
@@ -121,6 +126,7 @@ test('an event signed with a key revoked before the broker appended it is KEY_RE
 });
 
 test('a store held locked past MX_STALL_AFTER_MS: /v1/ready 503 and /v1/status name the stalled partition; after release the event is appended and ready is 200', async () => {
+  const restartsBefore = svc.service.consumer.state().restarts;
   const locker = new Database(svc.service.dbFile);
   try {
     locker.exec('BEGIN EXCLUSIVE');
@@ -141,7 +147,7 @@ test('a store held locked past MX_STALL_AFTER_MS: /v1/ready 503 and /v1/status n
     locker.exec('COMMIT');
     await eventually(() => (size() === before + 1 ? true : undefined), 30_000, 'the event appended after the lock is released');
     await eventually(async () => ((await svc.get('/v1/ready')).status === 200 ? true : undefined), 30_000, '/v1/ready 200 again');
-    expect((await svc.get('/v1/status')).body.consumer).toMatchObject({ member: true, stalled: [], restarts: 0 });
+    expect((await svc.get('/v1/status')).body.consumer).toMatchObject({ member: true, stalled: [], restarts: restartsBefore });
   } finally {
     if (locker.inTransaction) locker.exec('ROLLBACK');
     locker.close();
@@ -172,4 +178,28 @@ test('a checkpoint that cannot be signed makes the service not ready until a sig
   }
   expect((await svc.service.checkpointer.signNow()).kind).toBe('signed');
   expect((await svc.get('/v1/ready')).status).toBe(200);
+});
+
+test('a signer that fails is a refusal like any other: nothing signed, the state refusing, ok again after a success', async () => {
+  const { store } = svc.service;
+  await topic.publish('LA', [await la.next()]);
+  await eventually(() => (store.log.size() > (store.latestCheckpoint()?.treeSize ?? 0) ? true : undefined), 20_000, 'an unsigned leaf');
+  // The key may live where it can refuse (an HSM, a KMS); the real key signs once it answers again.
+  const realSigner = await loadCheckpointSigner(audit.signingKeyFile);
+  let available = false;
+  const checkpointer = new Checkpointer({
+    store,
+    signer: { kid: realSigner.kid, sign: async (st) => (available ? realSigner.sign(st) : Promise.reject(new Error('signing service unavailable'))) },
+    origin: 'mx-audit.example/log',
+    everyLeaves: 1_000_000,
+    everySeconds: 86_400,
+    logger: pino({ level: 'silent' }),
+  });
+  const treeSize = store.log.size();
+  expect(await checkpointer.signNow()).toEqual({ kind: 'refused', treeSize, problem: 'the checkpoint signer failed (Error)' });
+  expect(checkpointer.status()).toMatchObject({ state: 'refusing', lastRefusal: { treeSize, problem: 'the checkpoint signer failed (Error)' } });
+  expect(store.latestCheckpoint()?.treeSize).not.toBe(treeSize);
+  available = true;
+  expect((await checkpointer.signNow()).kind).toBe('signed');
+  expect(checkpointer.status().state).toBe('ok');
 });

@@ -46,7 +46,7 @@ export class Ingestor {
 
   /** Handles one record; see the module comment. */
   async handle(rec: IncomingRecord): Promise<IngestOutcome> {
-    const { store, logger } = this.#o;
+    const { store } = this.#o;
     const digest = digestOf(rec.value);
     // Cheap path for a redelivery: no signature check for bytes already in the log.
     if (store.indexOfEvent(digest) !== undefined) {

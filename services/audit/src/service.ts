@@ -128,7 +128,8 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
       }
       for (;;) {
         try {
-          await ensureTopics(kafka, [{ topic, numPartitions: cfg.partitions, configEntries: AUDIT_TOPIC_CONFIG }]);
+          // The service owns mx.audit: its revocation rule needs LogAppendTime, even on a topic made before.
+          await ensureTopics(kafka, [{ topic, numPartitions: cfg.partitions, configEntries: AUDIT_TOPIC_CONFIG, enforceConfig: true }]);
           break;
         } catch (err) {
           logger.warn({ err: (err as Error).message }, 'Kafka not reachable yet; retrying topic set-up');

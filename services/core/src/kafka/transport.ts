@@ -43,8 +43,13 @@ export interface TopicSpec {
   topic: string;
   numPartitions?: number;
   replicationFactor?: number;
-  /** Topic configs the topic must have; set at creation, and put right on a topic that lacks them. */
+  /** Topic configs set when the topic is created. */
   configEntries?: { name: string; value: string }[];
+  /**
+   * Also put `configEntries` right on a topic that exists without them. Only for the topic's owner:
+   * it needs DescribeConfigs and AlterConfigs on the topic, which a mere writer should not hold.
+   */
+  enforceConfig?: boolean;
 }
 
 /**
@@ -154,7 +159,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], timeoutMs =
       if (Date.now() > deadline) throw new Error(`topics have no leaders after ${timeoutMs} ms: ${names.join(', ')}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    for (const spec of specs) if (spec.configEntries) await ensureTopicConfig(admin, spec.topic, spec.configEntries);
+    for (const spec of specs) if (spec.configEntries && spec.enforceConfig) await ensureTopicConfig(admin, spec.topic, spec.configEntries);
   } finally {
     await admin.disconnect();
   }
@@ -435,6 +440,8 @@ export class RecordConsumer {
         outage ??= 'the handler failed';
       }
       if (this.stopped) throw this.giveBack(key, 'consumer stopping');
+      // Once per record: a short outage is worth a line even if it never reaches the stall limit.
+      if (attempt === 0) this.opts.logger?.warn({ topic: rec.topic, partition: rec.partition, offset: rec.offset, reason: outage, groupId: this.opts.groupId }, 'retrying a record in place');
       if (Date.now() - started >= stallAfterMs && !this.stalled.has(key)) {
         const stall: StalledPartition = { topic: rec.topic, partition: rec.partition, offset: rec.offset, reason: outage, since: new Date(started).toISOString() };
         this.stalled.set(key, stall);

@@ -292,7 +292,13 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Ready only when the store is open and Kafka is reachable. No token needed.
+         * @description Ready only when the store is open, Kafka is reachable, the `mx.audit` consumer is a member
+         *     of its group, no partition is stalled (a record retried past `MX_STALL_AFTER_MS` because
+         *     the store or Kafka is out) and checkpoint signing is not refusing (a failed integrity check
+         *     or a signer that failed, until the next signing succeeds). Otherwise 503 `UNAVAILABLE`
+         *     whose `detail` names the reason, e.g. `partition mx.audit/0 stalled at offset 12: store
+         *     unavailable (SQLITE_BUSY)`. No token needed.
+         *
          */
         get: operations["getReady"];
         put?: never;
@@ -533,6 +539,25 @@ export interface components {
                 /** @description Entries in the gap report (all gateways). */
                 gaps: number;
             };
+            /** @description The `mx.audit` consumer. */
+            consumer: {
+                /** @description A member of its consumer group holding its assignment (false while joining, rebalancing or crashed). */
+                member: boolean;
+                /** @description Times the consumer crashed and was restarted since the service started. */
+                restarts: number;
+                /** @description Partitions whose current record is retried because the store or Kafka is out, for longer than `MX_STALL_AFTER_MS` (`/v1/ready` answers 503 meanwhile). */
+                stalled: components["schemas"]["StalledPartition"][];
+            };
+        };
+        StalledPartition: {
+            topic: string;
+            partition: number;
+            /** @description The record being retried. */
+            offset: string;
+            /** @description The outage, e.g. `store unavailable (SQLITE_BUSY)`; never record content. */
+            reason: string;
+            /** @description When the first attempt at the record began. */
+            since: components["schemas"]["Timestamp"];
         };
         CheckpointRefusal: {
             at: components["schemas"]["Timestamp"];

@@ -203,7 +203,12 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Ready only when the store is open and Kafka is reachable. No token needed.
+         * @description Ready only when the store is open, Kafka is reachable, the inbox consumer is a member of
+         *     its group and no partition is stalled (a record retried past `MX_STALL_AFTER_MS` because
+         *     the store or Kafka is out). Otherwise 503 `UNAVAILABLE` whose `detail` names the reason,
+         *     e.g. `partition mx.inbox.LA/0 stalled at offset 12: store unavailable (SQLITE_BUSY)`. No
+         *     token needed.
+         *
          */
         get: operations["getReady"];
         put?: never;

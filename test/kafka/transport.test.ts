@@ -1,4 +1,8 @@
-import { createKafka, ensureTopics, RecordConsumer, RecordPublisher, type IncomingRecord } from '../../services/core/src/kafka/transport.ts';
+import Database from 'better-sqlite3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKafka, ensureTopics, isSettlingNoise, RecordConsumer, RecordPublisher, type IncomingRecord } from '../../services/core/src/kafka/transport.ts';
 import { eventually, testBrokers, uniqueName } from '../support/kafka.ts';
 
 const fast = { retries: 3, initialRetryTime: 50, maxRetryTime: 500 };
@@ -75,5 +79,97 @@ describe('kafka transport on the real broker', () => {
     const topic = uniqueName('t-idem');
     await ensureTopics(kafka, [{ topic }]);
     await expect(ensureTopics(kafka, [{ topic }])).resolves.toBeUndefined();
+  });
+
+  test('a record whose handler throws an unexpected error is quarantined, its offset committed, and the next record handled; no restart', async () => {
+    const topic = uniqueName('t-poison');
+    const group = uniqueName('g-poison');
+    await ensureTopics(kafka, [{ topic, numPartitions: 1 }]);
+    await publisher.publish([{ topic, records: ['good-0', 'poison-1', 'poison-2', 'good-3'].map((value) => ({ key: 'k', value })) }]);
+    const handled: string[] = [];
+    const quarantined: { offset: string; error: string }[] = [];
+    const c = new RecordConsumer(kafka, {
+      groupId: group,
+      topics: [topic],
+      sessionTimeoutMs: 6000,
+      handle: async (r) => {
+        // What an unforeseen input does to code that never expected it.
+        if (r.value.toString().startsWith('poison')) throw new RangeError('Maximum call stack size exceeded');
+        handled.push(r.value.toString());
+      },
+      quarantine: async (r, err) => void quarantined.push({ offset: r.offset, error: (err as Error).name }),
+    });
+    consumers.push(c);
+    await c.start();
+    await eventually(() => (handled.length === 2 ? true : undefined), 20_000, 'both good records');
+    expect(handled).toEqual(['good-0', 'good-3']);
+    expect(quarantined).toEqual([
+      { offset: '1', error: 'RangeError' },
+      { offset: '2', error: 'RangeError' },
+    ]);
+    expect(c.state()).toMatchObject({ member: true, stalled: [], restarts: 0, quarantined: 2 });
+    await c.stop();
+    // The quarantined offsets were committed: a new member of the group sees nothing again.
+    await publisher.publish([{ topic, records: [{ key: 'k', value: 'good-4' }] }]);
+    const again: IncomingRecord[] = [];
+    await consume(topic, group, again).start();
+    await eventually(() => (again.length > 0 ? true : undefined), 20_000, 'the next record');
+    expect(again.map((r) => r.value.toString())).toEqual(['good-4']);
+  });
+
+  test('a store outage retries the record in place, reports the partition stalled past the limit, and clears on recovery', async () => {
+    const topic = uniqueName('t-stall');
+    await ensureTopics(kafka, [{ topic, numPartitions: 1 }]);
+    const file = join(mkdtempSync(join(tmpdir(), 'mx-stall-')), 'store.sqlite');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 20');
+    db.exec('CREATE TABLE seen (value TEXT)');
+    const insert = db.prepare('INSERT INTO seen (value) VALUES (?)');
+    // A second connection holds the write lock: every write of the handler is SQLITE_BUSY.
+    const locker = new Database(file);
+    locker.exec('BEGIN EXCLUSIVE');
+    const quarantined: string[] = [];
+    const c = new RecordConsumer(kafka, {
+      groupId: uniqueName('g-stall'),
+      topics: [topic],
+      sessionTimeoutMs: 6000,
+      stallAfterMs: 300,
+      retryBackoffMs: { initial: 20, max: 200 },
+      handle: async (r) => void insert.run(r.value.toString()),
+      quarantine: async (r) => void quarantined.push(r.offset),
+    });
+    consumers.push(c);
+    try {
+      await c.start();
+      await publisher.publish([{ topic, records: [{ key: 'k', value: 'first' }, { key: 'k', value: 'second' }] }]);
+      const stall = await eventually(() => c.state().stalled[0], 20_000, 'the partition stalled');
+      expect(stall).toMatchObject({ topic, partition: 0, offset: '0', reason: 'store unavailable (SQLITE_BUSY)' });
+      expect(c.state().member).toBe(true);
+      locker.exec('COMMIT');
+      await eventually(() => ((db.prepare('SELECT count(*) AS n FROM seen').get() as { n: number }).n === 2 ? true : undefined), 20_000, 'both records stored');
+      expect((db.prepare('SELECT value FROM seen ORDER BY rowid').all() as { value: string }[]).map((r) => r.value)).toEqual(['first', 'second']);
+      expect(c.state()).toMatchObject({ stalled: [], restarts: 0, quarantined: 0 });
+      expect(quarantined).toEqual([]);
+    } finally {
+      if (locker.inTransaction) locker.exec('ROLLBACK');
+      await c.stop();
+      locker.close();
+      db.close();
+    }
+  });
+
+  test('only known benign retriable kafkajs lines are quietened; real faults stay loud', () => {
+    expect(isSettlingNoise('Limiting retries for the idempotent producer may invalidate EoS guarantees', undefined)).toBe(true);
+    expect(isSettlingNoise('Response Produce(key: 0, version: 7)', 'This server is not the leader for that topic-partition')).toBe(true);
+    expect(isSettlingNoise('Failed to send messages: This server is not the leader for that topic-partition', undefined)).toBe(true);
+    expect(isSettlingNoise('Response InitProducerId(key: 22, version: 1)', "The coordinator is loading and hence can't process requests for this group")).toBe(true);
+    expect(isSettlingNoise('Response CreateTopics(key: 19, version: 3)', 'Topic creation errors')).toBe(true);
+    // Authorization, connection loss, corrupt records, a send that failed for good: never hidden.
+    expect(isSettlingNoise('Response Produce(key: 0, version: 7)', 'Not authorized to access topics: [Topic authorization failed]')).toBe(false);
+    expect(isSettlingNoise('Connection error: connect ECONNREFUSED 127.0.0.1:9092', undefined)).toBe(false);
+    expect(isSettlingNoise('Response Fetch(key: 1, version: 11)', 'This message has failed its CRC checksum, exceeds the valid size, or is otherwise corrupt')).toBe(false);
+    expect(isSettlingNoise('Failed to send messages: Broker: Topic authorization failed', undefined)).toBe(false);
+    expect(isSettlingNoise('Response Metadata(key: 3, version: 6)', 'This server is not the leader for that topic-partition (and more)')).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import { digestOf } from '../../services/core/src/envelope/digest.ts';
 import { signNotice } from '../../services/core/src/envelope/sign.ts';
 import { mintToken, type Role } from '../../services/core/src/idp/dev-idp.ts';
 import { uuidv7 } from '../../services/core/src/ids/uuidv7.ts';
-import { createKafka, ensureTopics, RecordPublisher, topicNames, type IncomingRecord } from '../../services/core/src/kafka/transport.ts';
+import { AUDIT_TOPIC_CONFIG, createKafka, ensureTopics, RecordPublisher, topicNames, type IncomingRecord } from '../../services/core/src/kafka/transport.ts';
 import { bodySchemaId, SchemaRegistry } from '../../services/core/src/schemas/registry.ts';
 import { loadSigningKeys } from '../../services/core/src/trust/signer.ts';
 import { privateJwksPathOf } from '../../services/core/src/trust/keygen.ts';
@@ -209,7 +209,7 @@ export class AuditTopic {
   }
 
   async create(partitions = 3): Promise<void> {
-    await ensureTopics(this.kafka, [{ topic: this.topic, numPartitions: partitions }]);
+    await ensureTopics(this.kafka, [{ topic: this.topic, numPartitions: partitions, configEntries: AUDIT_TOPIC_CONFIG }]);
   }
 
   async publish(endpoint: string, records: readonly Uint8Array[]): Promise<void> {
@@ -223,7 +223,7 @@ export class AuditTopic {
 
 /** A record as the consumer hands it over, for feeding the ingestor without the broker. */
 export function incoming(value: Buffer, offset: number, topic = 'direct.mx.audit'): IncomingRecord {
-  return { topic, partition: 0, offset: String(offset), key: null, value, headers: {} };
+  return { topic, partition: 0, offset: String(offset), timestamp: new Date(), key: null, value, headers: {} };
 }
 
 /** A fresh topic prefix. */

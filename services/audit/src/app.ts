@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { components } from '../../../openapi/generated/audit.ts';
 import { isErrorCode } from '../../core/src/errors/catalogue.ts';
 import { MxError } from '../../core/src/errors/mx-error.ts';
-import { addHealthRoutes, addMethodNotAllowed, addProblemHandler, decodeCursor, encodeCursor, queryLimit } from '../../core/src/http/api.ts';
+import { addHealthRoutes, addMethodNotAllowed, addProblemHandler, decodeCursor, encodeCursor, queryLimit, type ReadinessCheck } from '../../core/src/http/api.ts';
 import type { Officer } from '../../core/src/idp/officer-auth.ts';
 import { MESSAGE_TYPES } from '../../core/src/schemas/registry.ts';
 import { AUDIT_ACTIONS } from '../../core/src/audit/emitter.ts';
@@ -17,6 +17,7 @@ import type { CheckpointResult, CheckpointingStatus } from './checkpoints.ts';
 import type { SignedCheckpoint } from './checkpoint-key.ts';
 import { decodeStoredEvent } from './event.ts';
 import type { IngestCounters } from './ingest.ts';
+import type { ConsumerState } from '../../core/src/kafka/transport.ts';
 import { isMerkleError } from './merkle/index.ts';
 import type { AuditStore, EventFilter, EventRow } from './store.ts';
 
@@ -33,8 +34,10 @@ export interface AuditAppDeps {
     signNow(): Promise<CheckpointResult>;
   };
   ingestCounters: () => IngestCounters;
-  /** Is the store open and Kafka reachable? */
-  ready: () => Promise<boolean>;
+  /** The `mx.audit` consumer: group membership, stalled partitions, restarts. */
+  consumerState: () => ConsumerState;
+  /** Store open, Kafka reachable, group member, no stalled partition, checkpoint signer working. */
+  ready: ReadinessCheck;
 }
 
 const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -356,6 +359,7 @@ export function buildApp(deps: AuditAppDeps): express.Express {
         })
         .deferred();
       const counters = deps.ingestCounters();
+      const consumer = deps.consumerState();
       res.json({
         origin: deps.origin,
         treeSize: size,
@@ -363,6 +367,7 @@ export function buildApp(deps: AuditAppDeps): express.Express {
         ...(latest !== undefined ? { latestCheckpoint: checkpointJson(latest) } : {}),
         checkpointing: deps.checkpointing.status(),
         ingest: { appended: counters.appended, duplicates: counters.duplicates, quarantined: store.quarantineCount(), gaps: store.gapCount() },
+        consumer: { member: consumer.member, restarts: consumer.restarts, stalled: consumer.stalled },
       } satisfies Schemas['Status']);
     }),
   );

@@ -9,7 +9,8 @@
  * - a consistency proof from the last checkpoint to the new size, generated from the store and
  *   verified against the two roots, exactly as an auditor would check it.
  * Any failure refuses the signature: logged at error level, kept in `checkpoint_refusals`, shown by
- * `GET /v1/status`; the service keeps ingesting (events are never lost) but signs nothing until
+ * `GET /v1/status`, and makes `/v1/ready` answer 503 until a signing succeeds (a signer that throws
+ * counts the same); the service keeps ingesting (events are never lost) but signs nothing until
  * the store is sound. A full check at start-up (every leaf and node, every checkpoint's root), when
  * it fails, blocks signing until the next start.
  */
@@ -170,7 +171,15 @@ export class Checkpointer {
     const now = this.#now().toISOString();
     const time = lastTime !== undefined && lastTime > now ? lastTime : now;
     const statement = { origin, treeSize: snapshot.size, rootHash: snapshot.root.toString('base64'), time };
-    const checkpoint: SignedCheckpoint = { ...statement, signature: await signer.sign(statement) };
+    let signature: string;
+    try {
+      signature = await signer.sign(statement);
+    } catch (err) {
+      // The key or its signing refuses: nothing is signed, and the service reports it (status,
+      // readiness) until a later attempt succeeds. The error's name only: no key material.
+      return this.#refused(snapshot.size, `the checkpoint signer failed (${err instanceof Error ? err.name : typeof err})`, 'refusing to sign a checkpoint: the signer failed');
+    }
+    const checkpoint: SignedCheckpoint = { ...statement, signature };
     store.insertCheckpoint(checkpoint);
     this.#signedSize = checkpoint.treeSize;
     this.#status.state = 'ok';
@@ -178,13 +187,13 @@ export class Checkpointer {
     return { kind: 'signed', checkpoint };
   }
 
-  #refused(treeSize: number, problem: string): CheckpointResult {
+  #refused(treeSize: number, problem: string, message = 'refusing to sign a checkpoint: the store failed its integrity check'): CheckpointResult {
     const at = this.#now();
     this.#o.store.recordRefusal(at.getTime(), treeSize, problem);
     this.#status.state = 'refusing';
     this.#status.refusals += 1;
     this.#status.lastRefusal = { at: at.toISOString(), treeSize, problem: problem.slice(0, 1000) };
-    this.#o.logger.error({ treeSize, problem }, 'refusing to sign a checkpoint: the store failed its integrity check');
+    this.#o.logger.error({ treeSize, problem }, message);
     return { kind: 'refused', treeSize, problem };
   }
 }

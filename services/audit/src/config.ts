@@ -32,6 +32,7 @@ export const auditSettings = {
   topicPrefix: { env: 'MX_TOPIC_PREFIX', doc: 'Prefix of every topic name and consumer group (several deployments on one cluster)', default: '', parse: topicPrefix },
   consumerGroup: { env: 'MX_AUDIT_CONSUMER_GROUP', doc: 'Consumer group on `mx.audit` (after the prefix); give each read replica its own', default: 'mx-audit', parse: parse.string },
   partitions: { env: 'MX_TOPIC_PARTITIONS', doc: 'Partitions of `mx.audit` when the service has to create it', default: 3, parse: parse.int(1, 64) },
+  stallAfterMs: { env: 'MX_STALL_AFTER_MS', doc: 'A record retried this long because the store or Kafka is out marks its partition stalled: `/v1/ready` answers 503 naming it, and one error line gives topic, partition and offset (retries go on)', default: 30000, parse: parse.int(100, 3_600_000) },
   dataDir: { env: 'MX_DATA_DIR', doc: 'Directory of the audit store (audit.sqlite: leaves, nodes, index, checkpoints, quarantine)', parse: parse.string },
   trustDir: { env: 'MX_TRUST_DIR', doc: 'Trust registry: every gateway\'s public `<ENDPOINT>.jwks.json` and `revocations.json`', parse: parse.string },
   signingKey: { env: 'MX_AUDIT_SIGNING_KEY_FILE', doc: 'The audit service\'s private Ed25519 JWKS for checkpoints (mode 0600; `mx` deployment set-up creates it)', parse: parse.string, secret: true },

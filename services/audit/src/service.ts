@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { clusterReachable, createKafka, ensureTopics, RecordConsumer, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
+import { consumerReadiness } from '../../core/src/kafka/readiness.ts';
+import { AUDIT_TOPIC_CONFIG, clusterReachable, createKafka, ensureTopics, RecordConsumer, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
 import { createLogger } from '../../core/src/log/logger.ts';
 import { SchemaRegistry } from '../../core/src/schemas/registry.ts';
 import { openDatabase } from '../../core/src/store/sqlite.ts';
@@ -28,6 +29,8 @@ export interface AuditService {
   store: AuditStore;
   ingestor: Ingestor;
   checkpointer: Checkpointer;
+  /** The `mx.audit` consumer (its state: membership, stalled partitions, restarts). */
+  consumer: RecordConsumer;
   logger: Logger;
   /** Path of the SQLite file. */
   dbFile: string;
@@ -76,24 +79,23 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
 
   const topic = topicNames(cfg.topicPrefix).audit;
   const kafka = createKafka({ brokers: cfg.brokers, clientId: 'mx-audit', logger, ...(opts.retry ? { retry: opts.retry } : {}) });
+  // Readiness asks once, without kafkajs' connection retries, so a probe gets its answer in about a second.
+  const probe = createKafka({ brokers: cfg.brokers, clientId: 'mx-audit-probe', retry: { retries: 0 }, connectionTimeoutMs: 1000 });
   const consumer = new RecordConsumer(kafka, {
     groupId: `${cfg.topicPrefix}${cfg.consumerGroup}`,
     topics: [topic],
     fromBeginning: true,
     logger,
     ...(opts.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
+    stallAfterMs: cfg.stallAfterMs,
     handle: async (rec) => {
-      try {
-        await ingestor.handle(rec);
-      } catch (err) {
-        // Not committed: the record comes again once the store works.
-        logger.error({ err, topic: rec.topic, partition: rec.partition, offset: rec.offset }, 'could not store an audit record; it will be redelivered');
-        throw err;
-      }
+      await ingestor.handle(rec);
     },
+    quarantine: (rec, err) => ingestor.quarantineUnexpected(rec, err),
   });
 
   let storeOpen = true;
+  let consuming = false;
   const app = buildApp({
     store,
     auth,
@@ -101,7 +103,13 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
     origin: cfg.origin,
     checkpointing: checkpointer,
     ingestCounters: () => ({ ...ingestor.counters }),
-    ready: async () => storeOpen && db.open && (await clusterReachable(kafka)),
+    consumerState: () => consumer.state(),
+    ready: async () => {
+      if (!storeOpen || !db.open) return { ready: false, reason: 'the store is closed' };
+      const signing = checkpointer.status();
+      if (signing.state === 'refusing') return { ready: false, reason: `checkpoint signing refused: ${signing.lastRefusal?.problem ?? 'see /v1/status'}` };
+      return consumerReadiness(consumer, { consuming, reachable: () => clusterReachable(probe) });
+    },
   });
 
   return {
@@ -109,6 +117,7 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
     store,
     ingestor,
     checkpointer,
+    consumer,
     logger,
     dbFile,
     async start() {
@@ -119,13 +128,15 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
       }
       for (;;) {
         try {
-          await ensureTopics(kafka, [{ topic, numPartitions: cfg.partitions }]);
+          // The service owns mx.audit: its revocation rule needs LogAppendTime, even on a topic made before.
+          await ensureTopics(kafka, [{ topic, numPartitions: cfg.partitions, configEntries: AUDIT_TOPIC_CONFIG, enforceConfig: true }]);
           break;
         } catch (err) {
           logger.warn({ err: (err as Error).message }, 'Kafka not reachable yet; retrying topic set-up');
           await new Promise((r) => setTimeout(r, 1000));
         }
       }
+      consuming = true;
       await consumer.start();
       checkpointer.start();
     },

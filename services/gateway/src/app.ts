@@ -17,6 +17,7 @@ import {
   encodeCursor,
   queryLimit,
   refuseDeclaredOversize,
+  type ReadinessCheck,
 } from '../../core/src/http/api.ts';
 import type { components } from '../../../openapi/generated/gateway.ts';
 import { ROLES } from '../../core/src/idp/dev-idp.ts';
@@ -40,7 +41,7 @@ export interface AppDeps {
   requests: RequestSchemas;
   logger: Logger;
   /** Is the store open and Kafka reachable? */
-  ready: () => Promise<boolean>;
+  ready: ReadinessCheck;
   overdueAfterMs: number;
   bodyLimitBytes: number;
   /** Does the trust registry know this endpoint (has it published a key)? */

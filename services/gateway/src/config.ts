@@ -33,6 +33,7 @@ export const gatewaySettings = {
     return raw;
   } },
   consumerSessionTimeoutMs: { env: 'MX_CONSUMER_SESSION_TIMEOUT_MS', doc: 'Kafka consumer session timeout: a gateway killed without leaving its group is replaced after this long (the broker bounds it by `group.min/max.session.timeout.ms`)', default: 10000, parse: parse.int(1000, 300000) },
+  stallAfterMs: { env: 'MX_STALL_AFTER_MS', doc: 'A record retried this long because the store or Kafka is out marks its partition stalled: `/v1/ready` answers 503 naming it, and one error line gives topic, partition and offset (retries go on)', default: 30000, parse: parse.int(100, 3_600_000) },
   partitions: { env: 'MX_TOPIC_PARTITIONS', doc: 'Partitions of the topics the gateway creates', default: 3, parse: parse.int(1, 64) },
   logLevel: { env: 'MX_LOG_LEVEL', doc: 'pino log level', default: 'info', parse: parse.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
   crashAt: { env: 'MX_CRASH_AT', doc: 'Test hook only: SIGKILL the process at `after-store-commit` or `after-publish-ack`', default: 'none', parse: parse.oneOf(['none', 'after-store-commit', 'after-publish-ack'] as const) },

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AuditEmitter } from '../../core/src/audit/emitter.ts';
 import { gatewayAudience } from '../../core/src/idp/dev-idp.ts';
-import { clusterReachable, createKafka, ensureTopics, RecordConsumer, RecordPublisher, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
+import { AUDIT_TOPIC_CONFIG, clusterReachable, createKafka, ensureTopics, RecordConsumer, RecordPublisher, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
+import { consumerReadiness } from '../../core/src/kafka/readiness.ts';
 import { createLogger } from '../../core/src/log/logger.ts';
 import { Outbox, OutboxRelay } from '../../core/src/outbox/outbox.ts';
 import { SchemaRegistry } from '../../core/src/schemas/registry.ts';
@@ -32,6 +33,8 @@ export interface Gateway {
   store: GatewayStore;
   db: Db;
   logger: Logger;
+  /** The inbox consumer (its state: membership, stalled partitions, restarts). */
+  consumer: RecordConsumer;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -103,12 +106,15 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     sessionTimeoutMs: cfg.consumerSessionTimeoutMs,
     heartbeatIntervalMs: Math.min(1000, Math.floor(cfg.consumerSessionTimeoutMs / 3)),
     logger,
+    stallAfterMs: cfg.stallAfterMs,
     handle: async (rec) => {
       await exchange.receive(rec);
     },
+    quarantine: (rec, err) => exchange.quarantineRecord(rec, err),
   });
 
   let storeOpen = true;
+  let consuming = false;
   const app = buildApp({
     endpoint: cfg.endpoint,
     auth,
@@ -120,7 +126,10 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     bodyLimitBytes: cfg.bodyLimitBytes,
     knowsEndpoint: (e) => trust.hasEndpoint(e),
     rateLimit: { perOfficer: cfg.rateLimitPerOfficer, perEndpoint: cfg.rateLimitPerEndpoint },
-    ready: async () => storeOpen && db.open && (await clusterReachable(probe)),
+    ready: async () => {
+      if (!storeOpen || !db.open) return { ready: false, reason: 'the store is closed' };
+      return consumerReadiness(consumer, { consuming, reachable: () => clusterReachable(probe) });
+    },
   });
 
   return {
@@ -129,6 +138,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     store,
     db,
     logger,
+    consumer,
     async start() {
       // Sending works while Kafka is down (the outbox queues); consuming needs the topics.
       relay.start();
@@ -139,13 +149,14 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       ]);
       for (;;) {
         try {
-          await ensureTopics(kafka, [...specs, { topic: topics.audit, numPartitions: cfg.partitions }]);
+          await ensureTopics(kafka, [...specs, { topic: topics.audit, numPartitions: cfg.partitions, configEntries: AUDIT_TOPIC_CONFIG }]);
           break;
         } catch (err) {
           logger.warn({ err: (err as Error).message }, 'Kafka not reachable yet; retrying topic set-up');
           await new Promise((r) => setTimeout(r, 1000));
         }
       }
+      consuming = true;
       await consumer.start();
     },
     async stop() {

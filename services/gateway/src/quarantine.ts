@@ -20,15 +20,19 @@ export class Quarantine {
   /**
    * Quarantines a record whose processing failed. An {@link MxError} keeps its code; anything else
    * (a fault in this code, not in the store or Kafka) becomes INTERNAL, logged with an `instance`
-   * id and the record's place, never its content, so no record can block its partition.
+   * id and the record's place, never its content nor the error's message, so no record can block
+   * its partition. The inbox consumer calls this, then commits the offset.
    */
   async record(rec: IncomingRecord, err: unknown, digest = digestOf(rec.value)): Promise<void> {
     let e: MxError;
     if (err instanceof MxError) e = err;
     else {
+      // The error's message may quote the record: only its type and stack frames are logged.
       const instance = `urn:uuid:${randomUUID()}`;
-      this.ctx.logger.error({ err, instance, topic: rec.topic, partition: rec.partition, offset: rec.offset, digest }, 'unexpected error on a received record; quarantined as INTERNAL');
-      e = new MxError('INTERNAL', `unexpected error (${instance})`);
+      const errorType = err instanceof Error ? err.name : typeof err;
+      const stack = err instanceof Error ? (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).join('\n') : undefined;
+      this.ctx.logger.error({ instance, errorType, stack, topic: rec.topic, partition: rec.partition, offset: rec.offset, digest }, 'unexpected error handling a record; quarantined as INTERNAL');
+      e = new MxError('INTERNAL', `unexpected error handling the record (${instance})`);
     }
     await this.quarantine(rec, digest, e);
   }

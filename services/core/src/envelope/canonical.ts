@@ -51,8 +51,48 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
   }
 }
 
-/** Parses JSON, turning a syntax error into `MALFORMED`. */
-export function parseJson(text: string, what: string): unknown {
+/**
+ * Deepest nesting of arrays and objects accepted in any JSON text read from the wire. Far above
+ * what any schema here allows (the deepest is under 10), and far below what makes `JSON.parse`,
+ * `JSON.stringify` or a schema validator recurse out of stack: a few thousand levels need no key
+ * and would otherwise throw a `RangeError` that is not a verdict on the record.
+ */
+export const MAX_JSON_DEPTH = 64;
+/** Largest protected header accepted: it may only hold `alg`, `kid` and `typ`. */
+export const MAX_PROTECTED_HEADER_BYTES = 4096;
+
+/** Bounds of {@link parseJson}: `TOO_LARGE` above `maxBytes`, `MALFORMED` above `maxDepth`. */
+export interface JsonBounds {
+  maxBytes: number;
+  maxDepth?: number;
+}
+
+/**
+ * Refuses a JSON text that is longer than `maxBytes` (UTF-8) or nests arrays and objects deeper
+ * than `maxDepth`, before any parser sees it. A linear scan: brackets inside strings do not count.
+ */
+export function assertJsonBounds(text: string, what: string, bounds: JsonBounds): void {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > bounds.maxBytes) throw new MxError('TOO_LARGE', `${what} is ${bytes} bytes; the limit is ${bounds.maxBytes}`);
+  const maxDepth = bounds.maxDepth ?? MAX_JSON_DEPTH;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: the next character is escaped, whatever it is
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth += 1;
+      if (depth > maxDepth) throw new MxError('MALFORMED', `${what} nests deeper than ${maxDepth} levels`);
+    } else if (c === 0x5d || c === 0x7d) depth -= 1;
+  }
+}
+
+/** Parses JSON within `bounds` (see {@link assertJsonBounds}), turning a syntax error into `MALFORMED`. */
+export function parseJson(text: string, what: string, bounds: JsonBounds): unknown {
+  assertJsonBounds(text, what, bounds);
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -66,9 +106,10 @@ export function parseJson(text: string, what: string): unknown {
  * then canonical form (`NON_CANONICAL`: base64url re-encoding, and the text must equal
  * {@link serializeJws} of those members byte for byte).
  */
-export function parseCanonicalJws(bytes: Uint8Array): CanonicalJws & { protectedBytes: Uint8Array; payloadBytes: Uint8Array; signatureBytes: Uint8Array } {
+export function parseCanonicalJws(bytes: Uint8Array, maxBytes: number = bytes.byteLength): CanonicalJws & { protectedBytes: Uint8Array; payloadBytes: Uint8Array; signatureBytes: Uint8Array } {
   const text = decodeUtf8(bytes, 'the record');
-  const value = parseJson(text, 'the record');
+  // The record is one flat object of three strings: depth 1.
+  const value = parseJson(text, 'the record', { maxBytes, maxDepth: 1 });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MxError('MALFORMED', 'the record is not a JSON object');
   const obj = value as Record<string, unknown>;
   if (Object.prototype.hasOwnProperty.call(obj, 'header')) throw new MxError('MALFORMED', 'an unprotected header is not allowed');
@@ -91,9 +132,10 @@ export function parseCanonicalJws(bytes: Uint8Array): CanonicalJws & { protected
  * their bytes are signed, but two parsers can read duplicate members differently, so one
  * signed text must have one reading.
  */
-export function parseCanonicalJson(bytes: Uint8Array, what: string): unknown {
+export function parseCanonicalJson(bytes: Uint8Array, what: string, bounds: JsonBounds): unknown {
+  if (bytes.byteLength > bounds.maxBytes) throw new MxError('TOO_LARGE', `${what} is ${bytes.byteLength} bytes; the limit is ${bounds.maxBytes}`);
   const text = decodeUtf8(bytes, what);
-  const value = parseJson(text, what);
+  const value = parseJson(text, what, bounds);
   if (JSON.stringify(value) !== text) throw new MxError('NON_CANONICAL', `${what} is not in JSON.stringify form (whitespace, duplicate members or number/string formatting)`);
   return value;
 }

@@ -4,7 +4,7 @@ import { MxError } from '../errors/mx-error.ts';
 import { bodySchemaId, type MessageType, type SchemaRegistry, type ValidationIssue } from '../schemas/registry.ts';
 import type { NoticeDocument } from '../schemas/types.ts';
 import { isRevokedAt, isValidAt, type TrustRegistry, type TrustedKey } from '../trust/trust-registry.ts';
-import { parseCanonicalJson, parseCanonicalJws } from './canonical.ts';
+import { MAX_PROTECTED_HEADER_BYTES, parseCanonicalJson, parseCanonicalJws } from './canonical.ts';
 import { digestOf } from './digest.ts';
 import { DEFAULT_MAX_ENVELOPE_BYTES, type EnvelopeFields, type EnvelopeHeader } from './sign.ts';
 import { TYP_BY_CLASS, typOfType, type EnvelopeTyp } from './typ.ts';
@@ -54,6 +54,8 @@ export interface VerifyOptions<D extends EnvelopeFields = NoticeDocument> {
   maxLifetimeMs?: number;
   /** Default {@link DEFAULT_MAX_ENVELOPE_BYTES}. */
   maxBytes?: number;
+  /** The instant the key must not be revoked at (step 3); default `now`. */
+  revokedAsOf?: Date;
   /**
    * The receiver's routing policy, run at its place in the DESIGN.md order (after sender and
    * issue-time checks, before expiry). Throw an {@link MxError} (e.g. `ROUTE_FORBIDDEN`,
@@ -73,11 +75,13 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * Verifies a signed record and returns its document. Checks, in the order of DESIGN.md ("The
  * signed envelope"), each failure an {@link MxError} with its code:
  *
- * 1. size (`TOO_LARGE`); JWS structure (`MALFORMED`); canonical form (`NON_CANONICAL`);
+ * 1. size (`TOO_LARGE`); JWS structure (`MALFORMED`); canonical form (`NON_CANONICAL`). Every JSON
+ *    text (record, protected header, payload with its body) is bounded in size (`TOO_LARGE`) and
+ *    nesting depth (`MALFORMED`, `MAX_JSON_DEPTH` of canonical.ts) before it is parsed;
  * 2. protected header: `alg` exactly `EdDSA` (`ALG_NOT_ALLOWED`), `typ` as expected
  *    (`TYP_MISMATCH`), no `crit` (`CRIT_UNSUPPORTED`), no `jwk`/`jku`/`x5u`/`x5c` nor any member
  *    other than `alg`, `kid`, `typ` (`HEADER_NOT_ALLOWED`), in `JSON.stringify` form;
- * 3. `kid` names a key in the trust registry (`UNKNOWN_KEY`) not revoked as of `now`
+ * 3. `kid` names a key in the trust registry (`UNKNOWN_KEY`) not revoked as of `revokedAsOf` (default `now`)
  *    (`KEY_REVOKED`);
  * 4. signature, jose `flattenedVerify` with `algorithms: ['EdDSA']` (`SIGNATURE_INVALID`);
  * 5. payload: canonical JSON, `schemas.validateDocument` (envelope, then the body against the
@@ -107,10 +111,10 @@ export async function verifyNotice<D extends EnvelopeFields = NoticeDocument>(
 
   // 1. Size and structure.
   if (bytes.byteLength > maxBytes) throw new MxError('TOO_LARGE', `the record is ${bytes.byteLength} bytes; the limit is ${maxBytes}`);
-  const jws = parseCanonicalJws(bytes);
+  const jws = parseCanonicalJws(bytes, maxBytes);
 
   // 2. Header.
-  const header = parseCanonicalJson(jws.protectedBytes, 'the protected header');
+  const header = parseCanonicalJson(jws.protectedBytes, 'the protected header', { maxBytes: MAX_PROTECTED_HEADER_BYTES });
   if (!isPlainObject(header)) throw new MxError('MALFORMED', 'the protected header is not a JSON object');
   if (header.alg !== 'EdDSA') throw new MxError('ALG_NOT_ALLOWED', 'only alg EdDSA is accepted');
   if (typeof header.typ !== 'string' || !(expectedTyps as readonly string[]).includes(header.typ)) {
@@ -130,7 +134,7 @@ export async function verifyNotice<D extends EnvelopeFields = NoticeDocument>(
   // 3. Key.
   const key: TrustedKey | undefined = trust.resolve(kid);
   if (key === undefined) throw new MxError('UNKNOWN_KEY', 'the kid names no key in the trust registry');
-  if (isRevokedAt(key, now)) throw new MxError('KEY_REVOKED', `key ${kid} is revoked`);
+  if (isRevokedAt(key, options.revokedAsOf ?? now)) throw new MxError('KEY_REVOKED', `key ${kid} is revoked`);
 
   // 4. Signature.
   try {
@@ -147,7 +151,7 @@ export async function verifyNotice<D extends EnvelopeFields = NoticeDocument>(
   // 5. Payload schema.
   let doc: unknown;
   try {
-    doc = parseCanonicalJson(jws.payloadBytes, 'the payload');
+    doc = parseCanonicalJson(jws.payloadBytes, 'the payload', { maxBytes });
   } catch (err) {
     if (err instanceof MxError) throw fail(err.code, err.message);
     throw err;

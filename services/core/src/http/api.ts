@@ -111,14 +111,24 @@ export function answerClientErrors(server: Server): void {
   });
 }
 
-/** `GET /v1/health` (the process answers) and `GET /v1/ready` (its dependencies answer), without a token. */
-export function addHealthRoutes(app: Express, ready: () => Promise<boolean>): void {
+/** A readiness verdict: ready, or why not (one line naming the failing dependency; no personal data). */
+export type Readiness = { ready: true } | { ready: false; reason: string };
+/** What a service's readiness check answers; `false` is "not ready" without a reason. */
+export type ReadinessCheck = () => Promise<boolean | Readiness>;
+
+/**
+ * `GET /v1/health` (the process answers) and `GET /v1/ready` (its dependencies answer), without a
+ * token. Not ready is a 503 `UNAVAILABLE` problem whose detail is the check's reason.
+ */
+export function addHealthRoutes(app: Express, ready: ReadinessCheck): void {
   app.get('/v1/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/v1/ready', async (_req, res, next) => {
     try {
-      if (!(await ready())) throw new MxError('UNAVAILABLE', 'the store or Kafka is not available');
+      const r = await ready();
+      if (r === false) throw new MxError('UNAVAILABLE', 'the store or Kafka is not available');
+      if (r !== true && !r.ready) throw new MxError('UNAVAILABLE', r.reason);
       res.json({ status: 'ready' });
     } catch (err) {
       next(err);

@@ -2,13 +2,17 @@
  * The one place that knows kafkajs. Everything else sends and receives through these helpers,
  * so a later move to another client touches this folder only.
  */
-import { Kafka, logLevel, Partitioners, type Consumer, type EachMessagePayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
+import kafkajs, { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachMessagePayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { storeOutage } from '../store/outage.ts';
+
+// Not named exports Node's CommonJS detection finds in kafkajs: read off the module object.
+const { ConfigResourceTypes, ConfigSource, KafkaJSError } = kafkajs;
 
 export interface TransportOptions {
   brokers: string[];
   clientId: string;
-  /** pino logger for kafkajs' own messages (warn and up). */
+  /** pino logger for kafkajs' own messages (warn and up; known benign retriable ones at debug). */
   logger?: Logger;
   /** Short retries for tests; production keeps kafkajs' defaults. */
   retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number };
@@ -25,6 +29,11 @@ export interface IncomingRecord {
   topic: string;
   partition: number;
   offset: string;
+  /**
+   * The record's timestamp. On a topic with `message.timestamp.type=LogAppendTime` (`mx.audit`)
+   * it is the broker's clock when the record was appended, which no producer can choose.
+   */
+  timestamp: Date;
   key: string | null;
   value: Buffer;
   headers: Record<string, string>;
@@ -34,7 +43,22 @@ export interface TopicSpec {
   topic: string;
   numPartitions?: number;
   replicationFactor?: number;
+  /** Topic configs set when the topic is created. */
+  configEntries?: { name: string; value: string }[];
+  /**
+   * Also put `configEntries` right on a topic that exists without them. Only for the topic's owner:
+   * it needs DescribeConfigs and AlterConfigs on the topic, which a mere writer should not hold.
+   */
+  enforceConfig?: boolean;
 }
+
+/**
+ * `mx.audit` is stamped by the broker (`LogAppendTime`): a record's timestamp is when it was
+ * appended, which no producer can choose, so the audit service can check an event's key as of
+ * that instant rather than the `issuedAt` the event claims (a backdated event signed with a
+ * compromised key must not pass as written before the revocation).
+ */
+export const AUDIT_TOPIC_CONFIG: { name: string; value: string }[] = [{ name: 'message.timestamp.type', value: 'LogAppendTime' }];
 
 /** Topic names, one table for every service; `prefix` lets several deployments share a cluster. */
 export function topicNames(prefix = '') {
@@ -46,13 +70,47 @@ export function topicNames(prefix = '') {
 }
 export type TopicNames = ReturnType<typeof topicNames>;
 
+/**
+ * Broker answers kafkajs logs at error level on every request that its retrier then repeats, and
+ * that are expected while a fresh cluster, topic or consumer group settles (leader elections,
+ * coordinator loading). If the retries run out, the caller gets the error and reports it itself
+ * (outbox relay, consumer crash, topic set-up), so these lines are debug, not error: a healthy
+ * start must log no warning. Matched on kafkajs' message for each retriable protocol error.
+ */
+const SETTLING_ERRORS = new Set([
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  'This server is not the leader for that topic-partition',
+  'This server does not host this topic-partition',
+  "The coordinator is loading and hence can't process requests for this group",
+  'The group coordinator is not available',
+  'This is not the correct coordinator for this group',
+  'The leader epoch in the request is older than the epoch on the broker',
+  'The leader epoch in the request is newer than the epoch on the broker',
+]);
+
+/** Whether a kafkajs warn/error line is a known benign one (see {@link SETTLING_ERRORS}). */
+export function isSettlingNoise(message: string, error: unknown): boolean {
+  // The publisher caps kafkajs' retries on purpose: a failed send retires the producer and the
+  // next publish starts a new idempotent session (see RecordPublisher.publish); receivers dedup.
+  if (message === 'Limiting retries for the idempotent producer may invalidate EoS guarantees') return true;
+  if (message.startsWith('Response ') && typeof error === 'string') {
+    if (SETTLING_ERRORS.has(error)) return true;
+    // Gateways racing to create the same topics: ensureTopics takes "already exists" as success
+    // and reports any other creation failure itself.
+    if (message.startsWith('Response CreateTopics') && error === 'Topic creation errors') return true;
+  }
+  const failedSend = /^Failed to send messages: (.*)$/.exec(message);
+  return failedSend !== null && SETTLING_ERRORS.has(failedSend[1]!);
+}
+
 function kafkaLogCreator(logger: Logger | undefined) {
   return () =>
     ({ level, log }: LogEntry) => {
       if (!logger) return;
       const { message, ...rest } = log;
       const fields = { namespace: rest.namespace, broker: rest.broker, error: rest.error, retryCount: rest.retryCount };
-      if (level <= logLevel.ERROR) logger.error(fields, `kafka: ${message}`);
+      if (isSettlingNoise(message, rest.error)) logger.debug(fields, `kafka: ${message}`);
+      else if (level <= logLevel.ERROR) logger.error(fields, `kafka: ${message}`);
       else if (level <= logLevel.WARN) logger.warn(fields, `kafka: ${message}`);
     };
 }
@@ -83,7 +141,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], timeoutMs =
       try {
         await admin.createTopics({
           waitForLeaders: true,
-          topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? 3, replicationFactor: s.replicationFactor ?? 1 })),
+          topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? 3, replicationFactor: s.replicationFactor ?? 1, ...(s.configEntries ? { configEntries: s.configEntries } : {}) })),
         });
       } catch (e) {
         // Another process may have created the same topic between list and create.
@@ -97,13 +155,27 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], timeoutMs =
     for (;;) {
       const meta = await admin.fetchTopicMetadata({ topics: names }).catch(() => undefined);
       const ready = meta !== undefined && meta.topics.length === names.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
-      if (ready) return;
+      if (ready) break;
       if (Date.now() > deadline) throw new Error(`topics have no leaders after ${timeoutMs} ms: ${names.join(', ')}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+    for (const spec of specs) if (spec.configEntries && spec.enforceConfig) await ensureTopicConfig(admin, spec.topic, spec.configEntries);
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Puts `wanted` on a topic created earlier without it. AlterConfigs replaces a topic's whole set
+ * of dynamic configs, so the ones it already has are sent along.
+ */
+async function ensureTopicConfig(admin: Admin, topic: string, wanted: { name: string; value: string }[]): Promise<void> {
+  const described = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }], includeSynonyms: false });
+  const entries = described.resources[0]?.configEntries ?? [];
+  const differs = wanted.some((w) => entries.find((e) => e.configName === w.name)?.configValue !== w.value);
+  if (!differs) return;
+  const kept = entries.filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG && !wanted.some((w) => w.name === e.configName)).map((e) => ({ name: e.configName, value: e.configValue }));
+  await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [...kept, ...wanted] }] });
 }
 
 /** True when the cluster answers a metadata request. */
@@ -189,6 +261,42 @@ function headersOf(h: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
+/** A partition whose current record cannot be handled because the store or Kafka is out. */
+export interface StalledPartition {
+  topic: string;
+  partition: number;
+  /** The record being retried. */
+  offset: string;
+  /** The outage, e.g. `store unavailable (SQLITE_BUSY)`: no record content. */
+  reason: string;
+  /** When the first attempt at this record began (ISO 8601). */
+  since: string;
+}
+
+/** What readiness and tests read of a {@link RecordConsumer}. */
+export interface ConsumerState {
+  /** Joined its group and holds its assignment (false while rebalancing, crashed or stopped). */
+  member: boolean;
+  stalled: StalledPartition[];
+  /** Times kafkajs crashed the consumer since start (each is followed by a restart). */
+  restarts: number;
+  /** Records handed to `quarantine` since start. */
+  quarantined: number;
+}
+
+/**
+ * The outage `err` reports, or undefined when it is none: a kafkajs error flagged `retriable`, or a
+ * store outage ({@link storeOutage}). Follows `cause` chains.
+ */
+export function transientFailure(err: unknown): string | undefined {
+  const store = storeOutage(err);
+  if (store !== undefined) return `store unavailable (${store})`;
+  for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
+    if (e instanceof KafkaJSError && e.retriable) return `Kafka unavailable (${e.name})`;
+  }
+  return undefined;
+}
+
 export interface ConsumerOptions {
   groupId: string;
   topics: string[];
@@ -201,20 +309,43 @@ export interface ConsumerOptions {
    * handler stored before a crash is seen again after restart: handlers must be idempotent.
    */
   handle: (record: IncomingRecord) => Promise<void>;
+  /**
+   * Keeps a record the handler failed on for a reason other than an outage (a bug, an input no
+   * check foresaw) where an operator finds it, with `err`'s code or `INTERNAL`. The offset is
+   * committed once this resolves: such a record never blocks its partition. Without it, the
+   * record is retried like an outage.
+   */
+  quarantine?: (record: IncomingRecord, err: unknown) => Promise<void>;
+  /** Classifies a handler error as an outage (retry in place); default {@link transientFailure}. */
+  transient?: (err: unknown) => string | undefined;
+  /** A record retried this long counts its partition as stalled (readiness fails); default 30 s. */
+  stallAfterMs?: number;
+  /** First and longest pause between attempts at one record; default 100 ms and 5 s. */
+  retryBackoffMs?: { initial: number; max: number };
   logger?: Logger;
   /** Delay before a consumer that kafkajs gave up on is recreated. */
   restartDelayMs?: number;
 }
 
 /**
- * A consumer group member that keeps running: when kafkajs crashes without restarting itself
- * (retries exhausted, a handler error), the consumer is recreated after a delay instead of
- * stopping for good.
+ * A consumer group member that keeps running and that no record can block.
+ *
+ * - A handler error that is an outage (store or Kafka) retries the same record in place with
+ *   exponential backoff, heartbeating meanwhile so the member keeps its assignment; past
+ *   `stallAfterMs` the partition is reported stalled (one error line with topic, partition, offset
+ *   and reason; {@link state}) until the record goes through.
+ * - Any other handler error hands the record to `quarantine` and commits its offset.
+ * - When kafkajs crashes without restarting itself (retries exhausted), the consumer is recreated
+ *   after a delay instead of stopping for good.
  */
 export class RecordConsumer {
   private consumer: Consumer | undefined;
   private stopped = false;
   private restartTimer: NodeJS.Timeout | undefined;
+  private member = false;
+  private restarts = 0;
+  private quarantined = 0;
+  private readonly stalled = new Map<string, StalledPartition>();
   /** Resolves once the group has joined for the first time. */
   readonly joined: Promise<void>;
   private markJoined!: () => void;
@@ -224,6 +355,11 @@ export class RecordConsumer {
     private readonly opts: ConsumerOptions,
   ) {
     this.joined = new Promise((resolve) => (this.markJoined = resolve));
+  }
+
+  /** Group membership, stalled partitions and restart count, as of now. */
+  state(): ConsumerState {
+    return { member: this.member, stalled: [...this.stalled.values()].map((s) => ({ ...s })), restarts: this.restarts, quarantined: this.quarantined };
   }
 
   async start(): Promise<void> {
@@ -237,27 +373,110 @@ export class RecordConsumer {
     c.on(c.events.GROUP_JOIN, (ev) => {
       // Logged so an operator (and the crash tests) can see when a restarted member took over.
       this.opts.logger?.info({ groupId: this.opts.groupId, memberId: ev.payload.memberId, assignment: ev.payload.memberAssignment, durationMs: ev.payload.duration }, 'consumer group joined');
+      this.member = true;
       this.markJoined();
     });
+    c.on(c.events.REBALANCING, () => {
+      this.member = false;
+    });
+    c.on(c.events.STOP, () => {
+      this.member = false;
+    });
     c.on(c.events.CRASH, (ev) => {
+      this.member = false;
+      if (this.stopped) return;
+      this.restarts += 1;
       this.opts.logger?.error({ err: ev.payload.error, restart: ev.payload.restart, groupId: this.opts.groupId }, 'consumer crashed');
-      if (!ev.payload.restart && !this.stopped) this.scheduleRestart();
+      if (!ev.payload.restart) this.scheduleRestart();
     });
     await c.connect();
     for (const topic of this.opts.topics) await c.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? true });
     await c.run({
       autoCommit: true,
-      eachMessage: async ({ topic, partition, message }: EachMessagePayload) => {
-        await this.opts.handle({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key ? message.key.toString() : null,
-          value: message.value ?? Buffer.alloc(0),
-          headers: headersOf(message.headers),
-        });
+      eachMessage: async ({ topic, partition, message, heartbeat }: EachMessagePayload) => {
+        await this.process(
+          {
+            topic,
+            partition,
+            offset: message.offset,
+            timestamp: new Date(Number(message.timestamp)),
+            key: message.key ? message.key.toString() : null,
+            value: message.value ?? Buffer.alloc(0),
+            headers: headersOf(message.headers),
+          },
+          heartbeat,
+        );
       },
     });
+  }
+
+  /** Resolves once the record is handled or quarantined; throws only to give the record back (stopping, rebalance). */
+  private async process(rec: IncomingRecord, heartbeat: () => Promise<void>): Promise<void> {
+    const transient = this.opts.transient ?? transientFailure;
+    const backoff = this.opts.retryBackoffMs ?? { initial: 100, max: 5_000 };
+    const stallAfterMs = this.opts.stallAfterMs ?? 30_000;
+    const key = `${rec.topic}/${rec.partition}`;
+    const started = Date.now();
+    for (let attempt = 0; ; attempt += 1) {
+      let outage: string | undefined;
+      try {
+        await this.opts.handle(rec);
+        this.clearStall(key);
+        return;
+      } catch (err) {
+        outage = transient(err);
+        if (outage === undefined && this.opts.quarantine !== undefined) {
+          try {
+            await this.opts.quarantine(rec, err);
+            this.quarantined += 1;
+            this.clearStall(key);
+            return;
+          } catch (qerr) {
+            // Keeping the record failed too: that is the store's trouble, not the record's.
+            outage = transient(qerr) ?? 'the record could not be quarantined';
+            this.opts.logger?.error({ err: qerr, topic: rec.topic, partition: rec.partition, offset: rec.offset }, 'could not quarantine a record; retrying');
+          }
+        }
+        outage ??= 'the handler failed';
+      }
+      if (this.stopped) throw this.giveBack(key, 'consumer stopping');
+      // Once per record: a short outage is worth a line even if it never reaches the stall limit.
+      if (attempt === 0) this.opts.logger?.warn({ topic: rec.topic, partition: rec.partition, offset: rec.offset, reason: outage, groupId: this.opts.groupId }, 'retrying a record in place');
+      if (Date.now() - started >= stallAfterMs && !this.stalled.has(key)) {
+        const stall: StalledPartition = { topic: rec.topic, partition: rec.partition, offset: rec.offset, reason: outage, since: new Date(started).toISOString() };
+        this.stalled.set(key, stall);
+        this.opts.logger?.error({ topic: rec.topic, partition: rec.partition, offset: rec.offset, reason: outage, groupId: this.opts.groupId }, 'partition stalled: retrying its record until the outage ends');
+      }
+      // A failed attempt may have blocked the thread for a while (SQLite's busy timeout is
+      // synchronous): heartbeat before the pause as well as after, so the session never lapses.
+      await this.heartbeatOrGiveBack(key, heartbeat);
+      const pause = Math.min(backoff.max, backoff.initial * 2 ** Math.min(attempt, 20));
+      await new Promise((r) => setTimeout(r, pause));
+      if (this.stopped) throw this.giveBack(key, 'consumer stopping');
+      await this.heartbeatOrGiveBack(key, heartbeat);
+    }
+  }
+
+  /** Keeps the assignment while retrying; a rebalance gives the record back uncommitted. */
+  private async heartbeatOrGiveBack(key: string, heartbeat: () => Promise<void>): Promise<void> {
+    try {
+      await heartbeat();
+    } catch (err) {
+      throw this.giveBack(key, 'rebalance', err);
+    }
+  }
+
+  /** The record goes back uncommitted (handled again by whoever holds the partition next): its stall is no longer ours to report. */
+  private giveBack(key: string, why: string, cause?: unknown): Error {
+    this.stalled.delete(key);
+    return new Error(`${why}: the record is handled again after the group settles`, cause === undefined ? {} : { cause });
+  }
+
+  private clearStall(key: string): void {
+    const s = this.stalled.get(key);
+    if (s === undefined) return;
+    this.stalled.delete(key);
+    this.opts.logger?.info({ topic: s.topic, partition: s.partition, offset: s.offset, groupId: this.opts.groupId }, 'partition resumed');
   }
 
   private scheduleRestart(): void {
@@ -282,5 +501,7 @@ export class RecordConsumer {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     await this.consumer?.disconnect().catch(() => {});
     this.consumer = undefined;
+    this.member = false;
+    this.stalled.clear();
   }
 }

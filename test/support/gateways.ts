@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import type { Clock } from '../../services/core/src/clock/clock.ts';
 import { mintToken, gatewayAudience, type Role } from '../../services/core/src/idp/dev-idp.ts';
 import { SchemaRegistry } from '../../services/core/src/schemas/registry.ts';
 import { gatewayEnv, setupDeployment, type Deployment } from '../../services/cli/src/deployment/setup.ts';
@@ -35,14 +36,15 @@ export interface Cluster {
 
 let sharedSchemas: SchemaRegistry | undefined;
 
-export async function startCluster(endpoints: string[] = ['LA', 'TH', 'CN', 'INTERPOL'], opts: { env?: Record<string, string> } = {}): Promise<Cluster> {
+export async function startCluster(endpoints: string[] = ['LA', 'TH', 'CN', 'INTERPOL'], opts: { env?: Record<string, string>; clocks?: Record<string, Clock> } = {}): Promise<Cluster> {
   const dep = await setupDeployment(mkdtempSync(join(tmpdir(), 'mx-dep-')), endpoints);
   const prefix = `${uniqueName('t')}.`;
   sharedSchemas ??= SchemaRegistry.load();
   const gateways: Record<string, RunningGateway> = {};
   for (const e of endpoints) {
     const cfg = loadGatewayConfig({ ...gatewayEnv(dep, e, testBrokers(), { topicPrefix: prefix }), MX_OVERDUE_AFTER_SECONDS: '30', ...opts.env });
-    const gateway = await createGateway(cfg, { logger: pino({ level: 'silent' }), schemas: sharedSchemas, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 300 } });
+    const clock = opts.clocks?.[e];
+    const gateway = await createGateway(cfg, { logger: pino({ level: 'silent' }), schemas: sharedSchemas, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 300 }, ...(clock ? { clock } : {}) });
     const server = await new Promise<Server>((resolve) => {
       const s = gateway.app.listen(0, '127.0.0.1', () => resolve(s));
       answerClientErrors(s);

@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { Clock } from '../../core/src/clock/clock.ts';
 import { AuditEmitter } from '../../core/src/audit/emitter.ts';
 import { gatewayAudience } from '../../core/src/idp/dev-idp.ts';
 import { AUDIT_TOPIC_CONFIG, clusterReachable, createKafka, ensureTopics, RecordConsumer, RecordPublisher, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   retry?: TransportOptions['retry'];
   /** Shared, already loaded schema registry (tests build many gateways). */
   schemas?: SchemaRegistry;
+  /** The exchange's clock (tests of expiry and retention move it instead of waiting); default the system clock. */
+  clock?: Clock;
 }
 
 export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
@@ -79,6 +82,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     policy,
     topics,
     logger,
+    ...(opts.clock ? { clock: opts.clock } : {}),
     settings: {
       noticeLifetimeMs: cfg.noticeLifetimeDays * DAY,
       receiptLifetimeMs: 7 * DAY,

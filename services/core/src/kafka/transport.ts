@@ -363,6 +363,7 @@ export class RecordConsumer {
   }
 
   async start(): Promise<void> {
+    await this.coordinatorAnswers();
     const c = this.kafka.consumer({
       groupId: this.opts.groupId,
       sessionTimeout: this.opts.sessionTimeoutMs ?? 10_000,
@@ -408,6 +409,33 @@ export class RecordConsumer {
         );
       },
     });
+  }
+
+  /**
+   * On a fresh cluster the group coordinator may still be loading `__consumer_offsets`: a join then
+   * crashes the consumer (kafkajs logs it as an error and restarts it). Asking the coordinator
+   * first, with the admin's retries, waits that out quietly. Gives up after 30 s and lets the
+   * join report whatever is really wrong.
+   */
+  private async coordinatorAnswers(): Promise<void> {
+    const admin = this.kafka.admin();
+    const deadline = Date.now() + 30_000;
+    try {
+      await admin.connect();
+      for (;;) {
+        try {
+          await admin.describeGroups([this.opts.groupId]);
+          return;
+        } catch {
+          if (this.stopped || Date.now() > deadline) return;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    } catch {
+      // Not reachable: the consumer's own connect reports it.
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
   }
 
   /** Resolves once the record is handled or quarantined; throws only to give the record back (stopping, rebalance). */

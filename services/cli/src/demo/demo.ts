@@ -193,10 +193,10 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
       return 0;
     }
     io.out(`\nThe demo keeps running. In another terminal, for example:
-  npm run mx -- inbox --endpoint LA
-  npm run mx -- message --endpoint TH ${nid}
-  npm run mx -- send --endpoint TH --type victim-repatriation-notice --to LA --case-ref ${caseRef} --body <file.json>
-  npm run mx -- audit verify --url ${audit.url} --audit-key ${auditDep.publicKeyFile} --trust ${dep.trustDir} --token "$(npm run -s mx -- token --endpoint LA --role auditor --for audit)"
+  npx mx inbox --endpoint LA
+  npx mx message --endpoint TH ${nid}
+  npx mx send --endpoint TH --type victim-repatriation-notice --to LA --case-ref ${caseRef} --body <file.json>
+  npx mx audit verify --url ${audit.url} --audit-key ${auditDep.publicKeyFile} --trust ${dep.trustDir} --token "$(npx mx token --endpoint LA --role auditor --for audit)"
 Press Ctrl-C to stop.`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

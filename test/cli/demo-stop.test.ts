@@ -118,3 +118,14 @@ test('Ctrl-C twice (SIGINT to the whole process group, again while it is stoppin
   process.kill(-demo.npm.pid!, 'SIGINT');
   await expectStoppedCleanly(demo);
 }, 240_000);
+
+test('a demo killed outright (SIGKILL) leaves nothing behind either: its services stop themselves, the broker\'s watchdog stops the broker and removes its run directory', async () => {
+  const demo = await startDemo();
+  const state = demo.state!;
+  process.kill(state.pids!.demo, 'SIGKILL');
+  await demo.exited;
+  const pids = [...Object.values(state.pids!.services), state.pids!.broker!];
+  await eventually(() => (processesOf([demo.npm.pid!, state.pids!.broker!]).length === 0 && pids.every((p) => !isAlive(p)) && !existsSync(state.brokerDir!) ? true : undefined), 60_000, 'the services and the broker gone').catch(() => {
+    throw new Error(`left behind:\n${processesOf([demo.npm.pid!, state.pids!.broker!]).join('\n')}\nbroker directory there: ${existsSync(state.brokerDir!)}\n${demo.output.join('')}`);
+  });
+}, 240_000);

@@ -81,7 +81,11 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
   // `sh -c` between npm (or npx) and the demo does not pass signals on and dies of SIGTERM itself:
   // being re-parented means whoever started the demo is gone, which is a stop too.
   const parentPid = process.ppid;
-  const parentWatch = setInterval(() => process.ppid !== parentPid && requestStop('the process that started the demo exited'), 500);
+  const parentWatch = setInterval(() => {
+    if (process.ppid === parentPid) return;
+    clearInterval(parentWatch);
+    requestStop('the process that started the demo exited');
+  }, 500);
   parentWatch.unref();
   const halt = () => {
     if (stopReason !== undefined) throw new StopRequested(stopReason);

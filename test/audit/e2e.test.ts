@@ -13,6 +13,7 @@ import { loadBody } from '../fixtures/documents/index.ts';
 import { startAudit, verifyBundle, type RunningAudit } from '../support/audit.ts';
 import { startCluster, type Cluster } from '../support/gateways.ts';
 import { eventually, testBrokers, uniqueName } from '../support/kafka.ts';
+import { withStore } from '../support/processes.ts';
 
 let c: Cluster;
 let audit: AuditDeployment;
@@ -111,12 +112,17 @@ test('an INTERPOL alert to three countries leaves a delivered, read and responde
 });
 
 test('the whole log verifies, and the notice\'s evidence bundle verifies offline (and not once altered)', async () => {
-  // Let every gateway's trail settle, then sign a checkpoint over all of it.
-  await eventually(async () => {
-    const before = svc.service.store.log.size();
-    await new Promise((r) => setTimeout(r, 1000));
-    return svc.service.store.log.size() === before ? true : undefined;
-  }, 30_000, 'a quiet log');
+  // Every event the gateways have signed so far (each in its store, beside its outbox row) is in
+  // the log, then a checkpoint is signed over all of it: counted, not waited out.
+  const emitted = () =>
+    Object.keys(c.gateways).reduce(
+      (n, e) => n + withStore(join(c.dep.dir, 'data', e, 'gateway.sqlite'), (db) => (db.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n),
+      0,
+    );
+  await eventually(() => {
+    const want = emitted();
+    return want > 0 && svc.service.store.log.size() === want ? true : undefined;
+  }, 30_000, 'every gateway event in the log');
   expect((await svc.service.checkpointer.signNow()).kind).toMatch(/signed|unchanged/);
   const r = await svc.verify();
   expect(r.failures).toEqual([]);

@@ -5,12 +5,12 @@
  * notice is published and delivered exactly once, without restarting a gateway.
  */
 import { mkdtempSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gatewayAudience, mintToken } from '../../services/core/src/idp/dev-idp.ts';
 import { Kafka, logLevel } from 'kafkajs';
-import { startLocalBroker, type LocalBroker } from '../../services/core/src/kafka/local-broker.ts';
+import { freePort, startLocalBroker, type LocalBroker } from '../../services/core/src/kafka/local-broker.ts';
 import { ensureTopics, RecordPublisher } from '../../services/core/src/kafka/transport.ts';
 import { gatewayEnv, setupDeployment, type Deployment } from '../../services/cli/src/deployment/setup.ts';
 import { loadBody } from '../fixtures/documents/index.ts';
@@ -35,8 +35,7 @@ beforeAll(async () => {
     extraProperties: {
       // Consumer group members lost with the broker are replaced quickly.
       'group.min.session.timeout.ms': '1000',
-      // The restarted broker waits for its own previous registration to expire before it serves;
-      // still longer than the freeze of the stall test, so the frozen broker is not fenced.
+      // The restarted broker waits for its own previous registration to expire before it serves.
       'broker.session.timeout.ms': '4000',
       'broker.heartbeat.interval.ms': '500',
     },
@@ -135,15 +134,18 @@ test('with the broker killed, notices are accepted and queued and readiness is 5
     timings[`ready503_${e}`] = r.ms;
   }
 
-  // Long enough down for the relay to back off several times and the consumers to give up on their retries.
-  await new Promise((r) => setTimeout(r, 12_000));
+  // Down until the relay has failed on every queued notice and backed off more than once (by then
+  // the consumers have also run out of their own retries): counted in TH's outbox, not by the clock.
+  const retriedRows = () =>
+    withStore(storeOf('TH'), (db) => (db.prepare("SELECT count(*) AS n FROM outbox WHERE kind = 'notice' AND published_at IS NULL AND attempts >= 3 AND last_error IS NOT NULL").get() as { n: number }).n);
+  await eventually(() => (retriedRows() >= queued.length ? true : undefined), 90_000, 'the relay to retry every queued notice');
+  timings.relayRetried = Date.now() - downAt;
   for (let i = 0; i < 5; i++) {
     const r = await submit();
     expect(r.status).toBe(202);
     queued.push(r.body.id);
   }
   for (const id of queued) expect((await lifecycle(id)).status).toBe('queued');
-  expect(withStore(storeOf('TH'), (db) => (db.prepare("SELECT count(*) AS n FROM outbox WHERE kind = 'notice' AND published_at IS NULL AND attempts > 0").get() as { n: number }).n)).toBeGreaterThan(0);
   timings.down = Date.now() - downAt;
 
   // The same broker comes back: same port, same cluster, same data.
@@ -181,32 +183,90 @@ test('with the broker killed, notices are accepted and queued and readiness is 5
   const after = await submit();
   await allDelivered([after.body.id], 10_000, 'a notice after recovery');
   timings.freshNoticeAfterRecovery = Date.now() - t0;
-}, 150_000);
+}, 240_000);
+
+/**
+ * A broker that answers late, under the test's control: a TCP relay in front of a broker that
+ * advertises the relay's address, so every kafkajs connection (bootstrap and leader) passes through
+ * it. While holding, requests still reach the broker (which appends) but its answers wait in the
+ * relay; released, they are delivered, late. Unlike freezing the JVM, nothing here depends on how
+ * fast a loaded machine stops a process or whether the broker fences itself after a long freeze.
+ */
+class StallingRelay {
+  private holding = false;
+  private readonly links = new Set<{ client: Socket; upstream: Socket; held: Buffer[] }>();
+  private constructor(private readonly server: Server, readonly port: number) {}
+
+  static async start(targetPort: number): Promise<StallingRelay> {
+    let relay: StallingRelay | undefined;
+    const server = createServer((client) => relay!.link(client, targetPort));
+    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+    relay = new StallingRelay(server, port);
+    return relay;
+  }
+
+  private link(client: Socket, targetPort: number): void {
+    const upstream = connect(targetPort, '127.0.0.1');
+    const l = { client, upstream, held: [] as Buffer[] };
+    this.links.add(l);
+    client.on('data', (d: Buffer) => upstream.write(d));
+    upstream.on('data', (d: Buffer) => (this.holding ? l.held.push(d) : client.write(d)));
+    const close = () => {
+      this.links.delete(l);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  }
+
+  /** From now on the broker's answers wait in the relay. */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Delivers what was held, in order, and passes answers through again. */
+  release(): void {
+    this.holding = false;
+    for (const l of this.links) for (const d of l.held.splice(0)) l.client.write(d);
+  }
+
+  async close(): Promise<void> {
+    for (const l of this.links) (l.client.destroy(), l.upstream.destroy());
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
 
 test('a broker that stalls past the request timeout and then appends the timed-out batch does not wedge the idempotent publisher', async () => {
-  const b = restarted ?? broker!;
-  const kafka = new Kafka({ clientId: 'mx-stall-test', brokers: b.brokers, logLevel: logLevel.NOTHING, requestTimeout: 1000, connectionTimeout: 1000, retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 100 } });
+  const brokerPort = await freePort();
+  const relay = await StallingRelay.start(brokerPort);
+  const b = await startLocalBroker({ port: brokerPort, extraProperties: { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${relay.port}` } });
+  const kafka = new Kafka({ clientId: 'mx-stall-test', brokers: [`127.0.0.1:${relay.port}`], logLevel: logLevel.NOTHING, requestTimeout: 1000, connectionTimeout: 1000, retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 100 } });
   const topic = uniqueName('stall');
-  await ensureTopics(kafka, [{ topic, numPartitions: 1 }]);
   const publisher = new RecordPublisher(kafka);
   const admin = kafka.admin();
-  await admin.connect();
   try {
+    await ensureTopics(kafka, [{ topic, numPartitions: 1 }]);
+    await admin.connect();
+    const high = async () => (await admin.fetchTopicOffsets(topic))[0]!.high;
     await publisher.publish([{ topic, records: [{ key: 'k', value: 'warm-up' }] }]);
-    // Frozen, not dead: the request waits in the socket, kafkajs times out and rolls its sequence back...
-    process.kill(-b.pid, 'SIGSTOP');
+    expect(await high()).toBe('1');
+    // The batch reaches the broker, its answer does not reach kafkajs: the send times out (both
+    // attempts; the retry carries the same sequence number) and kafkajs rolls its sequence back...
+    relay.hold();
     try {
       await expect(publisher.publish([{ topic, records: [{ key: 'k', value: 'one' }] }])).rejects.toThrow(/timed out/i);
     } finally {
-      process.kill(-b.pid, 'SIGCONT');
+      relay.release();
     }
-    // ...while the broker, thawed, still appends it. The next, different batch must be accepted.
-    const high = async () => (await admin.fetchTopicOffsets(topic).catch(() => [{ high: '?' }]))[0]!.high;
-    await eventually(async () => ((await high()) === '2' ? true : undefined), 10_000, 'the stale batch appended');
+    // ...while the broker appended it once. The next, different batch must still be accepted.
+    await eventually(async () => ((await high()) === '2' ? true : undefined), 20_000, 'the timed-out batch appended');
     await publisher.publish([{ topic, records: [{ key: 'k', value: 'one' }, { key: 'k', value: 'two' }] }]);
     expect(await high()).toBe('4');
   } finally {
     await admin.disconnect();
     await publisher.close();
+    await relay.close();
+    await b.stop();
   }
-});
+}, 120_000);

@@ -2,7 +2,7 @@
  * Failure modes of the local broker launcher. These tests never touch the shared broker: the
  * one that starts a broker starts its own.
  */
-import { mkdtempSync, writeFileSync, symlinkSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, symlinkSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,24 +125,41 @@ describe('no broker outlives its owner', () => {
     return !alive(pid);
   };
 
-  test('a broker whose owner is SIGKILLed is stopped by its watchdog', async () => {
+  test('a broker whose owner is SIGKILLed is stopped by its watchdog, which also removes its run directory and record', async () => {
     const script = join(mkdtempSync(join(tmpdir(), 'mx-owner-')), 'owner.mts');
     const launcher = new URL('../../services/core/src/kafka/local-broker.ts', import.meta.url).pathname;
-    writeFileSync(script, `import { startLocalBroker } from ${JSON.stringify(launcher)};\nconst b = await startLocalBroker();\nconsole.log('PID ' + b.pid);\nsetInterval(() => {}, 1000);\n`);
+    writeFileSync(script, `import { startLocalBroker } from ${JSON.stringify(launcher)};\nconst b = await startLocalBroker();\nconsole.log('PID ' + b.pid + ' DIR ' + b.dir);\nsetInterval(() => {}, 1000);\n`);
     const { spawn } = await import('node:child_process');
     const owner = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
-    const pid = await new Promise<number>((resolve, reject) => {
+    const [pid, dir] = await new Promise<[number, string]>((resolve, reject) => {
       let buf = '';
       owner.stdout!.on('data', (d: Buffer) => {
         buf += d.toString();
-        const m = /PID (\d+)/.exec(buf);
-        if (m) resolve(Number(m[1]));
+        const m = /PID (\d+) DIR (\S+)\n/.exec(buf);
+        if (m) resolve([Number(m[1]), m[2]!]);
       });
       owner.once('exit', () => reject(new Error(`owner exited early: ${buf}`)));
     });
     expect(alive(pid)).toBe(true);
+    expect(existsSync(join(dir, 'data'))).toBe(true);
+    const { cacheRoot } = await import('../../services/core/src/kafka/local-broker.ts');
+    // Other runs on this machine add and remove their own records meanwhile.
+    const mine = (f: string) => {
+      try {
+        return readFileSync(join(cacheRoot(), 'brokers', f), 'utf8').includes(`"pgid":${pid},`);
+      } catch {
+        return false;
+      }
+    };
+    const records = () => readdirSync(join(cacheRoot(), 'brokers')).filter((f) => f.endsWith('.json') && mine(f));
+    expect(records()).toHaveLength(1);
     owner.kill('SIGKILL');
     expect(await waitGone(pid, 30_000)).toBe(true);
+    // The watchdog's last act, after its JVM is gone: the Kafka segments and the run record.
+    const end = Date.now() + 10_000;
+    while (existsSync(dir) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    expect(existsSync(dir)).toBe(false);
+    expect(records()).toEqual([]);
   }, 90_000);
 
   test('a run record whose owner is gone is reaped at the next start', async () => {

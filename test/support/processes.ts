@@ -11,6 +11,8 @@ import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
+import { topicNames } from '../../services/core/src/kafka/transport.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = 'services/gateway/src/main.ts';
@@ -54,6 +56,9 @@ export class GatewayProcess {
     readonly name: string,
     readonly child: ChildProcess,
     private readonly logFile: string | undefined,
+    private readonly group: ConsumerGroupRef,
+    /** Members of the group before this process started: dead or departed predecessors. */
+    private readonly membersBefore: ReadonlySet<string>,
   ) {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
@@ -80,12 +85,14 @@ export class GatewayProcess {
   /** Spawns `node --import tsx services/gateway/src/main.ts` and waits until its HTTP API listens. */
   static async spawn(opts: SpawnOptions): Promise<GatewayProcess> {
     const { NODE_OPTIONS: _ignored, ...base } = process.env;
+    const group = consumerGroupOf(opts.env);
+    const membersBefore = new Set((await describeGroup(group).catch(() => undefined))?.members.map((m) => m.memberId) ?? []);
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
       cwd: REPO_ROOT,
       env: { ...base, MX_LOG_LEVEL: 'info', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    const gp = new GatewayProcess(opts.name ?? opts.env.MX_ENDPOINT ?? 'gateway', child, opts.logFile);
+    const gp = new GatewayProcess(opts.name ?? opts.env.MX_ENDPOINT ?? 'gateway', child, opts.logFile, group, membersBefore);
     live.add(gp);
     const timeoutMs = opts.readyTimeoutMs ?? 60_000;
     try {
@@ -148,9 +155,28 @@ export class GatewayProcess {
     });
   }
 
-  /** Waits until the inbox consumer has joined its group (after a kill: once the dead member's session expired). */
-  waitForConsumer(opts: { timeoutMs?: number; from?: number } = {}): Promise<LogLine> {
-    return this.waitForLog((l) => l.msg === 'consumer group joined', { ...opts, what: 'consumer group join' });
+  /**
+   * Waits until the broker reports the inbox consumer's group stable, with only members that joined
+   * since this process was spawned, and one of them owning the inbox topic's partitions: after a
+   * kill, that is once the dead member's session expired. Asked of the broker, not read from the
+   * log. Assumes one process per endpoint, as in these tests.
+   */
+  async waitForConsumer(opts: { timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
+    let last = 'not described yet';
+    for (;;) {
+      if (this.exit) throw new Error(`${this.name} exited (${JSON.stringify(this.exit)}) while waiting for its consumer to join\n${this.tail()}`);
+      const g = await describeGroup(this.group).catch((e: unknown) => ((last = (e as Error).message), undefined));
+      if (g) {
+        last = `state ${g.state}, members ${g.members.map((m) => m.memberId).join(', ') || 'none'}`;
+        const fresh = g.members.every((m) => !this.membersBefore.has(m.memberId));
+        const owner = g.members.some((m) => (AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[this.group.topic]?.length ?? 0) > 0);
+        if (g.state === 'Stable' && fresh && owner) return;
+      }
+      if (Date.now() > deadline) throw new Error(`${this.name}: its consumer did not own ${this.group.topic} in a stable group ${this.group.groupId} within ${timeoutMs} ms (${last})\n${this.tail()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   /** Sends a signal and waits for the process to be gone. */
@@ -189,6 +215,30 @@ export class GatewayProcess {
   tail(n = 25): string {
     const lines = [...this.logs.slice(-n).map((l) => JSON.stringify(l)), ...this.rawOutput.slice(-10)];
     return `--- last output of ${this.name} (pid ${this.pid}) ---\n${lines.join('\n')}`;
+  }
+}
+
+interface ConsumerGroupRef {
+  brokers: string[];
+  groupId: string;
+  topic: string;
+}
+
+/** The inbox consumer group of the gateway configured by `env` (the group id services/gateway/src/gateway.ts uses). */
+function consumerGroupOf(env: Record<string, string>): ConsumerGroupRef {
+  const prefix = env.MX_TOPIC_PREFIX ?? '';
+  const endpoint = env.MX_ENDPOINT ?? '';
+  return { brokers: (env.KAFKA_BROKERS ?? '').split(','), groupId: `${prefix}mx-gateway-${endpoint}`, topic: topicNames(prefix).inbox(endpoint) };
+}
+
+async function describeGroup(g: ConsumerGroupRef) {
+  const admin = new Kafka({ clientId: 'mx-test-group-probe', brokers: g.brokers, logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 }, connectionTimeout: 1000, requestTimeout: 5000 }).admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([g.groupId]);
+    return groups[0]!;
+  } finally {
+    await admin.disconnect().catch(() => {});
   }
 }
 

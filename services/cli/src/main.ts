@@ -1,7 +1,7 @@
 /**
  * `mx`: the command line of Mekong Exchange.
  *
- *   mx demo [--exit-after-scenario]       broker, four gateways, audit service, scripted scenario
+ *   mx demo [--exit-after-scenario | --no-scenario]  broker, four gateways, audit service, scripted scenario
  *   mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL]  keys, trust directory, dev identity provider
  *   mx keys init|rotate --endpoint EP --dir DIR
  *   mx token --endpoint EP [--role ROLE] [--for gateway|audit]  a token from the demo's dev identity provider
@@ -17,7 +17,7 @@ import { inboxCommand, messageCommand, sendCommand, tokenCommand, UsageError } f
 import { demoCommand } from './demo/demo.ts';
 
 const USAGE = `usage:
-  mx demo [--exit-after-scenario] [--dir DIR]
+  mx demo [--exit-after-scenario | --no-scenario] [--dir DIR]
   mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL]
   mx keys init|rotate --endpoint EP --dir DIR [--valid-from T] [--valid-until T | --valid-days N]
   mx token --endpoint EP [--role liaison-officer|interpol-desk|auditor] [--subject S] [--for gateway|audit]

@@ -2,12 +2,14 @@
  * The commands a person uses against a running demo: `mx token`, `mx send`, `mx inbox`,
  * `mx message`. They speak the gateway's HTTP API with a token from the dev identity provider.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gatewayAudience, mintToken, ROLES, type Role } from '../../../core/src/idp/dev-idp.ts';
 import { devIdpPaths } from '../../../core/src/idp/dev-idp.ts';
 import { demoDir, readDemoState } from '../demo/state.ts';
 import { AUDIT_AUDIENCE } from '../../../audit/src/config.ts';
+import { JWKS_FILE_SUFFIX } from '../../../core/src/trust/trust-registry.ts';
 
 export interface Io {
   out(line: string): void;
@@ -62,6 +64,16 @@ export async function callGateway(endpoint: string, method: string, path: string
   return res.status;
 }
 
+/** The endpoints of the deployment in `dir`: those whose public keys are in its trust directory. */
+export function deploymentEndpoints(dir: string): string[] {
+  const trust = join(dir, 'trust');
+  if (!existsSync(trust)) return [];
+  return readdirSync(trust)
+    .filter((f) => f.endsWith(JWKS_FILE_SUFFIX))
+    .map((f) => f.slice(0, -JWKS_FILE_SUFFIX.length))
+    .sort();
+}
+
 const common = { endpoint: { type: 'string' }, role: { type: 'string' }, dir: { type: 'string' } } as const;
 
 export async function tokenCommand(args: string[], io: Io = stdout): Promise<number> {
@@ -69,7 +81,13 @@ export async function tokenCommand(args: string[], io: Io = stdout): Promise<num
   const endpoint = need(values.endpoint, '--endpoint');
   const service = values.for ?? 'gateway';
   if (service !== 'gateway' && service !== 'audit') throw new UsageError('--for must be gateway or audit');
-  io.out(await officerToken(values.dir ?? demoDir(), endpoint, role(values.role, endpoint), values.subject, service));
+  const dir = values.dir ?? demoDir();
+  // The dev identity provider would sign for any name; a token no gateway accepts only misleads.
+  const known = deploymentEndpoints(dir);
+  if (!known.includes(endpoint)) {
+    throw new UsageError(known.length ? `--endpoint ${endpoint} is not an endpoint of the deployment under ${dir} (it has ${known.join(', ')})` : `no deployment under ${dir}: start the demo or run mx setup --dir ${dir}`);
+  }
+  io.out(await officerToken(dir, endpoint, role(values.role, endpoint), values.subject, service));
   return 0;
 }
 

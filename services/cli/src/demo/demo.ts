@@ -15,7 +15,7 @@ import { auditEnv, DEMO_ENDPOINTS, gatewayEnv, setupAudit, setupDeployment } fro
 import { auditVerify } from '../commands/audit-verify.ts';
 import { officerToken, type Io } from '../commands/officer.ts';
 import { AUDIT_MAIN, GATEWAY_MAIN, startService, type ServiceProcess } from './processes.ts';
-import { demoDir, writeDemoState } from './state.ts';
+import { demoDir, demoStateFile, writeDemoState } from './state.ts';
 import { DEMO_BODIES } from './bodies.ts';
 
 const stdout: Io = { out: (l) => process.stdout.write(`${l}\n`) };
@@ -45,19 +45,67 @@ function lifecycleLine(r: Recipient): string {
   return `    ${r.endpoint.padEnd(9)} published ${mark(r.published)}  delivered ${mark(r.delivered)}  read ${mark(r.read)}  responses ${r.responseIds.length}${r.overdue ? '  OVERDUE' : ''}${rejected}`;
 }
 
+/** Thrown at the next step of the start-up or the scenario once a stop was asked for. */
+class StopRequested extends Error {}
+
+/** The signals that stop the demo: Ctrl-C (to the whole foreground group), `kill`, a closed terminal. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 export async function demoCommand(args: string[], io: Io = stdout): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'exit-after-scenario': { type: 'boolean' }, dir: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { 'exit-after-scenario': { type: 'boolean' }, 'no-scenario': { type: 'boolean' }, dir: { type: 'string' } } });
   const dir = values.dir ?? demoDir();
   const services: ServiceProcess[] = [];
+  let audit: ServiceProcess | undefined;
   let broker: LocalBroker | undefined;
-  let stopping = false;
-  const stopAll = async () => {
-    if (stopping) return;
-    stopping = true;
-    io.out('\nstopping: gateways drain their outboxes, then the broker stops');
-    await Promise.all(services.map((s) => s.stop()));
+
+  // Handlers stay installed from the first line to the last: a signal during start-up, the scenario
+  // or the shutdown itself is never left to a default action that would kill the demo mid-way and
+  // strand its children and the broker. One Ctrl-C arrives twice (the terminal signals the whole
+  // group, and npm forwards its copy), hence the quiet window before "already stopping".
+  let stopReason: string | undefined;
+  let stopAskedAt = 0;
+  let wake = () => {};
+  const stopAsked = new Promise<void>((resolve) => (wake = resolve));
+  const requestStop = (reason: string) => {
+    if (stopReason === undefined) {
+      stopReason = reason;
+      stopAskedAt = Date.now();
+      io.out(`\n${reason}: stopping after the current step`);
+      wake();
+    } else if (Date.now() - stopAskedAt > 250) {
+      io.out(`${reason}: already stopping; the gateways finish draining their outboxes, then the broker stops`);
+    }
+  };
+  const onSignal = (sig: NodeJS.Signals) => requestStop(sig);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+  // `sh -c` between npm (or npx) and the demo does not pass signals on and dies of SIGTERM itself:
+  // being re-parented means whoever started the demo is gone, which is a stop too.
+  const parentPid = process.ppid;
+  const parentWatch = setInterval(() => {
+    if (process.ppid === parentPid) return;
+    clearInterval(parentWatch);
+    requestStop('the process that started the demo exited');
+  }, 500);
+  parentWatch.unref();
+  const halt = () => {
+    if (stopReason !== undefined) throw new StopRequested(stopReason);
+  };
+
+  /** Gateways first (they drain their outboxes, audit events included), then the audit service, then the broker. */
+  const stopAll = async (): Promise<boolean> => {
+    rmSync(demoStateFile(dir), { force: true });
+    io.out('stopping: the gateways drain their outboxes, then the audit service and the broker stop');
+    const gatewaysFirst = [services.filter((s) => s !== audit), services.filter((s) => s === audit)];
+    const unclean: string[] = [];
+    for (const group of gatewaysFirst) {
+      const exits = await Promise.all(group.map((s) => s.stop()));
+      exits.forEach((e, i) => e.code !== 0 && unclean.push(`${group[i]!.name} (${e.signal ?? `exit ${e.code}`})`));
+    }
     await broker?.stop();
-    io.out('stopped cleanly');
+    if (broker) io.out(`Kafka: broker stopped, run directory ${broker.dir} removed`);
+    if (unclean.length === 0) io.out('stopped cleanly');
+    else io.out(`stopped; not cleanly: ${unclean.join(', ')} (see the logs under ${join(dir, 'logs')})`);
+    return unclean.length === 0;
   };
 
   try {
@@ -69,6 +117,7 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
       broker = await startLocalBroker({ log: (l) => io.out(`Kafka: ${l}`) });
       brokers = broker.brokers;
     }
+    halt();
 
     // Fresh stores for every run; keys and the dev identity provider are kept between runs.
     rmSync(join(dir, 'data'), { recursive: true, force: true });
@@ -77,15 +126,26 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
     const topicPrefix = `demo-${randomBytes(3).toString('hex')}.`;
     for (const e of DEMO_ENDPOINTS) {
       services.push(await startService(`gateway ${e}`, GATEWAY_MAIN, gatewayEnv(dep, e, brokers, { topicPrefix }), join(dir, 'logs', `gateway-${e}.log`)));
+      halt();
     }
     const gateways = Object.fromEntries(services.map((s, i) => [DEMO_ENDPOINTS[i]!, s.url]));
     const auditDep = await setupAudit(dep);
-    const audit = await startService('audit service', AUDIT_MAIN, auditEnv(dep, brokers, { topicPrefix, checkpointEverySeconds: 2 }), join(dir, 'logs', 'audit.log'));
+    audit = await startService('audit service', AUDIT_MAIN, auditEnv(dep, brokers, { topicPrefix, checkpointEverySeconds: 2 }), join(dir, 'logs', 'audit.log'));
     services.push(audit);
-    writeDemoState(dir, { brokers, gateways, audit: audit.url, topicPrefix });
+    halt();
+    writeDemoState(dir, {
+      brokers,
+      gateways,
+      audit: audit.url,
+      topicPrefix,
+      pids: { demo: process.pid, services: Object.fromEntries(services.map((s) => [s.name, s.child.pid ?? -1])), ...(broker ? { broker: broker.pid } : {}) },
+      ...(broker ? { brokerDir: broker.dir } : {}),
+    });
     for (const s of services) io.out(`${s.name.padEnd(16)} ${s.url}   log: ${s.logFile}`);
+    const auditUrl = audit.url;
 
     const call = async (endpoint: string, role: Role, method: string, path: string, body?: unknown) => {
+      halt();
       const token = await officerToken(dir, endpoint, role);
       const res = await fetch(`${gateways[endpoint]}${path}`, {
         method,
@@ -99,6 +159,7 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
     const waitFor = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
       const end = Date.now() + timeoutMs;
       for (;;) {
+        halt();
         const v = await check();
         if (v !== undefined) return v;
         if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -111,6 +172,18 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
       io.out(`  ${label}: status ${m.status}`);
       for (const r of m.recipients) io.out(lifecycleLine(r));
     };
+
+    const keepRunning = async (hints: string[]) => {
+      io.out(`\nThe demo keeps running. In another terminal, for example:\n${hints.map((h) => `  ${h}`).join('\n')}\nPress Ctrl-C to stop.`);
+      await stopAsked;
+    };
+    if (values['no-scenario']) {
+      await keepRunning([
+        'npx mx inbox --endpoint LA',
+        'npx mx send --endpoint TH --type victim-repatriation-notice --to LA --case-ref TH-2026-000001 --body <file.json>',
+      ]);
+      return (await stopAll()) ? 0 : 1;
+    }
 
     io.out('\n== Scenario 1: TH notifies LA of a child victim found in Thailand');
     const caseRef = `TH-${new Date().getUTCFullYear()}-${String(Date.now() % 1_000_000).padStart(6, '0')}`;
@@ -157,7 +230,7 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
     io.out('\n== Audit: every gateway signed its events into mx.audit; the audit service logged them in a Merkle tree');
     const auditorToken = await officerToken(dir, 'LA', 'auditor', 'demo-auditor', 'audit');
     const auditGet = async (path: string) => {
-      const res = await fetch(`${audit.url}${path}`, { headers: { authorization: `Bearer ${auditorToken}` } });
+      const res = await fetch(`${auditUrl}${path}`, { headers: { authorization: `Bearer ${auditorToken}` } });
       if (res.status !== 200) throw new Error(`GET ${path} at the audit service: ${res.status} ${await res.text()}`);
       return (await res.json()) as Record<string, unknown>;
     };
@@ -173,7 +246,7 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
     }, 60_000);
     io.out(`  ${counted} signed events logged and covered by a signed checkpoint; now verifying as an auditor would (mx audit verify):`);
     const verifyLines: string[] = [];
-    const verdict = await auditVerify(['--url', audit.url, '--audit-key', auditDep.publicKeyFile, '--trust', dep.trustDir, '--token', auditorToken, '--state', join(dir, 'auditor-state.json')], {
+    const verdict = await auditVerify(['--url', auditUrl, '--audit-key', auditDep.publicKeyFile, '--trust', dep.trustDir, '--token', auditorToken, '--state', join(dir, 'auditor-state.json')], {
       out: (l) => verifyLines.push(l),
       err: (l) => verifyLines.push(l),
     });
@@ -188,25 +261,22 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
     }
 
     io.out('\nScenario complete.');
-    if (values['exit-after-scenario']) {
-      await stopAll();
-      return 0;
-    }
-    io.out(`\nThe demo keeps running. In another terminal, for example:
-  npm run mx -- inbox --endpoint LA
-  npm run mx -- message --endpoint TH ${nid}
-  npm run mx -- send --endpoint TH --type victim-repatriation-notice --to LA --case-ref ${caseRef} --body <file.json>
-  npm run mx -- audit verify --url ${audit.url} --audit-key ${auditDep.publicKeyFile} --trust ${dep.trustDir} --token "$(npm run -s mx -- token --endpoint LA --role auditor --for audit)"
-Press Ctrl-C to stop.`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await stopAll();
-    return 0;
+    if (values['exit-after-scenario']) return (await stopAll()) ? 0 : 1;
+    await keepRunning([
+      'npx mx inbox --endpoint LA',
+      `npx mx message --endpoint TH ${nid}`,
+      `npx mx send --endpoint TH --type victim-repatriation-notice --to LA --case-ref ${caseRef} --body <file.json>`,
+      `npx mx audit verify --url ${auditUrl} --audit-key ${auditDep.publicKeyFile} --trust ${dep.trustDir} --token "$(npx mx token --endpoint LA --role auditor --for audit)"`,
+    ]);
+    return (await stopAll()) ? 0 : 1;
   } catch (err) {
-    io.out(`demo failed: ${(err as Error).message}`);
-    await stopAll();
-    return 1;
+    // A service that got the terminal's Ctrl-C may exit during its own start-up: that is the stop, not a failure.
+    const failed = stopReason === undefined && !(err instanceof StopRequested);
+    if (failed) io.out(`demo failed: ${(err as Error).message}`);
+    const clean = await stopAll();
+    return failed || !clean ? 1 : 0;
+  } finally {
+    clearInterval(parentWatch);
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   }
 }

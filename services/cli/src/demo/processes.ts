@@ -9,14 +9,20 @@ import { fileURLToPath } from 'node:url';
 
 export const GATEWAY_MAIN = fileURLToPath(new URL('../../../gateway/src/main.ts', import.meta.url));
 export const AUDIT_MAIN = fileURLToPath(new URL('../../../audit/src/main.ts', import.meta.url));
+const SUPERVISED = fileURLToPath(new URL('./supervised.ts', import.meta.url));
+
+export interface ServiceExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
 
 export interface ServiceProcess {
   name: string;
   child: ChildProcess;
   url: string;
   logFile: string;
-  /** SIGTERM, then SIGKILL after `graceMs`. */
-  stop(graceMs?: number): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs`; how it exited (code 0: a clean stop). */
+  stop(graceMs?: number): Promise<ServiceExit>;
 }
 
 /**
@@ -27,10 +33,10 @@ export async function startService(name: string, main: string, env: Record<strin
   const timeoutMs = opts.timeoutMs ?? 60_000;
   mkdirSync(dirname(logFile), { recursive: true });
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', main], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, 'ipc'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', '--import', SUPERVISED, main], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, 'ipc'] });
   closeSync(fd);
-  let exited = false;
-  const exitP = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  let exited: ServiceExit | undefined;
+  const exitP = new Promise<ServiceExit>((resolve) => child.once('exit', (code, signal) => resolve((exited = { code, signal }))));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not report ready within ${timeoutMs} ms; see ${logFile}`)), timeoutMs);
     child.on('message', (m: { ready?: boolean; port?: number }) => {
@@ -53,11 +59,12 @@ export async function startService(name: string, main: string, env: Record<strin
     url: `http://127.0.0.1:${port}`,
     logFile,
     async stop(graceMs = 10_000) {
-      if (exited) return;
+      if (exited) return exited;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exitP;
+      const e = await exitP;
       clearTimeout(timer);
+      return e;
     },
   };
 }

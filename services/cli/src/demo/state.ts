@@ -16,14 +16,23 @@ export interface DemoState {
   gateways: Record<string, string>;
   audit?: string;
   topicPrefix: string;
+  /** What is running, so that a supervisor or a test can check that a stop left nothing behind. */
+  pids?: { demo: number; services: Record<string, number>; broker?: number };
+  /** The local broker's run directory (absent with KAFKA_BROKERS); removed when the demo stops. */
+  brokerDir?: string;
+}
+
+/** Written once everything is up, removed when the demo starts stopping. */
+export function demoStateFile(dir: string): string {
+  return join(dir, 'demo-state.json');
 }
 
 export function writeDemoState(dir: string, state: DemoState): void {
-  writeFileSync(join(dir, 'demo-state.json'), JSON.stringify(state, null, 2));
+  writeFileSync(demoStateFile(dir), JSON.stringify(state, null, 2));
 }
 
 export function readDemoState(dir: string): DemoState {
-  const file = join(dir, 'demo-state.json');
+  const file = demoStateFile(dir);
   if (!existsSync(file)) throw new Error(`no running demo found (${file} is missing): start one with npm run demo`);
   return JSON.parse(readFileSync(file, 'utf8')) as DemoState;
 }

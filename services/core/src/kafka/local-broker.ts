@@ -190,6 +190,9 @@ export interface LocalBroker {
   readonly brokers: string[];
   readonly version: string;
   readonly logFile: string;
+  /** The run directory (configuration, log, data); `stop()` removes it. */
+  readonly dir: string;
+  /** The watchdog's pid, which is also the process group of the watchdog and the JVM. */
   readonly pid: number;
   /** Start-up time in ms, and whether jars were downloaded in this start. */
   readonly startMs: number;
@@ -323,14 +326,21 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
   }
 
   // The watchdog shell owns the JVM: it forwards TERM/INT and kills the JVM once the owner is gone.
-  const watchdog = `owner=$1; shift; "$@" & child=$!
+  // An owner that is gone cannot call stop(), so the watchdog then removes the run directory and
+  // record itself (segments of a dead demo are of no use, and nobody would restart that broker).
+  // The JVM gets its 10 s to stop, but the watchdog returns as soon as it has.
+  const watchdog = `owner=$1; dir=$2; record=$3; shift 3; "$@" & child=$!
 trap 'kill -TERM $child 2>/dev/null; wait $child; exit 0' TERM INT
 while kill -0 "$owner" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done
-if kill -0 "$child" 2>/dev/null; then kill -TERM $child; sleep 10; kill -KILL $child 2>/dev/null; fi
-wait $child`;
+if kill -0 "$owner" 2>/dev/null; then wait $child; exit $?; fi
+kill -TERM $child 2>/dev/null
+i=0; while kill -0 $child 2>/dev/null && [ $i -lt 20 ]; do sleep 0.5; i=$((i+1)); done
+kill -KILL $child 2>/dev/null; wait $child
+rm -rf "$dir" "$record"`;
   // The JVM's own output (a crash before log4j2 is up, an OutOfMemoryError) goes to console.log.
   const out = openSync(consoleFile, 'a');
-  const child: ChildProcess = spawn('bash', ['-c', watchdog, 'mx-kafka', String(process.pid), 'java', ...heap, ...jvm, 'kafka.Kafka', props], {
+  const record = join(runsDir(), `run-${randomBytes(6).toString('hex')}.json`);
+  const child: ChildProcess = spawn('bash', ['-c', watchdog, 'mx-kafka', String(process.pid), dir, record, 'java', ...heap, ...jvm, 'kafka.Kafka', props], {
     detached: true,
     env: process.env,
     stdio: ['ignore', out, out],
@@ -339,7 +349,6 @@ wait $child`;
   child.unref();
   const pgid = child.pid;
   if (pgid === undefined) throw new LocalBrokerError('START_FAILED', 'could not spawn the broker process');
-  const record = join(runsDir(), `${pgid}.json`);
   writeFileSync(record, JSON.stringify({ pgid, ownerPid: process.pid, dir, port } satisfies RunRecord));
 
   let exited: number | null = null;
@@ -384,6 +393,7 @@ wait $child`;
     brokers,
     version: KAFKA_VERSION,
     logFile,
+    dir,
     pid: pgid,
     startMs,
     downloaded,

@@ -81,9 +81,10 @@ test('each bad record is quarantined with its reason, metadata only, never store
   const victim = (o: Parameters<typeof buildDocument<'victim-repatriation-notice'>>[1] = {}) => buildDocument('victim-repatriation-notice', { from: 'TH', to: ['LA'], caseRef, ...o });
 
   // Issued inside the key's validity, expired a second ago (the cluster runs with no skew allowance).
+  // A lifetime of 1 ms from the key's first valid instant: expired as soon as the clock has passed it.
   const issuedAt = new Date(Math.max(thSigner.validFrom.getTime(), Date.now() - 3000));
-  const expiresAt = new Date(issuedAt.getTime() + 1000);
-  if (expiresAt.getTime() >= Date.now()) await new Promise((r) => setTimeout(r, expiresAt.getTime() - Date.now() + 50));
+  const expiresAt = new Date(issuedAt.getTime() + 1);
+  await eventually(() => (Date.now() > expiresAt.getTime() ? true : undefined), 5_000, 'the expiry instant to pass');
 
   const schemaBroken = victim();
   (schemaBroken.body as unknown as { child: Record<string, unknown> }).child.shoeSize = 31; // an unknown member

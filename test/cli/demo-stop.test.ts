@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DemoState } from '../../services/cli/src/demo/state.ts';
+import { isAlive } from '../../services/core/src/kafka/local-broker.ts';
 import { eventually } from '../support/kafka.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,14 +26,6 @@ interface Demo {
 }
 const started: Demo[] = [];
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Processes whose session or process group is one of `ids` (pid, pgid, sid, command). */
 function processesOf(ids: number[]): string[] {

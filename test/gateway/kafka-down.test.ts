@@ -14,7 +14,7 @@ import { freePort, startLocalBroker, type LocalBroker } from '../../services/cor
 import { ensureTopics, RecordPublisher } from '../../services/core/src/kafka/transport.ts';
 import { gatewayEnv, setupDeployment, type Deployment } from '../../services/cli/src/deployment/setup.ts';
 import { loadBody } from '../fixtures/documents/index.ts';
-import { eventually, uniqueName } from '../support/kafka.ts';
+import { eventually, portClosed, uniqueName } from '../support/kafka.ts';
 import { GatewayProcess, killAllGateways, withStore } from '../support/processes.ts';
 
 const SESSION_TIMEOUT_MS = 3000;
@@ -88,20 +88,6 @@ async function readiness(e: string): Promise<{ status: number; ms: number }> {
   return { status: r.status, ms: Date.now() - t0 };
 }
 
-/** Resolves once nothing accepts connections on the broker's port any more. */
-async function portClosed(address: string): Promise<void> {
-  const [host, port] = address.split(':');
-  await eventually(
-    () =>
-      new Promise<true | undefined>((resolve) => {
-        const s = connect(Number(port), host!);
-        s.once('connect', () => (s.destroy(), resolve(undefined)));
-        s.once('error', () => resolve(true));
-      }),
-    20_000,
-    'the broker port to close',
-  );
-}
 
 test('with the broker killed, notices are accepted and queued and readiness is 503; once it returns, every one is published and delivered exactly once', async () => {
   // Warm up: the producer has an idempotent session and sequence numbers, the consumers own their partitions.

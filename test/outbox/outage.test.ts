@@ -13,7 +13,8 @@ import { openDatabase, type Db } from '../../services/core/src/store/sqlite.ts';
 import { Outbox, OutboxRelay } from '../../services/core/src/outbox/outbox.ts';
 import { createKafka, ensureTopics, RecordPublisher } from '../../services/core/src/kafka/transport.ts';
 import { eventually, uniqueName } from '../support/kafka.ts';
-import { orderViolations, portClosed, readBack, rowValue } from './support.ts';
+import { orderViolations, readBack, rowValue } from './support.ts';
+import { portClosed } from '../support/kafka.ts';
 
 const KEYS = 30;
 const ROWS_PER_SECOND = 25;

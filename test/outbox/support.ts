@@ -1,5 +1,4 @@
 /** Shared by the outbox order tests: read a topic back and check per-key order of first copies. */
-import { connect } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import { RecordConsumer, type IncomingRecord } from '../../services/core/src/kafka/transport.ts';
 import { eventually, uniqueName } from '../support/kafka.ts';
@@ -73,17 +72,3 @@ export function orderViolations(firstCopies: Map<string, number[]>): { key: stri
   return out;
 }
 
-/** Resolves once nothing accepts connections on `address` (host:port) any more. */
-export async function portClosed(address: string): Promise<void> {
-  const [host, port] = address.split(':');
-  await eventually(
-    () =>
-      new Promise<true | undefined>((resolve) => {
-        const s = connect(Number(port), host!);
-        s.once('connect', () => (s.destroy(), resolve(undefined)));
-        s.once('error', () => resolve(true));
-      }),
-    20_000,
-    'the broker port to close',
-  );
-}

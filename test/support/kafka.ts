@@ -1,5 +1,6 @@
 /** Test helpers for the shared broker: its address and a unique name per test. */
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 
 export function testBrokers(): string[] {
   const list = process.env.KAFKA_BROKERS;
@@ -21,4 +22,19 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Resolves once nothing accepts connections on `address` (host:port) any more. */
+export async function portClosed(address: string): Promise<void> {
+  const [host, port] = address.split(':');
+  await eventually(
+    () =>
+      new Promise<true | undefined>((resolve) => {
+        const s = connect(Number(port), host!);
+        s.once('connect', () => (s.destroy(), resolve(undefined)));
+        s.once('error', () => resolve(true));
+      }),
+    20_000,
+    'the broker port to close',
+  );
 }

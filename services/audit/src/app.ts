@@ -3,6 +3,7 @@
  * listens, so tests run it in-process on port 0. Every route but health and readiness needs an
  * auditor token; every error is problem+json; lists page with an opaque cursor.
  */
+import { ENDPOINT_PATTERN, UUIDV7_PATTERN } from '../../core/src/ids/patterns.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { components } from '../../../openapi/generated/audit.ts';
@@ -40,8 +41,6 @@ export interface AuditAppDeps {
   ready: ReadinessCheck;
 }
 
-const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const ENDPOINT = /^(?:[A-Z]{2}|INTERPOL)$/;
 const DIGEST = /^[A-Za-z0-9_-]{43}$/;
 const TIMESTAMP = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z$/;
 const INTEGER = /^(?:0|[1-9][0-9]{0,15})$/;
@@ -133,8 +132,8 @@ export function buildApp(deps: AuditAppDeps): express.Express {
     auditor((req, res) => {
       const q = req.query;
       const filter: EventFilter = {};
-      const messageId = optionalParam(q.messageId, 'messageId', UUID7, 'a UUIDv7 message id');
-      const endpoint = optionalParam(q.endpoint, 'endpoint', ENDPOINT, 'an endpoint');
+      const messageId = optionalParam(q.messageId, 'messageId', UUIDV7_PATTERN, 'a UUIDv7 message id');
+      const endpoint = optionalParam(q.endpoint, 'endpoint', ENDPOINT_PATTERN, 'an endpoint');
       const type = optionalEnum(q.type, 'type', MESSAGE_TYPES);
       const action = optionalEnum(q.action, 'action', AUDIT_ACTIONS);
       const from = optionalParam(q.from, 'from', TIMESTAMP, 'an RFC 3339 UTC date-time');
@@ -159,7 +158,7 @@ export function buildApp(deps: AuditAppDeps): express.Express {
   app.get(
     '/v1/messages/:id/history',
     auditor((req, res) => {
-      const id = requiredParam(req.params.id, 'id', UUID7, 'a UUIDv7 message id');
+      const id = requiredParam(req.params.id, 'id', UUIDV7_PATTERN, 'a UUIDv7 message id');
       const rows = store.messageEvents(id, MAX_HISTORY);
       if (rows.length === 0) throw new MxError('NOT_FOUND', 'no logged event names this message');
       const events = rows.map((row) => ({ ...eventFields(row), event: decodeStoredEvent(log.leaf(row.leaf_index).bytes).body }));
@@ -170,7 +169,7 @@ export function buildApp(deps: AuditAppDeps): express.Express {
   app.get(
     '/v1/messages/:id/evidence',
     auditor(async (req, res) => {
-      const id = requiredParam(req.params.id, 'id', UUID7, 'a UUIDv7 message id');
+      const id = requiredParam(req.params.id, 'id', UUIDV7_PATTERN, 'a UUIDv7 message id');
       const rows = store.messageEvents(id, MAX_HISTORY);
       if (rows.length === 0) throw new MxError('NOT_FOUND', 'no logged event names this message');
       const needed = Math.max(...rows.map((r) => r.leaf_index)) + 1;
@@ -341,7 +340,7 @@ export function buildApp(deps: AuditAppDeps): express.Express {
   app.get(
     '/v1/gaps',
     auditor((req, res) => {
-      const endpoint = optionalParam(req.query.endpoint, 'endpoint', ENDPOINT, 'an endpoint');
+      const endpoint = optionalParam(req.query.endpoint, 'endpoint', ENDPOINT_PATTERN, 'an endpoint');
       const rows = store.listGaps(endpoint, MAX_GAPS);
       res.json({
         items: rows.map((g) => ({ gateway: g.gateway, kind: g.kind, fromSeq: g.from_seq, toSeq: g.to_seq, detectedAt: new Date(g.detected_at).toISOString() })),

@@ -12,8 +12,9 @@ const server = service.app.listen(cfg.port, cfg.host, () => {
   process.send?.({ ready: true, port });
 });
 answerClientErrors(server);
-await service.start();
 
+// Registered before start(): a signal while it is still setting up (Kafka unreachable, the group
+// coordinator loading) is a clean stop, not death by the signal's default action.
 let stopping = false;
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.on(sig, () => {
@@ -29,4 +30,11 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
       },
     );
   });
+}
+
+try {
+  await service.start();
+} catch (err) {
+  // A stop during start-up closes what start() was still setting up: that is the stop, not a failure.
+  if (!stopping) throw err;
 }

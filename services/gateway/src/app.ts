@@ -25,6 +25,7 @@ import type { Officer, OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import { inboxStatus, isOverdue, sentStatus } from './lifecycle.ts';
 import { RateLimiter, type RateLimitSettings } from './rate-limit.ts';
 import type { Exchange, NoticeRequest } from './exchange.ts';
+import { CASE_REF_PATTERN, UUIDV7_PATTERN } from '../../core/src/ids/patterns.ts';
 import { idempotencyOf } from './idempotency.ts';
 import { ALERT_TYPES, RESPONSE_OF, victimDataAllowedAt } from './policy.ts';
 import type { GatewayStore, InboxRow, SentRow } from './store.ts';
@@ -85,8 +86,6 @@ function visibleTypes(endpoint: string, officer: Officer): readonly string[] {
   return all ? ['victim-repatriation-notice', 'repatriation-status-update', ...ALERT_TYPES] : ALERT_TYPES;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const CASE_REF = /^(?:[A-Z]{2}|INTERPOL)-[0-9]{4}-[0-9]{6}$/;
 
 const TIMESTAMP = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z$/;
 
@@ -279,7 +278,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.get(
     '/v1/messages/:id',
     route('GET /v1/messages/{id}', async (req, res, officer) => {
-      const id = pathParam(req, 'id', UUID);
+      const id = pathParam(req, 'id', UUIDV7_PATTERN);
       const sent = store.sent(id);
       const received = sent ? undefined : store.inboxById(id);
       const type = sent?.type ?? received?.type;
@@ -323,7 +322,7 @@ export function buildApp(deps: AppDeps): express.Express {
 
 
   function inboxItemFor(req: Request, officer: Officer): InboxRow {
-    const id = pathParam(req, 'id', UUID);
+    const id = pathParam(req, 'id', UUIDV7_PATTERN);
     const item = store.inboxById(id);
     if (!item || !canSee(officer, item.type)) throw new MxError('NOT_FOUND', 'no such inbox item');
     return item;
@@ -355,7 +354,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.get(
     '/v1/cases/:caseRef',
     route('GET /v1/cases/{caseRef}', async (req, res, officer) => {
-      const caseRef = pathParam(req, 'caseRef', CASE_REF);
+      const caseRef = pathParam(req, 'caseRef', CASE_REF_PATTERN);
       const limit = queryLimit(req.query.limit, 50, 200, 'INVALID_PARAMETER');
       const after = decodeCursor(req.query.cursor, (v): v is { issuedAt: string; id: string } => {
         const o = v as { issuedAt?: unknown; id?: unknown } | null;

@@ -32,4 +32,9 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => shutdown
 // Spawned with an IPC channel by a supervisor (the tests, the demo): when it is gone, do not linger.
 if (process.send) process.on('disconnect', () => shutdown('supervisor disconnected'));
 
-await gw.start();
+try {
+  await gw.start();
+} catch (err) {
+  // A stop during start-up closes what start() was still setting up: that is the stop, not a failure.
+  if (!stopping) throw err;
+}

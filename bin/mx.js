@@ -4,5 +4,8 @@
 // but the command's own output reaches stdout.
 import { register } from 'tsx/esm/api';
 
+// Everything the command creates (deployment keys, demo stores and logs, the local broker's Kafka
+// segments) is owner-only: 0700 directories, 0600 files.
+process.umask(0o077);
 register();
 await import('../services/cli/src/main.ts');

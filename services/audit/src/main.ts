@@ -1,8 +1,11 @@
 /** The audit service program, configured by environment (see config.ts). */
+import { ownerOnlyUmask } from '../../core/src/fs/owner-only.ts';
 import { answerClientErrors } from '../../core/src/http/api.ts';
 import { loadAuditConfig } from './config.ts';
 import { createAuditService } from './service.ts';
 
+// The store, its WAL and anything else this process writes: owner-only.
+ownerOnlyUmask();
 const cfg = loadAuditConfig();
 const service = await createAuditService(cfg);
 const server = service.app.listen(cfg.port, cfg.host, () => {

@@ -1,8 +1,11 @@
 /** The gateway program: one process per endpoint, configured by environment (see config.ts). */
+import { ownerOnlyUmask } from '../../core/src/fs/owner-only.ts';
 import { answerClientErrors } from '../../core/src/http/api.ts';
 import { loadGatewayConfig } from './config.ts';
 import { createGateway } from './gateway.ts';
 
+// The store, its WAL and anything else this process writes: owner-only.
+ownerOnlyUmask();
 const cfg = loadGatewayConfig();
 const gw = await createGateway(cfg);
 const server = gw.app.listen(cfg.port, cfg.host, () => {

@@ -1,12 +1,19 @@
 /** Opens a service's SQLite file with the settings every store here relies on. */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ownerOnlyDir, ownerOnlyFile } from '../fs/owner-only.ts';
 
 export type Db = Database.Database;
 
+/**
+ * Opens (creating it if needed) a store. The directory is made 0700 and the file 0600 before
+ * SQLite opens it; SQLite gives its `-wal` and `-shm` files the database file's permissions.
+ */
 export function openDatabase(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    ownerOnlyDir(dirname(file));
+    ownerOnlyFile(file);
+  }
   const db = new Database(file);
   // WAL: readers (the HTTP API) never block the writer (consumer, relay); NORMAL is durable in WAL
   // mode against a process crash, which is the failure the outbox protects against.

@@ -118,3 +118,20 @@ export function ensureBrokerTls(dir: string): BrokerTls {
   }
   return { keystore, truststore, storePassword: readFileSync(passFile, 'utf8').trim(), caPem: readFileSync(caPemFile, 'utf8') };
 }
+
+const optionalString = (raw: string): string => raw;
+
+/**
+ * The Kafka client security settings every service shares (spread into its settings table). The
+ * values are a name and file paths: the password and CA are read from the files at start-up.
+ */
+export const kafkaSecuritySettings = {
+  kafkaSaslUsername: { env: 'MX_KAFKA_SASL_USERNAME', doc: 'Kafka SCRAM-SHA-512 principal of this service (`gw-<ENDPOINT>`, `mx-audit`); empty with the two below: a PLAINTEXT cluster (development only)', default: '', parse: optionalString },
+  kafkaSaslPasswordFile: { env: 'MX_KAFKA_SASL_PASSWORD_FILE', doc: 'File holding that principal\'s SCRAM password (mode 0600)', default: '', parse: optionalString },
+  kafkaCaFile: { env: 'MX_KAFKA_CA_FILE', doc: 'PEM of the CA that signed the brokers\' TLS certificates (the client listener is SASL_SSL)', default: '', parse: optionalString },
+} as const;
+
+/** The client security a service's loaded settings describe. */
+export function clientSecurityOf(cfg: { kafkaSaslUsername: string; kafkaSaslPasswordFile: string; kafkaCaFile: string }): KafkaClientSecurity | undefined {
+  return clientSecurityFromFiles({ username: cfg.kafkaSaslUsername, passwordFile: cfg.kafkaSaslPasswordFile, caFile: cfg.kafkaCaFile });
+}

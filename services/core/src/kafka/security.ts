@@ -85,7 +85,7 @@ function keytool(args: string[], input?: string): string {
 }
 
 /**
- * Creates (or reuses) a CA and a broker certificate for 127.0.0.1/localhost under `<dir>/tls`
+ * Creates (or reuses) a CA and a broker certificate for 127.0.0.1, localhost and kafka under `<dir>/private/kafka/tls`
  * with the JDK's keytool (the broker needs Java anyway, so no new tool), and writes the CA's
  * PEM where clients read it ({@link kafkaCaFile}).
  */
@@ -102,7 +102,8 @@ export function ensureBrokerTls(dir: string): BrokerTls {
     writeSecret(passFile, pw);
     const ca = join(tls, 'ca.p12');
     const store = (file: string) => ['-keystore', file, '-storetype', 'PKCS12', '-storepass', pw];
-    const san = 'SAN=dns:localhost,ip:127.0.0.1';
+    // `kafka` is the broker's host name in docker-compose.yml.
+    const san = 'SAN=dns:localhost,ip:127.0.0.1,dns:kafka';
     keytool(['-genkeypair', '-alias', 'ca', '-keyalg', 'EC', '-groupname', 'secp256r1', '-dname', 'CN=Mekong Exchange local Kafka CA', '-ext', 'bc:c', '-validity', '3650', ...store(ca)]);
     const caPem = keytool(['-exportcert', '-rfc', '-alias', 'ca', ...store(ca)]);
     writeSecret(caPemFile, caPem);

@@ -131,7 +131,7 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
       }
       if (security) {
         // On a secured cluster the admin created mx.audit with LogAppendTime (`mx kafka provision`).
-        await awaitTopics(kafka, [topic], { onMissing: (missing, problem) => logger.warn({ missing, problem }, 'waiting for Kafka topics to be provisioned (mx kafka provision)') });
+        await awaitTopics(kafka, [topic], { stopped: () => !storeOpen, onMissing: (missing, problem) => logger.warn({ missing, problem }, 'waiting for Kafka topics to be provisioned (mx kafka provision)') });
       } else {
         for (;;) {
           try {

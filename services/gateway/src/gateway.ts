@@ -153,6 +153,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       if (security) {
         // On a secured cluster only the admin creates topics (`mx kafka provision`); a gateway waits for its own.
         await awaitTopics(kafka, [topics.inbox(cfg.endpoint), topics.dlq(cfg.endpoint), topics.audit], {
+          stopped: () => !storeOpen,
           onMissing: (missing, problem) => logger.warn({ missing, problem }, 'waiting for Kafka topics to be provisioned (mx kafka provision)'),
         });
       } else {

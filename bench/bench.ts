@@ -17,6 +17,9 @@ import { measureAuditVerify, type AuditVerifyResult } from './audit/verify.ts';
 import { measureCrypto, type CryptoBaselines } from './baselines/crypto.ts';
 import { measureKafka, type KafkaBaseline } from './baselines/kafka.ts';
 import { cryptoLimit, cryptoPerLifecycle, LIFECYCLE_AUDIT_ACTIONS, type CryptoCount, type CryptoLimit } from './crypto-count.ts';
+import { deploymentKafkaSecurity, ensureDeploymentKafkaPasswords } from '../services/cli/src/deployment/kafka.ts';
+import { externalKafkaSecretsDir } from '../services/cli/src/deployment/setup.ts';
+import { ADMIN_PRINCIPAL } from '../services/core/src/kafka/security.ts';
 import { prepareDeployment, RECIPIENT, SENDER, SYNTHETIC_AUDIT_ENDPOINT } from './deployment.ts';
 import { auditServiceAvailable, startCluster, type Cluster } from './e2e/cluster.ts';
 import { NoticeClient } from './e2e/notice-client.ts';
@@ -79,19 +82,22 @@ export async function runBench(o: BenchOptions, log: (line: string) => void = (l
   const samplers: MemorySampler[] = [];
   let succeeded = false;
   try {
+    // A cluster of one's own brings its credentials (MX_KAFKA_SECRETS_DIR; none: PLAINTEXT, a directory with no CA).
+    const b = await prepareDeployment(join(workDir, 'deployment'), o.brokers ? { kafkaSecretsDir: externalKafkaSecretsDir() ?? join(workDir, 'plaintext-cluster') } : {});
     let brokers: string[];
     if (o.brokers) {
       brokers = o.brokers;
       log(`Kafka: using ${brokers.join(',')}`);
     } else {
-      broker = await startLocalBroker({ log: (l) => log(`Kafka: ${l}`) });
+      // Secured as in production (SASL_SSL, SCRAM, ACLs), so the figures include TLS.
+      broker = await startLocalBroker({ log: (l) => log(`Kafka: ${l}`), security: { secretsDir: b.dep.kafkaSecretsDir, users: ensureDeploymentKafkaPasswords(b.dep.kafkaSecretsDir, b.dep.endpoints) } });
       brokers = broker.brokers;
     }
-    const b = await prepareDeployment(join(workDir, 'deployment'));
+    b.kafkaAdmin = deploymentKafkaSecurity(b.dep.kafkaSecretsDir, ADMIN_PRINCIPAL);
     log(`message: signed ${b.sampleDocument.type}, ${b.sampleRecord.byteLength} bytes (body ${JSON.stringify(b.noticeBody).length} bytes of JSON)`);
 
     log('baselines:');
-    const kafka = await measureKafka(brokers, b.topicPrefix, b.sampleRecord, { ...o.kafka, timeoutMs: 120_000 }, log);
+    const kafka = await measureKafka(brokers, b.topicPrefix, b.sampleRecord, { ...o.kafka, timeoutMs: 120_000 }, log, b.kafkaAdmin);
     const crypto = await measureCrypto(b, o.cryptoMs, log);
 
     const auditMissing: string[] = [];
@@ -119,7 +125,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void = (l
 
     let ingest: AuditIngestResult | undefined;
     if (auditFeed && cluster.stores.audit) {
-      ingest = await measureAuditIngest(cluster.stores.audit, auditFeed, { brokers, topicPrefix: cluster.topicPrefix, gateway: SYNTHETIC_AUDIT_ENDPOINT, timeoutMs: 120_000 }, log);
+      ingest = await measureAuditIngest(cluster.stores.audit, auditFeed, { brokers, topicPrefix: cluster.topicPrefix, gateway: SYNTHETIC_AUDIT_ENDPOINT, timeoutMs: 120_000, security: b.kafkaAdmin }, log);
       ctx.auditExtraLeaves += auditFeed.length;
       await settle(ctx, cluster.stores.th.receiptsSeen());
     }

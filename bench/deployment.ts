@@ -9,6 +9,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setupDeployment, type Deployment } from '../services/cli/src/deployment/setup.ts';
+import { deploymentKafkaSecurity } from '../services/cli/src/deployment/kafka.ts';
+import { ADMIN_PRINCIPAL, type KafkaClientSecurity } from '../services/core/src/kafka/security.ts';
 import { signNotice } from '../services/core/src/envelope/sign.ts';
 import { uuidv7 } from '../services/core/src/ids/uuidv7.ts';
 import { bodySchemaId, SchemaRegistry } from '../services/core/src/schemas/registry.ts';
@@ -29,6 +31,8 @@ const DAY = 86_400_000;
 
 export interface BenchDeployment {
   dep: Deployment;
+  /** The Kafka admin principal's credentials (undefined on a PLAINTEXT cluster): raw baselines and the audit feed. */
+  kafkaAdmin: KafkaClientSecurity | undefined;
   /** Prefix of every topic and consumer group of this run (several runs can share a broker). */
   topicPrefix: string;
   schemas: SchemaRegistry;
@@ -77,8 +81,8 @@ export function noticeDocument(body: Record<string, unknown>, caseRef: string, n
 }
 
 /** Keys, trust and data directories for TH, LA and CN under `dir`; the sample record. */
-export async function prepareDeployment(dir: string): Promise<BenchDeployment> {
-  const dep = await setupDeployment(dir, BENCH_ENDPOINTS);
+export async function prepareDeployment(dir: string, opts: { kafkaSecretsDir?: string } = {}): Promise<BenchDeployment> {
+  const dep = await setupDeployment(dir, BENCH_ENDPOINTS, opts);
   const schemas = SchemaRegistry.load();
   const trust = await TrustRegistry.fromDirectory(dep.trustDir);
   const keys: Record<string, SigningKeyRing> = {};
@@ -88,7 +92,7 @@ export async function prepareDeployment(dir: string): Promise<BenchDeployment> {
   const issues = schemas.validateDocument(sampleDocument);
   if (issues.length > 0) throw new Error(`the bench notice does not satisfy the schemas: ${JSON.stringify(issues)}`);
   const sampleRecord = await signNotice(sampleDocument, keys[SENDER]!.current());
-  return { dep, topicPrefix: `bench-${randomBytes(4).toString('hex')}.`, schemas, trust, keys, noticeBody, sampleRecord, sampleDocument };
+  return { dep, kafkaAdmin: deploymentKafkaSecurity(dep.kafkaSecretsDir, ADMIN_PRINCIPAL), topicPrefix: `bench-${randomBytes(4).toString('hex')}.`, schemas, trust, keys, noticeBody, sampleRecord, sampleDocument };
 }
 
 /** The file name of a gateway's store under its MX_DATA_DIR (services/gateway/src/gateway.ts). */

@@ -6,6 +6,7 @@
  * that covers the whole burst.
  */
 import { createKafka } from '../../services/core/src/kafka/transport.ts';
+import type { KafkaClientSecurity } from '../../services/core/src/kafka/security.ts';
 import { RecordPublisher, topicNames } from '../../services/core/src/kafka/transport.ts';
 import { waitUntil } from '../stats.ts';
 import type { AuditStoreReader } from '../e2e/stores.ts';
@@ -25,12 +26,12 @@ export interface AuditIngestResult {
 export async function measureAuditIngest(
   store: AuditStoreReader,
   events: Buffer[],
-  opts: { brokers: string[]; topicPrefix: string; gateway: string; timeoutMs: number },
+  opts: { brokers: string[]; topicPrefix: string; gateway: string; timeoutMs: number; security?: KafkaClientSecurity | undefined },
   log: (line: string) => void,
 ): Promise<AuditIngestResult> {
   const before = store.loggedBy(opts.gateway).count;
   const cpBefore = store.checkpoints().count;
-  const publisher = new RecordPublisher(createKafka({ brokers: opts.brokers, clientId: 'mx-bench-audit-feed' }));
+  const publisher = new RecordPublisher(createKafka({ brokers: opts.brokers, clientId: 'mx-bench-audit-feed', ...(opts.security ? { security: opts.security } : {}) }));
   const topic = topicNames(opts.topicPrefix).audit;
   const t0 = Date.now();
   try {

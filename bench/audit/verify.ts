@@ -16,6 +16,7 @@ import { decodeStoredEvent } from '../../services/audit/src/event.ts';
 import { AUDIT_DB_FILE } from '../../services/audit/src/service.ts';
 import { AuditStore } from '../../services/audit/src/store.ts';
 import { auditEnv, setupAudit } from '../../services/cli/src/deployment/setup.ts';
+import { provisionDeploymentKafka } from '../../services/cli/src/deployment/kafka.ts';
 import { AUDIT_MAIN } from '../../services/cli/src/demo/processes.ts';
 import { digestOf } from '../../services/core/src/envelope/digest.ts';
 import { mintToken } from '../../services/core/src/idp/dev-idp.ts';
@@ -65,6 +66,7 @@ export async function measureAuditVerify(b: BenchDeployment, opts: { leaves: num
   const setupSeconds = (performance.now() - t0) / 1000;
 
   const keys = await setupAudit(b.dep);
+  await provisionDeploymentKafka({ brokers: opts.brokers, secretsDir: b.dep.kafkaSecretsDir, endpoints: b.dep.endpoints, topicPrefix: `${b.topicPrefix}verify.` });
   const env = auditEnv(b.dep, opts.brokers, { topicPrefix: `${b.topicPrefix}verify.`, dataDir, checkpointEverySeconds: 1 });
   const service = await startTracked('audit service (verify)', AUDIT_MAIN, env, join(opts.logDir, 'audit-verify.log'), { timeoutMs: 120_000 });
   const reader = new AuditStoreReader(join(dataDir, AUDIT_DB_FILE));

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createKafka, ensureTopics } from '../../services/core/src/kafka/transport.ts';
+import type { KafkaClientSecurity } from '../../services/core/src/kafka/security.ts';
 
 export interface KafkaBaseline {
   records: number;
@@ -26,8 +27,9 @@ export async function measureKafka(
   record: Uint8Array,
   opts: { records: number; batchSize: number; partitions: number; timeoutMs: number },
   log: (line: string) => void,
+  security?: KafkaClientSecurity,
 ): Promise<KafkaBaseline> {
-  const kafka = createKafka({ brokers, clientId: 'mx-bench-raw' });
+  const kafka = createKafka({ brokers, clientId: 'mx-bench-raw', ...(security ? { security } : {}) });
   const topic = `${topicPrefix}bench.raw`;
   await ensureTopics(kafka, [{ topic, numPartitions: opts.partitions }]);
   const value = Buffer.from(record);

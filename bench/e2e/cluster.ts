@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUDIT_DB_FILE } from '../../services/audit/src/service.ts';
 import { auditEnv, gatewayEnv, setupAudit } from '../../services/cli/src/deployment/setup.ts';
+import { provisionDeploymentKafka } from '../../services/cli/src/deployment/kafka.ts';
 import { AUDIT_MAIN, GATEWAY_MAIN, type ServiceProcess } from '../../services/cli/src/demo/processes.ts';
 import { GATEWAY_DB_FILE, RECIPIENT, SENDER, type BenchDeployment } from '../deployment.ts';
 import { startService } from '../../services/cli/src/demo/processes.ts';
@@ -76,9 +77,10 @@ export async function startCluster(b: BenchDeployment, opts: ClusterOptions): Pr
     };
     // One bench officer sends thousands of notices a second: the rate limits (on by default) are off,
     // as the bench measures the exchange, not the limiter.
+    // As in a deployment: the admin provisions topics and ACLs before any service starts.
+    await provisionDeploymentKafka({ brokers: opts.brokers, secretsDir: b.dep.kafkaSecretsDir, endpoints: b.dep.endpoints, topicPrefix });
     const envOf = (e: string) => ({ ...gatewayEnv(b.dep, e, opts.brokers, { topicPrefix }), MX_DATA_DIR: join(dataDir, e), MX_RATE_LIMIT_PER_OFFICER: '0', MX_RATE_LIMIT_PER_ENDPOINT: '0' });
-    // One after the other: the first creates the topics, and two cold tsx start-ups at once on two
-    // cores only make both slower.
+    // One after the other: two cold tsx start-ups at once on two cores only make both slower.
     const th = await startTracked(`gateway ${SENDER}`, GATEWAY_MAIN, envOf(SENDER), join(opts.logDir, `${opts.instance}-gateway-${SENDER}.log`), { nodeArgs: nodeArgsOf(SENDER) });
     started.push(th);
     const la = await startTracked(`gateway ${RECIPIENT}`, GATEWAY_MAIN, envOf(RECIPIENT), join(opts.logDir, `${opts.instance}-gateway-${RECIPIENT}.log`), { nodeArgs: nodeArgsOf(RECIPIENT) });

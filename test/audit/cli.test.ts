@@ -11,7 +11,7 @@ import { auditEnv } from '../../services/cli/src/deployment/setup.ts';
 import { mintToken } from '../../services/core/src/idp/dev-idp.ts';
 import { isMxError } from '../../services/core/src/errors/mx-error.ts';
 import { auditDeployment, AuditTopic, freshPrefix, GatewayTrail } from '../support/audit.ts';
-import { eventually, testBrokers } from '../support/kafka.ts';
+import { eventually, provisionTestKafka, testBrokers } from '../support/kafka.ts';
 
 const AUDIT_MAIN = fileURLToPath(new URL('../../services/audit/src/main.ts', import.meta.url));
 const MX_MAIN = fileURLToPath(new URL('../../services/cli/src/main.ts', import.meta.url));
@@ -52,6 +52,7 @@ test('the service process ingests, signs on its own schedule and stops cleanly; 
   const prefix = freshPrefix();
   const topic = new AuditTopic(prefix);
   await topic.create();
+  await provisionTestKafka({ endpoints: dep.endpoints, topicPrefix: prefix });
   const env = auditEnv(dep, testBrokers(), { topicPrefix: prefix, checkpointEveryLeaves: 5, checkpointEverySeconds: 1 });
   let child: ChildProcess | undefined;
   try {

@@ -7,12 +7,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKafka, RecordConsumer, topicNames } from '../../services/core/src/kafka/transport.ts';
+import { RecordConsumer, topicNames } from '../../services/core/src/kafka/transport.ts';
 import { setupAudit, type AuditDeployment } from '../../services/cli/src/deployment/setup.ts';
 import { loadBody } from '../fixtures/documents/index.ts';
 import { startAudit, verifyBundle, type RunningAudit } from '../support/audit.ts';
 import { startCluster, type Cluster } from '../support/gateways.ts';
-import { eventually, testBrokers, uniqueName } from '../support/kafka.ts';
+import { eventually, testKafka, uniqueName } from '../support/kafka.ts';
 import { withStore } from '../support/processes.ts';
 
 let c: Cluster;
@@ -201,7 +201,7 @@ test('no audit event, in the store or on the topic, carries personal data (and t
   const stored = Array.from({ length: size }, (_, i) => store.log.leaf(i).bytes);
 
   const onTopic: Buffer[] = [];
-  const consumer = new RecordConsumer(createKafka({ brokers: testBrokers(), clientId: uniqueName('pii-scan') }), {
+  const consumer = new RecordConsumer(testKafka(uniqueName('pii-scan')), {
     groupId: uniqueName('pii-scan'),
     topics: [topicNames(c.prefix).audit],
     fromBeginning: true,

@@ -18,12 +18,12 @@ import { verifyAuditEvent } from '../../services/audit/src/event.ts';
 import { pino } from 'pino';
 import { TYP_BY_CLASS } from '../../services/core/src/envelope/typ.ts';
 import { digestOf } from '../../services/core/src/envelope/digest.ts';
-import { createKafka, ensureTopics } from '../../services/core/src/kafka/transport.ts';
+import { ensureTopics } from '../../services/core/src/kafka/transport.ts';
 import { privateJwksPathOf } from '../../services/core/src/trust/keygen.ts';
 import { loadSigningKeys } from '../../services/core/src/trust/signer.ts';
 import { TrustRegistry } from '../../services/core/src/trust/trust-registry.ts';
 import { auditDeployment, AuditTopic, contractProblems, freshPrefix, GatewayTrail, schemas, startAudit, type RunningAudit } from '../support/audit.ts';
-import { eventually, testBrokers } from '../support/kafka.ts';
+import { eventually, testKafka } from '../support/kafka.ts';
 
 let dep: Deployment;
 let audit: AuditDeployment;
@@ -33,7 +33,7 @@ let la: GatewayTrail;
 let cn: GatewayTrail;
 /** CN's key is revoked from this instant (after the deployment made it, before the service reads the trust registry). */
 let revokedAt: Date;
-const kafka = createKafka({ brokers: testBrokers(), clientId: 'audit-poison-test', retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 300 } });
+const kafka = testKafka('audit-poison-test', { retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 300 } });
 
 beforeAll(async () => {
   ({ dep, audit } = await auditDeployment(['LA', 'TH', 'CN']));
@@ -43,7 +43,7 @@ beforeAll(async () => {
   writeFileSync(join(dep.trustDir, 'revocations.json'), JSON.stringify({ revoked: [{ kid: cnKey.kid, revokedAt: revokedAt.toISOString(), reason: 'key-compromise' }] }));
   const prefix = freshPrefix();
   topic = new AuditTopic(prefix);
-  // As an older deployment left it: mx.audit without LogAppendTime. The service must put it right.
+  // As an older deployment left it: mx.audit without LogAppendTime. Provisioning must put it right.
   await ensureTopics(kafka, [{ topic: topic.topic, numPartitions: 3 }]);
   svc = await startAudit(dep, audit, { prefix, env: { MX_STALL_AFTER_MS: '500' } });
   la = await GatewayTrail.of(dep, 'LA');

@@ -39,3 +39,31 @@ const dc = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
 });
+
+test('Kafka is secured as in production: SASL_SSL client listener only, SCRAM, deny-by-default ACLs, controller on loopback', () => {
+  const env = compose.services.kafka!.environment ?? {};
+  const listeners = (env.KAFKA_LISTENERS ?? '').split(',');
+  expect(listeners.filter((l) => !l.startsWith('CONTROLLER://'))).toEqual(['SASL_SSL://:9092']);
+  expect(listeners.find((l) => l.startsWith('CONTROLLER://'))).toMatch(/^CONTROLLER:\/\/127\.0\.0\.1:/);
+  expect(env.KAFKA_ADVERTISED_LISTENERS).toMatch(/^SASL_SSL:\/\//);
+  expect(env.KAFKA_SASL_ENABLED_MECHANISMS).toBe('SCRAM-SHA-512');
+  expect(env.KAFKA_AUTHORIZER_CLASS_NAME).toBe('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+  expect(env.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND).toBe('false');
+  expect(env.KAFKA_SUPER_USERS).toBe('User:admin;User:ANONYMOUS');
+  // No secret in the file: passwords come from the deployment's files through the config provider
+  // (`$${dir:...}` is compose's escape of `${dir:...}`).
+  const secretSettings = Object.entries(env).filter(([k]) => /PASSWORD|JAAS/.test(k));
+  expect(secretSettings.length).toBeGreaterThanOrEqual(3);
+  const literal = secretSettings.map(([k, v]) => [k, v.replace(/\$\$\{dir:[^}]+\}/g, '')] as const).filter(([k, v]) => (k.endsWith('_PASSWORD') ? v !== '' : /password="[^"]+"/.test(v)));
+  expect(literal).toEqual([]);
+});
+
+test.each([...gateways.map(([n, s]) => [n, s, `gw-${n.slice('gateway-'.length).toUpperCase()}`] as const), ['audit', compose.services.audit!, 'mx-audit'] as const])(
+  '%s connects to Kafka as its own principal with its own password file',
+  (_name, svc, principal) => {
+    const env = svc.environment ?? {};
+    expect(env.MX_KAFKA_SASL_USERNAME).toBe(principal);
+    expect(env.MX_KAFKA_SASL_PASSWORD_FILE).toBe(`/deployment/private/kafka/${principal}.password`);
+    expect(env.MX_KAFKA_CA_FILE).toBe('/deployment/private/kafka/ca.pem');
+  },
+);

@@ -7,6 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { DEV_IDP_ISSUER, devIdpPaths, gatewayAudience } from '../../services/core/src/idp/dev-idp.ts';
 import { setupDeployment } from '../../services/cli/src/deployment/setup.ts';
+import kafkajs from 'kafkajs';
+import { testKafka, testKafkaSecretsDir, uniqueName } from '../support/kafka.ts';
+
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let dir: string;
@@ -45,3 +49,34 @@ test('npx mx token without a deployment says so instead of minting', () => {
   expect(r.stdout).toBe('');
   expect(r.stderr).toMatch(/no deployment under/);
 }, 30_000);
+
+test('npx mx kafka provision creates a prefix\'s topics and ACLs as the admin principal, and again is a no-op', async () => {
+  const secrets = testKafkaSecretsDir();
+  if (secrets === undefined) throw new Error('the test broker is secured by the global set-up (MX_KAFKA_SECRETS_DIR)');
+  const prefix = `${uniqueName('prov')}.`;
+  const run = () =>
+    spawnSync('npx', ['--no-install', 'mx', 'kafka', 'provision', '--dir', secrets, '--endpoints', 'LA,TH', '--prefix', prefix, '--partitions', '1'], { cwd: REPO_ROOT, encoding: 'utf8', env: process.env });
+  for (let i = 0; i < 2; i += 1) {
+    const r = run();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('provisioned 5 topics and 12 ACLs as the admin principal\n');
+  }
+  const admin = testKafka(uniqueName('prov-check')).admin();
+  await admin.connect();
+  try {
+    expect((await admin.listTopics()).filter((t) => t.startsWith(prefix)).sort()).toEqual([`${prefix}mx.audit`, `${prefix}mx.dlq.LA`, `${prefix}mx.dlq.TH`, `${prefix}mx.inbox.LA`, `${prefix}mx.inbox.TH`]);
+    const { resources } = await admin.describeAcls({
+      resourceType: AclResourceTypes.ANY,
+      resourcePatternType: ResourcePatternTypes.ANY,
+      operation: AclOperationTypes.ANY,
+      permissionType: AclPermissionTypes.ANY,
+    });
+    const mine = resources.filter((r) => r.resourceName.startsWith(prefix)).flatMap((r) => r.acls.map((a) => `${a.principal} ${a.operation} ${r.resourceName}`));
+    expect(mine).toHaveLength(12);
+    expect(mine).toContain(`User:gw-LA ${AclOperationTypes.READ} ${prefix}mx.inbox.LA`);
+    expect(mine).not.toContain(`User:gw-TH ${AclOperationTypes.READ} ${prefix}mx.inbox.LA`);
+  } finally {
+    await admin.disconnect();
+  }
+}, 60_000);

@@ -6,14 +6,12 @@
  * HTTP API, so the test sees the redelivery and the second publication it is about, not just the
  * happy outcome. The tests share the two gateways and build on each other: run the file whole.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { gatewayAudience, mintToken } from '../../services/core/src/idp/dev-idp.ts';
-import { gatewayEnv, setupDeployment, type Deployment } from '../../services/cli/src/deployment/setup.ts';
+import { gatewayEnv, type Deployment } from '../../services/cli/src/deployment/setup.ts';
 import { loadBody } from '../fixtures/documents/index.ts';
-import { eventually, testBrokers, uniqueName } from '../support/kafka.ts';
+import { eventually, provisionTestKafka, testBrokers, testDeployment, testKafka, uniqueName } from '../support/kafka.ts';
 import { GatewayProcess, killAllGateways, withStore } from '../support/processes.ts';
 
 /** The broker's default `group.min.session.timeout.ms`: the shortest a killed member can linger. */
@@ -28,9 +26,10 @@ let caseNo = 100_000 + Math.floor(Math.random() * 800_000);
 const recovery: Record<string, number> = {};
 
 beforeAll(async () => {
-  dep = await setupDeployment(mkdtempSync(join(tmpdir(), 'mx-crash-')), ['TH', 'LA']);
+  dep = await testDeployment('mx-crash-', ['TH', 'LA']);
   prefix = `${uniqueName('crash')}.`;
-  admin = new Kafka({ clientId: 'mx-crash-test', brokers: testBrokers(), logLevel: logLevel.NOTHING }).admin();
+  await provisionTestKafka({ endpoints: ['TH', 'LA'], topicPrefix: prefix });
+  admin = testKafka('mx-crash-test').admin();
   await admin.connect();
   for (const e of ['TH', 'LA']) {
     tokens[e] = await mintToken(dep.idpPrivateJwks, { subject: `officer@${e}`, endpoint: e, agency: `${e} test agency`, roles: ['liaison-officer'], audience: gatewayAudience(e) });

@@ -6,17 +6,14 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { auditEnv, gatewayEnv, setupAudit, setupDeployment } from '../../services/cli/src/deployment/setup.ts';
+import { auditEnv, gatewayEnv, setupAudit } from '../../services/cli/src/deployment/setup.ts';
 import { loadAuditConfig } from '../../services/audit/src/config.ts';
 import { createAuditService, type AuditService } from '../../services/audit/src/service.ts';
 import { loadGatewayConfig } from '../../services/gateway/src/config.ts';
 import { createGateway, type Gateway } from '../../services/gateway/src/gateway.ts';
 import { SchemaRegistry } from '../../services/core/src/schemas/registry.ts';
-import { eventually, testBrokers, uniqueName } from '../support/kafka.ts';
+import { eventually, provisionTestKafka, testBrokers, testDeployment, uniqueName } from '../support/kafka.ts';
 
 interface Line {
   level: number;
@@ -37,9 +34,11 @@ afterAll(async () => {
 
 test('four gateways and the audit service start on a fresh prefix without a warning or an error until ready', async () => {
   const endpoints = ['LA', 'TH', 'CN', 'INTERPOL'];
-  const dep = await setupDeployment(mkdtempSync(join(tmpdir(), 'mx-quiet-')), endpoints);
+  const dep = await testDeployment('mx-quiet-', endpoints);
   const auditDep = await setupAudit(dep);
   const prefix = `${uniqueName('q')}.`;
+  // As in a deployment: the admin provisions topics and ACLs before any service starts.
+  await provisionTestKafka({ endpoints, topicPrefix: prefix });
   const schemas = SchemaRegistry.load();
   const services: { name: string; app: Gateway['app'] | AuditService['app']; start(): Promise<void>; stop(): Promise<void> }[] = [];
   for (const e of endpoints) {

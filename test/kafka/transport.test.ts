@@ -2,13 +2,13 @@ import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKafka, ensureTopics, isSettlingNoise, RecordConsumer, RecordPublisher, type IncomingRecord } from '../../services/core/src/kafka/transport.ts';
-import { eventually, testBrokers, uniqueName } from '../support/kafka.ts';
+import { ensureTopics, isSettlingNoise, RecordConsumer, RecordPublisher, type IncomingRecord } from '../../services/core/src/kafka/transport.ts';
+import { eventually, testKafka, uniqueName } from '../support/kafka.ts';
 
 const fast = { retries: 3, initialRetryTime: 50, maxRetryTime: 500 };
 
 describe('kafka transport on the real broker', () => {
-  const kafka = createKafka({ brokers: testBrokers(), clientId: 'transport-test', retry: fast });
+  const kafka = testKafka('transport-test', { retry: fast });
   const publisher = new RecordPublisher(kafka);
   const consumers: RecordConsumer[] = [];
 

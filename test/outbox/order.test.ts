@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../services/core/src/store/sqlite.ts';
 import { Outbox, OutboxRelay } from '../../services/core/src/outbox/outbox.ts';
-import { createKafka, ensureTopics, RecordPublisher } from '../../services/core/src/kafka/transport.ts';
-import { eventually, testBrokers, uniqueName } from '../support/kafka.ts';
+import { ensureTopics, RecordPublisher } from '../../services/core/src/kafka/transport.ts';
+import { eventually, testKafka, uniqueName } from '../support/kafka.ts';
 import { orderViolations, readBack, rowValue } from './support.ts';
 
-const kafka = createKafka({ brokers: testBrokers(), clientId: 'outbox-order-test', retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 } });
+const kafka = testKafka('outbox-order-test', { retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 } });
 let db: Db;
 let outbox: Outbox;
 let publisher: RecordPublisher;

@@ -4,8 +4,6 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { AuditFact } from '../../services/core/src/audit/emitter.ts';
@@ -13,15 +11,15 @@ import { digestOf } from '../../services/core/src/envelope/digest.ts';
 import { signNotice } from '../../services/core/src/envelope/sign.ts';
 import { mintToken, type Role } from '../../services/core/src/idp/dev-idp.ts';
 import { uuidv7 } from '../../services/core/src/ids/uuidv7.ts';
-import { AUDIT_TOPIC_CONFIG, createKafka, ensureTopics, RecordPublisher, topicNames, type IncomingRecord } from '../../services/core/src/kafka/transport.ts';
+import { AUDIT_TOPIC_CONFIG, ensureTopics, RecordPublisher, topicNames, type IncomingRecord } from '../../services/core/src/kafka/transport.ts';
 import { bodySchemaId, SchemaRegistry } from '../../services/core/src/schemas/registry.ts';
 import { loadSigningKeys } from '../../services/core/src/trust/signer.ts';
 import { privateJwksPathOf } from '../../services/core/src/trust/keygen.ts';
-import { auditEnv, setupAudit, setupDeployment, type AuditDeployment, type Deployment } from '../../services/cli/src/deployment/setup.ts';
+import { auditEnv, setupAudit, type AuditDeployment, type Deployment } from '../../services/cli/src/deployment/setup.ts';
 import { AUDIT_AUDIENCE, loadAuditConfig } from '../../services/audit/src/config.ts';
 import { createAuditService, type AuditService } from '../../services/audit/src/service.ts';
 import { verifyAuditLog, verifyEvidenceBundle, type VerifyReport } from '../../services/cli/src/commands/audit-verify.ts';
-import { testBrokers, uniqueName } from './kafka.ts';
+import { provisionTestKafka, testBrokers, testDeployment, testKafka, uniqueName } from './kafka.ts';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { answerClientErrors } from '../../services/core/src/http/api.ts';
@@ -55,7 +53,7 @@ export function schemas(): SchemaRegistry {
 
 /** A deployment (gateway keys, trust dir, dev IdP) plus the audit service's keys. */
 export async function auditDeployment(endpoints: string[] = ['LA', 'TH']): Promise<{ dep: Deployment; audit: AuditDeployment }> {
-  const dep = await setupDeployment(mkdtempSync(join(tmpdir(), 'mx-audit-dep-')), endpoints);
+  const dep = await testDeployment('mx-audit-dep-', endpoints);
   return { dep, audit: await setupAudit(dep) };
 }
 
@@ -85,6 +83,7 @@ export interface StartAuditOptions {
  * when a test asks (`service.checkpointer.signNow()`), so tree sizes are deterministic.
  */
 export async function startAudit(dep: Deployment, audit: AuditDeployment, o: StartAuditOptions): Promise<RunningAudit> {
+  if (o.consume ?? true) await provisionTestKafka({ endpoints: dep.endpoints, topicPrefix: o.prefix, ...(o.env?.MX_AUDIT_CONSUMER_GROUP ? { auditGroup: o.env.MX_AUDIT_CONSUMER_GROUP } : {}) });
   const cfg = loadAuditConfig({
     ...auditEnv(dep, testBrokers(), { topicPrefix: o.prefix, dataDir: o.dataDir ?? audit.dataDir, checkpointEveryLeaves: 1_000_000, checkpointEverySeconds: 86_400 }),
     ...o.env,
@@ -204,7 +203,7 @@ export class AuditTopic {
 
   constructor(readonly prefix: string) {
     this.topic = topicNames(prefix).audit;
-    this.kafka = createKafka({ brokers: testBrokers(), clientId: uniqueName('audit-test'), retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 300 } });
+    this.kafka = testKafka(uniqueName('audit-test'), { retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 300 } });
     this.publisher = new RecordPublisher(this.kafka);
   }
 

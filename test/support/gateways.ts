@@ -4,19 +4,16 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Clock } from '../../services/core/src/clock/clock.ts';
 import { mintToken, gatewayAudience, type Role } from '../../services/core/src/idp/dev-idp.ts';
 import { SchemaRegistry } from '../../services/core/src/schemas/registry.ts';
-import { gatewayEnv, setupDeployment, type Deployment } from '../../services/cli/src/deployment/setup.ts';
+import { gatewayEnv, type Deployment } from '../../services/cli/src/deployment/setup.ts';
 import { assertConforms } from './contract.ts';
 import { answerClientErrors } from '../../services/core/src/http/api.ts';
 import { loadGatewayConfig } from '../../services/gateway/src/config.ts';
 import { createGateway, type Gateway } from '../../services/gateway/src/gateway.ts';
-import { testBrokers, uniqueName } from './kafka.ts';
+import { provisionTestKafka, testBrokers, testDeployment, uniqueName } from './kafka.ts';
 
 export interface RunningGateway {
   endpoint: string;
@@ -37,8 +34,9 @@ export interface Cluster {
 let sharedSchemas: SchemaRegistry | undefined;
 
 export async function startCluster(endpoints: string[] = ['LA', 'TH', 'CN', 'INTERPOL'], opts: { env?: Record<string, string>; clocks?: Record<string, Clock> } = {}): Promise<Cluster> {
-  const dep = await setupDeployment(mkdtempSync(join(tmpdir(), 'mx-dep-')), endpoints);
+  const dep = await testDeployment('mx-dep-', endpoints);
   const prefix = `${uniqueName('t')}.`;
+  await provisionTestKafka({ endpoints, topicPrefix: prefix, ...(opts.env?.MX_ROUTING_POLICY ? { routingPolicyFile: opts.env.MX_ROUTING_POLICY } : {}) });
   sharedSchemas ??= SchemaRegistry.load();
   const gateways: Record<string, RunningGateway> = {};
   for (const e of endpoints) {

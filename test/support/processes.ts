@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { topicNames } from '../../services/core/src/kafka/transport.ts';
+import { clientSecurityFromFiles, kafkajsSecurity, type KafkaClientSecurity } from '../../services/core/src/kafka/security.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = 'services/gateway/src/main.ts';
@@ -222,17 +223,20 @@ interface ConsumerGroupRef {
   brokers: string[];
   groupId: string;
   topic: string;
+  security: KafkaClientSecurity | undefined;
 }
 
 /** The inbox consumer group of the gateway configured by `env` (the group id services/gateway/src/gateway.ts uses). */
 function consumerGroupOf(env: Record<string, string>): ConsumerGroupRef {
   const prefix = env.MX_TOPIC_PREFIX ?? '';
   const endpoint = env.MX_ENDPOINT ?? '';
-  return { brokers: (env.KAFKA_BROKERS ?? '').split(','), groupId: `${prefix}mx-gateway-${endpoint}`, topic: topicNames(prefix).inbox(endpoint) };
+  const security = clientSecurityFromFiles({ username: env.MX_KAFKA_SASL_USERNAME ?? '', passwordFile: env.MX_KAFKA_SASL_PASSWORD_FILE ?? '', caFile: env.MX_KAFKA_CA_FILE ?? '' });
+  return { brokers: (env.KAFKA_BROKERS ?? '').split(','), groupId: `${prefix}mx-gateway-${endpoint}`, topic: topicNames(prefix).inbox(endpoint), security };
 }
 
 async function describeGroup(g: ConsumerGroupRef) {
-  const admin = new Kafka({ clientId: 'mx-test-group-probe', brokers: g.brokers, logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 }, connectionTimeout: 1000, requestTimeout: 5000 }).admin();
+  // As the gateway's own principal: READ on its group lets it describe the group.
+  const admin = new Kafka({ clientId: 'mx-test-group-probe', brokers: g.brokers, logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 }, connectionTimeout: 1000, requestTimeout: 5000, ...kafkajsSecurity(g.security) }).admin();
   await admin.connect();
   try {
     const { groups } = await admin.describeGroups([g.groupId]);

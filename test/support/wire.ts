@@ -19,7 +19,7 @@ import { privateJwksPathOf } from '../../services/core/src/trust/keygen.ts';
 import { loadSigningKeys, type Signer } from '../../services/core/src/trust/signer.ts';
 import { TrustRegistry } from '../../services/core/src/trust/trust-registry.ts';
 import type { Cluster } from './gateways.ts';
-import { eventually, testBrokers, uniqueName } from './kafka.ts';
+import { eventually, testKafka, uniqueName } from './kafka.ts';
 
 /**
  * Strings of the document fixtures that are a child's or an offender's personal data. None of them
@@ -116,7 +116,7 @@ export class Wire {
   private readonly taps: TopicTap[] = [];
 
   constructor(private readonly c: Cluster) {
-    this.kafka = createKafka({ brokers: testBrokers(), clientId: uniqueName('wire'), retry: { retries: 3, initialRetryTime: 50, maxRetryTime: 300 } });
+    this.kafka = testKafka(uniqueName('wire'), { retry: { retries: 3, initialRetryTime: 50, maxRetryTime: 300 } });
     this.publisher = new RecordPublisher(this.kafka);
   }
 

@@ -1,6 +1,7 @@
 /** The audit service's settings: one table, validated once at start-up (README "Configuration" prints it). */
 import { loadSettings, parse, type SettingsOf } from '../../core/src/config/settings.ts';
 import { DEV_IDP_ISSUER } from '../../core/src/idp/dev-idp.ts';
+import { kafkaSecuritySettings } from '../../core/src/kafka/security.ts';
 
 /** The audience auditor tokens must carry unless `MX_IDP_AUDIENCE` says otherwise. */
 export const AUDIT_AUDIENCE = 'mx-audit';
@@ -29,6 +30,7 @@ export const auditSettings = {
   host: { env: 'MX_HTTP_HOST', doc: 'Address the HTTP API listens on', default: '127.0.0.1', parse: parse.string },
   port: { env: 'MX_HTTP_PORT', doc: 'Port of the HTTP API (0: any free port)', default: 8090, parse: parse.int(0, 65535) },
   brokers: { env: 'KAFKA_BROKERS', doc: 'Kafka bootstrap servers, comma-separated host:port', parse: parse.list },
+  ...kafkaSecuritySettings,
   topicPrefix: { env: 'MX_TOPIC_PREFIX', doc: 'Prefix of every topic name and consumer group (several deployments on one cluster)', default: '', parse: topicPrefix },
   consumerGroup: { env: 'MX_AUDIT_CONSUMER_GROUP', doc: 'Consumer group on `mx.audit` (after the prefix); give each read replica its own', default: 'mx-audit', parse: parse.string },
   partitions: { env: 'MX_TOPIC_PARTITIONS', doc: 'Partitions of `mx.audit` when the service has to create it', default: 3, parse: parse.int(1, 64) },

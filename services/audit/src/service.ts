@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { consumerReadiness } from '../../core/src/kafka/readiness.ts';
-import { AUDIT_TOPIC_CONFIG, clusterReachable, createKafka, ensureTopics, RecordConsumer, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
+import { clientSecurityOf } from '../../core/src/kafka/security.ts';
+import { AUDIT_TOPIC_CONFIG, awaitTopics, clusterReachable, createKafka, ensureTopics, RecordConsumer, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
 import { createLogger } from '../../core/src/log/logger.ts';
 import { SchemaRegistry } from '../../core/src/schemas/registry.ts';
 import { openDatabase } from '../../core/src/store/sqlite.ts';
@@ -78,9 +79,11 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
   });
 
   const topic = topicNames(cfg.topicPrefix).audit;
-  const kafka = createKafka({ brokers: cfg.brokers, clientId: 'mx-audit', logger, ...(opts.retry ? { retry: opts.retry } : {}) });
+  const security = clientSecurityOf(cfg);
+  const secured = security ? { security } : {};
+  const kafka = createKafka({ brokers: cfg.brokers, clientId: 'mx-audit', logger, ...secured, ...(opts.retry ? { retry: opts.retry } : {}) });
   // Readiness asks once, without kafkajs' connection retries, so a probe gets its answer in about a second.
-  const probe = createKafka({ brokers: cfg.brokers, clientId: 'mx-audit-probe', retry: { retries: 0 }, connectionTimeoutMs: 1000 });
+  const probe = createKafka({ brokers: cfg.brokers, clientId: 'mx-audit-probe', retry: { retries: 0 }, connectionTimeoutMs: 1000, ...secured });
   const consumer = new RecordConsumer(kafka, {
     groupId: `${cfg.topicPrefix}${cfg.consumerGroup}`,
     topics: [topic],
@@ -126,14 +129,19 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
         const problem = checkpointer.verifyAll();
         if (problem === undefined) logger.info({ treeSize: store.log.size(), ms: Date.now() - started }, 'store integrity verified');
       }
-      for (;;) {
-        try {
-          // The service owns mx.audit: its revocation rule needs LogAppendTime, even on a topic made before.
-          await ensureTopics(kafka, [{ topic, numPartitions: cfg.partitions, configEntries: AUDIT_TOPIC_CONFIG, enforceConfig: true }]);
-          break;
-        } catch (err) {
-          logger.warn({ err: (err as Error).message }, 'Kafka not reachable yet; retrying topic set-up');
-          await new Promise((r) => setTimeout(r, 1000));
+      if (security) {
+        // On a secured cluster the admin created mx.audit with LogAppendTime (`mx kafka provision`).
+        await awaitTopics(kafka, [topic], { stopped: () => !storeOpen, onMissing: (missing, problem) => logger.warn({ missing, problem }, 'waiting for Kafka topics to be provisioned (mx kafka provision)') });
+      } else {
+        for (;;) {
+          try {
+            // The service owns mx.audit: its revocation rule needs LogAppendTime, even on a topic made before.
+            await ensureTopics(kafka, [{ topic, numPartitions: cfg.partitions, configEntries: AUDIT_TOPIC_CONFIG, enforceConfig: true }]);
+            break;
+          } catch (err) {
+            logger.warn({ err: (err as Error).message }, 'Kafka not reachable yet; retrying topic set-up');
+            await new Promise((r) => setTimeout(r, 1000));
+          }
         }
       }
       consuming = true;

@@ -2,7 +2,8 @@
  * `mx`: the command line of Mekong Exchange.
  *
  *   mx demo [--exit-after-scenario | --no-scenario]  broker, four gateways, audit service, scripted scenario
- *   mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL]  keys, trust directory, dev identity provider
+ *   mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL]  keys, trust directory, dev identity provider, Kafka CA and passwords
+ *   mx kafka provision --dir DIR [--endpoints ...] [--prefix P]  topics and ACLs, as the Kafka admin principal
  *   mx keys init|rotate --endpoint EP --dir DIR
  *   mx token --endpoint EP [--role ROLE] [--for gateway|audit]  a token from the demo's dev identity provider
  *   mx send --endpoint EP --type T --to A,B [--case-ref R] [--in-reply-to ID] --body FILE
@@ -13,12 +14,15 @@
 import { parseArgs } from 'node:util';
 import { keysInit, keysRotate } from './commands/keys.ts';
 import { DEMO_ENDPOINTS, setupAudit, setupDeployment } from './deployment/setup.ts';
+import { provisionDeploymentKafka } from './deployment/kafka.ts';
+import { ensureBrokerTls, kafkaCaFile } from '../../core/src/kafka/security.ts';
 import { inboxCommand, messageCommand, sendCommand, tokenCommand, UsageError } from './commands/officer.ts';
 import { demoCommand } from './demo/demo.ts';
 
 const USAGE = `usage:
   mx demo [--exit-after-scenario | --no-scenario] [--dir DIR]
   mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL]
+  mx kafka provision --dir DIR [--endpoints LA,TH,CN,INTERPOL] [--prefix P] [--partitions N] [--routing-policy FILE]   (KAFKA_BROKERS names the cluster)
   mx keys init|rotate --endpoint EP --dir DIR [--valid-from T] [--valid-until T | --valid-days N]
   mx token --endpoint EP [--role liaison-officer|interpol-desk|auditor] [--subject S] [--for gateway|audit]
   mx send --endpoint EP --type TYPE --to EP[,EP] [--case-ref REF] [--in-reply-to ID] --body FILE.json
@@ -36,7 +40,27 @@ async function run(argv: string[]): Promise<number> {
       if (!values.dir) throw new UsageError('--dir is required');
       const dep = await setupDeployment(values.dir, values.endpoints ? values.endpoints.split(',') : DEMO_ENDPOINTS);
       const audit = await setupAudit(dep);
-      process.stdout.write(`deployment under ${dep.dir}: trust ${dep.trustDir}, identity provider JWKS ${dep.idpPublicJwks}, audit service key ${audit.publicKeyFile}, endpoints ${dep.endpoints.join(', ')}\n`);
+      // The CA and the broker certificate for a broker of this deployment (docker-compose's, say).
+      const tls = ensureBrokerTls(dep.dir);
+      process.stdout.write(`deployment under ${dep.dir}: trust ${dep.trustDir}, identity provider JWKS ${dep.idpPublicJwks}, audit service key ${audit.publicKeyFile}, Kafka CA ${kafkaCaFile(dep.dir)} and broker keystore ${tls.keystore}, endpoints ${dep.endpoints.join(', ')}\n`);
+      return 0;
+    }
+    case 'kafka': {
+      if (sub !== 'provision') break;
+      const { values } = parseArgs({ args: rest, options: { dir: { type: 'string' }, endpoints: { type: 'string' }, prefix: { type: 'string' }, partitions: { type: 'string' }, 'routing-policy': { type: 'string' } } });
+      if (!values.dir) throw new UsageError('--dir is required');
+      if (!process.env.KAFKA_BROKERS) throw new UsageError('KAFKA_BROKERS must name the cluster');
+      const partitions = values.partitions === undefined ? undefined : Number(values.partitions);
+      if (partitions !== undefined && !(Number.isInteger(partitions) && partitions >= 1 && partitions <= 64)) throw new UsageError('--partitions must be an integer from 1 to 64');
+      const done = await provisionDeploymentKafka({
+        brokers: process.env.KAFKA_BROKERS.split(','),
+        secretsDir: values.dir,
+        endpoints: values.endpoints ? values.endpoints.split(',') : DEMO_ENDPOINTS,
+        ...(values.prefix !== undefined ? { topicPrefix: values.prefix } : {}),
+        ...(partitions !== undefined ? { partitions } : {}),
+        ...(values['routing-policy'] !== undefined ? { routingPolicyFile: values['routing-policy'] } : {}),
+      });
+      process.stdout.write(`provisioned ${done.topics} topics${done.secured ? ` and ${done.acls} ACLs as the admin principal` : ' (PLAINTEXT cluster: no ACLs)'}\n`);
       return 0;
     }
     case 'keys':

@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadSettings, parse, type SettingsOf } from '../../core/src/config/settings.ts';
 import { DEV_IDP_ISSUER } from '../../core/src/idp/dev-idp.ts';
+import { kafkaSecuritySettings } from '../../core/src/kafka/security.ts';
 
 export const DEFAULT_ROUTING_POLICY = fileURLToPath(new URL('../routing-policy.json', import.meta.url));
 
@@ -11,6 +12,7 @@ export const gatewaySettings = {
   host: { env: 'MX_HTTP_HOST', doc: 'Address the HTTP API listens on', default: '127.0.0.1', parse: parse.string },
   port: { env: 'MX_HTTP_PORT', doc: 'Port of the HTTP API (0: any free port)', default: 8080, parse: parse.int(0, 65535) },
   brokers: { env: 'KAFKA_BROKERS', doc: 'Kafka bootstrap servers, comma-separated host:port', parse: parse.list },
+  ...kafkaSecuritySettings,
   dataDir: { env: 'MX_DATA_DIR', doc: 'Directory of the gateway\'s SQLite store (gateway.sqlite)', parse: parse.string },
   trustDir: { env: 'MX_TRUST_DIR', doc: 'Trust registry: every endpoint\'s public `<ENDPOINT>.jwks.json` and `revocations.json`', parse: parse.string },
   privateKeys: { env: 'MX_PRIVATE_KEYS_FILE', doc: 'This endpoint\'s private signing JWKS (mode 0600, outside the repository)', parse: parse.string, secret: true },

@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../core/src/clock/clock.ts';
 import { AuditEmitter } from '../../core/src/audit/emitter.ts';
 import { gatewayAudience } from '../../core/src/idp/dev-idp.ts';
-import { AUDIT_TOPIC_CONFIG, clusterReachable, createKafka, ensureTopics, RecordConsumer, RecordPublisher, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
+import { clientSecurityOf } from '../../core/src/kafka/security.ts';
+import { AUDIT_TOPIC_CONFIG, awaitTopics, clusterReachable, createKafka, ensureTopics, RecordConsumer, RecordPublisher, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
 import { consumerReadiness } from '../../core/src/kafka/readiness.ts';
 import { createLogger } from '../../core/src/log/logger.ts';
 import { Outbox, OutboxRelay } from '../../core/src/outbox/outbox.ts';
@@ -95,9 +96,11 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     },
   });
 
-  const kafka = createKafka({ brokers: cfg.brokers, clientId: `mx-gateway-${cfg.endpoint}`, logger, ...(opts.retry ? { retry: opts.retry } : {}) });
+  const security = clientSecurityOf(cfg);
+  const secured = security ? { security } : {};
+  const kafka = createKafka({ brokers: cfg.brokers, clientId: `mx-gateway-${cfg.endpoint}`, logger, ...secured, ...(opts.retry ? { retry: opts.retry } : {}) });
   // Readiness asks once, without kafkajs' connection retries (and their log lines), so a probe gets its answer in about a second.
-  const probe = createKafka({ brokers: cfg.brokers, clientId: `mx-gateway-${cfg.endpoint}-probe`, retry: { retries: 0 }, connectionTimeoutMs: 1000 });
+  const probe = createKafka({ brokers: cfg.brokers, clientId: `mx-gateway-${cfg.endpoint}-probe`, retry: { retries: 0 }, connectionTimeoutMs: 1000, ...secured });
   const publisher = new RecordPublisher(kafka);
   const relay = new OutboxRelay(db, outbox, publisher, {
     logger,
@@ -147,17 +150,26 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       // Sending works while Kafka is down (the outbox queues); consuming needs the topics.
       relay.start();
       void audit.flush();
-      const specs = [...policy.endpoints].flatMap((e) => [
-        { topic: topics.inbox(e), numPartitions: cfg.partitions },
-        { topic: topics.dlq(e), numPartitions: 1 },
-      ]);
-      for (;;) {
-        try {
-          await ensureTopics(kafka, [...specs, { topic: topics.audit, numPartitions: cfg.partitions, configEntries: AUDIT_TOPIC_CONFIG }]);
-          break;
-        } catch (err) {
-          logger.warn({ err: (err as Error).message }, 'Kafka not reachable yet; retrying topic set-up');
-          await new Promise((r) => setTimeout(r, 1000));
+      if (security) {
+        // On a secured cluster only the admin creates topics (`mx kafka provision`); a gateway waits for its own.
+        await awaitTopics(kafka, [topics.inbox(cfg.endpoint), topics.dlq(cfg.endpoint), topics.audit], {
+          stopped: () => !storeOpen,
+          onMissing: (missing, problem) => logger.warn({ missing, problem }, 'waiting for Kafka topics to be provisioned (mx kafka provision)'),
+        });
+      } else {
+        // A PLAINTEXT development cluster has no admin principal: the gateway creates what it uses.
+        const specs = [...policy.endpoints].flatMap((e) => [
+          { topic: topics.inbox(e), numPartitions: cfg.partitions },
+          { topic: topics.dlq(e), numPartitions: 1 },
+        ]);
+        for (;;) {
+          try {
+            await ensureTopics(kafka, [...specs, { topic: topics.audit, numPartitions: cfg.partitions, configEntries: AUDIT_TOPIC_CONFIG }]);
+            break;
+          } catch (err) {
+            logger.warn({ err: (err as Error).message }, 'Kafka not reachable yet; retrying topic set-up');
+            await new Promise((r) => setTimeout(r, 1000));
+          }
         }
       }
       consuming = true;

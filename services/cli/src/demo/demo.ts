@@ -10,8 +10,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalBroker, type LocalBroker } from '../../../core/src/kafka/local-broker.ts';
+import { ensureDeploymentKafkaPasswords, provisionDeploymentKafka } from '../deployment/kafka.ts';
 import type { Role } from '../../../core/src/idp/dev-idp.ts';
-import { auditEnv, DEMO_ENDPOINTS, gatewayEnv, setupAudit, setupDeployment } from '../deployment/setup.ts';
+import { auditEnv, DEMO_ENDPOINTS, externalKafkaSecretsDir, gatewayEnv, setupAudit, setupDeployment } from '../deployment/setup.ts';
 import { auditVerify } from '../commands/audit-verify.ts';
 import { officerToken, type Io } from '../commands/officer.ts';
 import { AUDIT_MAIN, GATEWAY_MAIN, startService, type ServiceProcess } from './processes.ts';
@@ -109,21 +110,28 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
   };
 
   try {
+    // Fresh stores for every run; keys, Kafka passwords and the dev identity provider are kept between runs.
+    rmSync(join(dir, 'data'), { recursive: true, force: true });
+    // With KAFKA_BROKERS the cluster's credentials are its operator's (MX_KAFKA_SECRETS_DIR; none: PLAINTEXT).
+    // A directory with no CA in it stands for "no credentials": the clients then speak PLAINTEXT.
+    const external = process.env.KAFKA_BROKERS ? (externalKafkaSecretsDir() ?? join(dir, 'plaintext-cluster')) : undefined;
+    const dep = await setupDeployment(dir, DEMO_ENDPOINTS, external !== undefined ? { kafkaSecretsDir: external } : {});
+    io.out(`Deployment: keys, trust registry, Kafka credentials and dev identity provider under ${dir}`);
+    halt();
     let brokers: string[];
     if (process.env.KAFKA_BROKERS) {
       brokers = process.env.KAFKA_BROKERS.split(',');
       io.out(`Kafka: using KAFKA_BROKERS=${brokers.join(',')}`);
     } else {
-      broker = await startLocalBroker({ log: (l) => io.out(`Kafka: ${l}`) });
+      broker = await startLocalBroker({ log: (l) => io.out(`Kafka: ${l}`), security: { secretsDir: dep.kafkaSecretsDir, users: ensureDeploymentKafkaPasswords(dep.kafkaSecretsDir, DEMO_ENDPOINTS) } });
       brokers = broker.brokers;
+      io.out('Kafka: client listener SASL_SSL (SCRAM-SHA-512), ACLs per principal (StandardAuthorizer, deny by default)');
     }
     halt();
-
-    // Fresh stores for every run; keys and the dev identity provider are kept between runs.
-    rmSync(join(dir, 'data'), { recursive: true, force: true });
-    const dep = await setupDeployment(dir, DEMO_ENDPOINTS);
-    io.out(`Deployment: keys, trust registry and dev identity provider under ${dir}`);
     const topicPrefix = `demo-${randomBytes(3).toString('hex')}.`;
+    const provisioned = await provisionDeploymentKafka({ brokers, secretsDir: dep.kafkaSecretsDir, endpoints: DEMO_ENDPOINTS, topicPrefix });
+    io.out(`Kafka: provisioned ${provisioned.topics} topics${provisioned.secured ? ` and ${provisioned.acls} ACLs` : ''} as the admin principal`);
+    halt();
     for (const e of DEMO_ENDPOINTS) {
       services.push(await startService(`gateway ${e}`, GATEWAY_MAIN, gatewayEnv(dep, e, brokers, { topicPrefix }), join(dir, 'logs', `gateway-${e}.log`)));
       halt();

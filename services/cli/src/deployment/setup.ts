@@ -10,6 +10,8 @@ import { devIdpPaths, gatewayAudience, initDevIdp, DEV_IDP_ISSUER } from '../../
 import { generateEndpointKeys, privateJwksPathOf } from '../../../core/src/trust/keygen.ts';
 import { auditKeyPaths, generateAuditKey } from '../../../audit/src/checkpoint-key.ts';
 import { AUDIT_AUDIENCE } from '../../../audit/src/config.ts';
+import { AUDIT_PRINCIPAL, gatewayPrincipal, kafkaCaFile, kafkaPasswordFile } from '../../../core/src/kafka/security.ts';
+import { ensureDeploymentKafkaPasswords } from './kafka.ts';
 
 export const DEMO_ENDPOINTS = ['LA', 'TH', 'CN', 'INTERPOL'] as const;
 
@@ -19,11 +21,32 @@ export interface Deployment {
   idpPrivateJwks: string;
   idpPublicJwks: string;
   endpoints: string[];
+  /**
+   * Where the Kafka principals' passwords and the CA live (`private/kafka/` under it): the
+   * deployment's own directory, or that of a cluster shared with others (`MX_KAFKA_SECRETS_DIR`).
+   * Without a CA there, the cluster is taken as PLAINTEXT (development only).
+   */
+  kafkaSecretsDir: string;
 }
 
-/** Creates (or reuses) keys and directories for `endpoints` under `dir`. */
-export async function setupDeployment(dir: string, endpoints: readonly string[] = DEMO_ENDPOINTS): Promise<Deployment> {
+/**
+ * The Kafka secrets of a cluster named in `KAFKA_BROKERS`: `MX_KAFKA_SECRETS_DIR` names a directory
+ * whose `private/kafka/` holds the cluster's CA (`ca.pem`) and the principals' password files.
+ */
+export function externalKafkaSecretsDir(env: Record<string, string | undefined> = process.env): string | undefined {
+  return env.MX_KAFKA_SECRETS_DIR || undefined;
+}
+
+/**
+ * Creates (or reuses) keys and directories for `endpoints` under `dir`, and the Kafka principals'
+ * SCRAM passwords under `opts.kafkaSecretsDir` (default `dir`). The broker's CA and certificate
+ * are made where a broker is set up (`mx setup`, the local broker), not here.
+ */
+export async function setupDeployment(dir: string, endpoints: readonly string[] = DEMO_ENDPOINTS, opts: { kafkaSecretsDir?: string } = {}): Promise<Deployment> {
   mkdirSync(dir, { recursive: true });
+  const kafkaSecretsDir = opts.kafkaSecretsDir ?? dir;
+  // A shared cluster's principals are its operator's: never add passwords there.
+  if (opts.kafkaSecretsDir === undefined) ensureDeploymentKafkaPasswords(dir, endpoints);
   for (const e of endpoints) {
     if (!existsSync(privateJwksPathOf(dir, e))) await generateEndpointKeys(e, dir);
     const pk = pseudonymKeyFile(dir, e);
@@ -35,7 +58,20 @@ export async function setupDeployment(dir: string, endpoints: readonly string[] 
     mkdirSync(join(dir, 'data', e), { recursive: true });
   }
   const idp = await initDevIdp(dir);
-  return { dir, trustDir: join(dir, 'trust'), idpPrivateJwks: idp.privateJwks, idpPublicJwks: idp.publicJwks, endpoints: [...endpoints] };
+  return { dir, trustDir: join(dir, 'trust'), idpPrivateJwks: idp.privateJwks, idpPublicJwks: idp.publicJwks, endpoints: [...endpoints], kafkaSecretsDir };
+}
+
+/**
+ * The Kafka client settings of one principal: empty when the deployment has no Kafka CA (a
+ * PLAINTEXT cluster), else its name, password file and the CA file.
+ */
+export function kafkaClientEnv(dep: Deployment, principal: string): Record<string, string> {
+  if (!existsSync(kafkaCaFile(dep.kafkaSecretsDir))) return {};
+  return {
+    MX_KAFKA_SASL_USERNAME: principal,
+    MX_KAFKA_SASL_PASSWORD_FILE: kafkaPasswordFile(dep.kafkaSecretsDir, principal),
+    MX_KAFKA_CA_FILE: kafkaCaFile(dep.kafkaSecretsDir),
+  };
 }
 
 export function pseudonymKeyFile(dir: string, endpoint: string): string {
@@ -50,6 +86,7 @@ export function gatewayEnv(dep: Deployment, endpoint: string, brokers: string[],
     MX_AGENCY: `${endpoint} liaison desk (demo)`,
     MX_HTTP_PORT: String(opts.port ?? 0),
     KAFKA_BROKERS: brokers.join(','),
+    ...kafkaClientEnv(dep, gatewayPrincipal(endpoint)),
     MX_DATA_DIR: join(dep.dir, 'data', endpoint),
     MX_TRUST_DIR: dep.trustDir,
     MX_PRIVATE_KEYS_FILE: privateJwksPathOf(dep.dir, endpoint),
@@ -98,6 +135,7 @@ export function auditEnv(
     MX_TOPIC_PREFIX: opts.topicPrefix ?? '',
     MX_HTTP_PORT: String(opts.port ?? 0),
     KAFKA_BROKERS: brokers.join(','),
+    ...kafkaClientEnv(dep, AUDIT_PRINCIPAL),
     MX_DATA_DIR: opts.dataDir ?? join(dep.dir, 'data', 'audit'),
     MX_TRUST_DIR: dep.trustDir,
     MX_AUDIT_SIGNING_KEY_FILE: auditKeyPaths(dep.dir).privateJwks,

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { ADMIN_PRINCIPAL, ensureBrokerTls, kafkajsSecurity, type KafkaClientSecurity } from './security.ts';
 
 /** Pinned versions: the broker, and the log4j2 backend its POM leaves out (Kafka uses slf4j 1.7). */
 export const KAFKA_VERSION = '4.1.1';
@@ -185,6 +186,12 @@ export interface LocalBrokerOptions {
    * test can take Kafka down and bring it back. `stop()` removes the directory.
    */
   dir?: string;
+  /**
+   * Run the client listener as SASL_SSL with SCRAM-SHA-512 users and ACLs (StandardAuthorizer,
+   * deny when no ACL matches): `secretsDir` is a deployment directory whose TLS material is
+   * created or reused (see security.ts), `users` every principal's password, `admin` among them.
+   */
+  security?: { secretsDir: string; users: Record<string, string> };
 }
 
 export interface LocalBroker {
@@ -198,6 +205,8 @@ export interface LocalBroker {
   /** Start-up time in ms, and whether jars were downloaded in this start. */
   readonly startMs: number;
   readonly downloaded: boolean;
+  /** The admin principal's client security on a secured broker (undefined on a PLAINTEXT one). */
+  readonly admin: KafkaClientSecurity | undefined;
   stop(): Promise<void>;
   /** Kill the JVM without a clean shutdown (failure tests). */
   kill(): void;
@@ -216,16 +225,45 @@ function lastLines(dir: string): string {
   return `Last lines of ${join(dir, 'server.log')}:\n${tail(join(dir, 'server.log'))}\nLast lines of the JVM's output (${join(dir, 'console.log')}):\n${tail(join(dir, 'console.log'), 10)}`;
 }
 
-function serverProperties(dir: string, port: number, controllerPort: number): string {
+interface SecureListener {
+  keystore: string;
+  truststore: string;
+  storePassword: string;
+  adminPassword: string;
+}
+
+function serverProperties(dir: string, port: number, controllerPort: number, secure?: SecureListener): string {
+  const client = secure ? 'SASL_SSL' : 'PLAINTEXT';
+  const security = secure
+    ? [
+        // The controller listener stays PLAINTEXT on loopback (KRaft controllers cannot check SCRAM
+        // users, which live in the metadata log they serve); its principal is ANONYMOUS, which must
+        // be a super user for the broker half of this node to register with the controller half.
+        'sasl.enabled.mechanisms=SCRAM-SHA-512',
+        'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
+        `listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${ADMIN_PRINCIPAL}" password="${secure.adminPassword}";`,
+        'ssl.keystore.type=PKCS12',
+        `ssl.keystore.location=${secure.keystore}`,
+        `ssl.keystore.password=${secure.storePassword}`,
+        'ssl.truststore.type=PKCS12',
+        `ssl.truststore.location=${secure.truststore}`,
+        `ssl.truststore.password=${secure.storePassword}`,
+        'ssl.endpoint.identification.algorithm=https',
+        'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+        `super.users=User:${ADMIN_PRINCIPAL};User:ANONYMOUS`,
+        'allow.everyone.if.no.acl.found=false',
+      ]
+    : [];
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=${client}://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=${client}://127.0.0.1:${port}`,
     'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `inter.broker.listener.name=${client}`,
+    `listener.security.protocol.map=CONTROLLER:PLAINTEXT,${client}:${client}`,
+    ...security,
     `log.dirs=${join(dir, 'data')}`,
     'num.partitions=1',
     'auto.create.topics.enable=false',
@@ -262,8 +300,8 @@ function log4j2Properties(logFile: string): string {
   ].join('\n');
 }
 
-async function describeCluster(brokers: string[]): Promise<void> {
-  const kafka = new Kafka({ clientId: 'mx-local-broker-probe', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 });
+async function describeCluster(brokers: string[], security?: KafkaClientSecurity): Promise<void> {
+  const kafka = new Kafka({ clientId: 'mx-local-broker-probe', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000, ...kafkajsSecurity(security) });
   const admin = kafka.admin();
   try {
     await admin.connect();
@@ -290,10 +328,14 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
   const logFile = join(dir, 'server.log');
   const log4j = join(dir, 'log4j2.properties');
   const earlier = existsSync(props) ? readFileSync(props, 'utf8') : undefined;
+  const tls = opts.security ? ensureBrokerTls(opts.security.secretsDir) : undefined;
+  const adminPassword = opts.security?.users[ADMIN_PRINCIPAL];
+  if (opts.security && adminPassword === undefined) throw new LocalBrokerError('START_FAILED', `a secured broker needs the '${ADMIN_PRINCIPAL}' principal among its users`);
+  const admin: KafkaClientSecurity | undefined = tls && adminPassword !== undefined ? { caPem: tls.caPem, username: ADMIN_PRINCIPAL, password: adminPassword } : undefined;
   let port: number;
   if (earlier !== undefined) {
     // The same broker again: its listeners must be free (the killed JVM is gone).
-    const ports = /^listeners=PLAINTEXT:\/\/127\.0\.0\.1:(\d+),CONTROLLER:\/\/127\.0\.0\.1:(\d+)$/m.exec(earlier);
+    const ports = /^listeners=(?:PLAINTEXT|SASL_SSL):\/\/127\.0\.0\.1:(\d+),CONTROLLER:\/\/127\.0\.0\.1:(\d+)$/m.exec(earlier);
     if (!ports) throw new LocalBrokerError('START_FAILED', `${props} does not name the listeners of a local broker`);
     port = Number(ports[1]);
     await assertPortFree(port);
@@ -304,7 +346,9 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
     let controllerPort = await freePort();
     while (controllerPort === port) controllerPort = await freePort();
     const extraProps = Object.entries(opts.extraProperties ?? {}).map(([k, v]) => `${k}=${v}\n`).join('');
-    writeFileSync(props, serverProperties(dir, port, controllerPort) + extraProps);
+    const secure = tls && adminPassword !== undefined ? { keystore: tls.keystore, truststore: tls.truststore, storePassword: tls.storePassword, adminPassword } : undefined;
+    // The file holds the keystore and admin passwords when secured: owner-only.
+    writeFileSync(props, serverProperties(dir, port, controllerPort, secure) + extraProps, { mode: 0o600 });
     writeFileSync(log4j, log4j2Properties(logFile));
   }
 
@@ -316,7 +360,9 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
   // A broker started again keeps its formatted storage (and with it its cluster id and data).
   if (earlier === undefined) {
     const clusterId = randomBytes(16).toString('base64url');
-    const fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', props, '--ignore-formatted'], {
+    // SCRAM users exist from the first moment: KRaft stores them in the metadata log, written at format time.
+    const scram = Object.entries(opts.security?.users ?? {}).flatMap(([name, password]) => ['--add-scram', `SCRAM-SHA-512=[name=${name},password=${password}]`]);
+    const fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', props, '--ignore-formatted', ...scram], {
       encoding: 'utf8',
       env: process.env,
     });
@@ -368,7 +414,7 @@ rm -rf "$dir" "$record"`;
       throw new LocalBrokerError('START_FAILED', `the Kafka broker did not answer within ${opts.startTimeoutMs ?? 90_000} ms (${lastErr}). ${lastLines(dir)}`);
     }
     try {
-      await describeCluster(brokers);
+      await describeCluster(brokers, admin);
       break;
     } catch (e) {
       lastErr = (e as Error).message;
@@ -398,6 +444,7 @@ rm -rf "$dir" "$record"`;
     pid: pgid,
     startMs,
     downloaded,
+    admin,
     async stop() {
       if (exited === null) {
         killGroup('SIGTERM');

@@ -5,6 +5,7 @@
 import kafkajs, { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachMessagePayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { storeOutage } from '../store/outage.ts';
+import { kafkajsSecurity, type KafkaClientSecurity } from './security.ts';
 
 // Not named exports Node's CommonJS detection finds in kafkajs: read off the module object.
 const { ConfigResourceTypes, ConfigSource, KafkaJSError } = kafkajs;
@@ -17,6 +18,8 @@ export interface TransportOptions {
   /** Short retries for tests; production keeps kafkajs' defaults. */
   retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number };
   connectionTimeoutMs?: number;
+  /** TLS and SCRAM credentials of this client's principal; none for a PLAINTEXT cluster. */
+  security?: KafkaClientSecurity;
 }
 
 export interface OutgoingRecord {
@@ -124,7 +127,40 @@ export function createKafka(opts: TransportOptions): Kafka {
     logCreator: kafkaLogCreator(opts.logger),
     connectionTimeout: opts.connectionTimeoutMs ?? 3000,
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 5000, ...opts.retry },
+    ...kafkajsSecurity(opts.security),
   });
+}
+
+/**
+ * Resolves once every topic in `names` exists with a leader for each partition. Services do not
+ * create topics (only the admin principal may: `mx kafka provision`); they wait for them, calling
+ * `onMissing` with what is still absent or unreadable at most every `logEveryMs`.
+ */
+export async function awaitTopics(kafka: Kafka, names: string[], opts: { onMissing?: (missing: string[], err?: string) => void; logEveryMs?: number; stopped?: () => boolean } = {}): Promise<void> {
+  let lastLog = 0;
+  for (;;) {
+    const admin = kafka.admin();
+    let missing: string[] = names;
+    let problem: string | undefined;
+    try {
+      await admin.connect();
+      // Metadata for a topic one may not DESCRIBE looks the same as a missing one: both are waited for.
+      const meta = await admin.fetchTopicMetadata({ topics: names });
+      const ready = new Set(meta.topics.filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)).map((t) => t.name));
+      missing = names.filter((n) => !ready.has(n));
+    } catch (e) {
+      problem = (e as { type?: string }).type ?? (e as Error).name;
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+    if (missing.length === 0) return;
+    if (opts.stopped?.()) throw new Error('stopped while waiting for topics');
+    if (Date.now() - lastLog >= (opts.logEveryMs ?? 10_000)) {
+      lastLog = Date.now();
+      opts.onMissing?.(missing, problem);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /**

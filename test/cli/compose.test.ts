@@ -63,7 +63,33 @@ test.each([...gateways.map(([n, s]) => [n, s, `gw-${n.slice('gateway-'.length).t
   (_name, svc, principal) => {
     const env = svc.environment ?? {};
     expect(env.MX_KAFKA_SASL_USERNAME).toBe(principal);
-    expect(env.MX_KAFKA_SASL_PASSWORD_FILE).toBe(`/deployment/private/kafka/${principal}.password`);
-    expect(env.MX_KAFKA_CA_FILE).toBe('/deployment/private/kafka/ca.pem');
+    expect(env.MX_KAFKA_SASL_PASSWORD_FILE).toBe(`/secrets/${principal}.password`);
+    expect(env.MX_KAFKA_CA_FILE).toBe('/public/kafka-ca.pem');
   },
 );
+
+describe('each service holds only its own secrets', () => {
+  const mounts = (svc: { volumes?: string[] }) => (svc.volumes ?? []).map((v) => v.split(':')) as [string, string, string?][];
+  /** Where in the container each named volume is mounted, per service. */
+  const mountedBy = (volume: string) => Object.entries(compose.services).filter(([, svc]) => mounts(svc).some(([src]) => src === volume)).map(([n]) => n).sort();
+
+  test.each([...gateways.map(([n, s]) => [n, s, n.slice('gateway-'.length).toUpperCase()] as const), ['audit', compose.services.audit!, 'audit'] as const])(
+    '%s mounts the code, its own secrets bundle and the public files read-only, and its data; every file it reads is in them',
+    (name, svc, owner) => {
+      const data = name === 'audit' ? 'audit-data' : `${name}-data`;
+      expect(mounts(svc).map((m) => m.join(':')).sort()).toEqual(['./:/app:ro', `${data}:/data`, 'public:/public:ro', `secrets-${name}:/secrets:ro`].sort());
+      const files = Object.entries(svc.environment ?? {}).filter(([k]) => /_FILE$|_DIR$/.test(k) && k !== 'MX_DATA_DIR');
+      for (const [k, v] of files) expect({ k, inside: /^\/(secrets|public)\//.test(v) }).toEqual({ k, inside: true });
+      // Its secrets are its own: every secret file it names carries its own name.
+      for (const [, v] of files.filter(([, v]) => v.startsWith('/secrets/'))) expect(v).toContain(owner === 'audit' ? 'audit' : owner);
+    },
+  );
+
+  test('a bundle is mounted by its service and by the set-up that writes it, by nothing else', () => {
+    for (const [name] of [...gateways, ['audit'], ['kafka']]) expect({ name, by: mountedBy(`secrets-${name}`) }).toEqual({ name, by: [name, 'setup'].sort() });
+  });
+
+  test('the deployment (every private key, the identity provider\'s included) is mounted only by set-up, the broker\'s formatting and the admin\'s provisioning', () => {
+    expect(mountedBy('deployment')).toEqual(['kafka-format', 'kafka-provision', 'setup']);
+  });
+});

@@ -13,6 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 import { keysInit, keysRotate } from './commands/keys.ts';
+import { distributeSecrets } from './deployment/distribute.ts';
 import { DEMO_ENDPOINTS, setupAudit, setupDeployment } from './deployment/setup.ts';
 import { provisionDeploymentKafka } from './deployment/kafka.ts';
 import { ensureBrokerTls, kafkaCaFile } from '../../core/src/kafka/security.ts';
@@ -21,7 +22,7 @@ import { demoCommand } from './demo/demo.ts';
 
 const USAGE = `usage:
   mx demo [--exit-after-scenario | --no-scenario] [--dir DIR]
-  mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL]
+  mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL] [--distribute OUT]
   mx kafka provision --dir DIR [--endpoints LA,TH,CN,INTERPOL] [--prefix P] [--partitions N] [--routing-policy FILE]   (KAFKA_BROKERS names the cluster)
   mx keys init|rotate --endpoint EP --dir DIR [--valid-from T] [--valid-until T | --valid-days N]
   mx token --endpoint EP [--role liaison-officer|interpol-desk|auditor] [--subject S] [--for gateway|audit]
@@ -36,13 +37,17 @@ async function run(argv: string[]): Promise<number> {
     case 'demo':
       return demoCommand(argv.slice(1));
     case 'setup': {
-      const { values } = parseArgs({ args: argv.slice(1), options: { dir: { type: 'string' }, endpoints: { type: 'string' } } });
+      const { values } = parseArgs({ args: argv.slice(1), options: { dir: { type: 'string' }, endpoints: { type: 'string' }, distribute: { type: 'string' } } });
       if (!values.dir) throw new UsageError('--dir is required');
       const dep = await setupDeployment(values.dir, values.endpoints ? values.endpoints.split(',') : DEMO_ENDPOINTS);
       const audit = await setupAudit(dep);
       // The CA and the broker certificate for a broker of this deployment (docker-compose's, say).
       const tls = ensureBrokerTls(dep.dir);
       process.stdout.write(`deployment under ${dep.dir}: trust ${dep.trustDir}, identity provider JWKS ${dep.idpPublicJwks}, audit service key ${audit.publicKeyFile}, Kafka CA ${kafkaCaFile(dep.dir)} and broker keystore ${tls.keystore}, endpoints ${dep.endpoints.join(', ')}\n`);
+      if (values.distribute) {
+        const bundles = distributeSecrets(dep, values.distribute);
+        for (const [service, files] of Object.entries(bundles)) process.stdout.write(`  ${values.distribute}/${service}: ${files.join(', ')}\n`);
+      }
       return 0;
     }
     case 'kafka': {

@@ -761,7 +761,7 @@ export interface components {
         };
         /**
          * EncryptedBody
-         * @description Reserved: a JWE in general JSON serialization (RFC 7516 section 7.2.1), ECDH-ES+A256KW with X25519 per recipient and A256GCM, sender and recipients bound in the protected header.
+         * @description A JWE in general JSON serialization (RFC 7516 section 7.2.1), ECDH-ES+A256KW with X25519 per recipient and A256GCM; the envelope id, from, type and schema are bound in the protected header (mx-id, mx-from, mx-type, mx-schema).
          */
         "CommonDefsV1.encryptedBody": {
             /** @description The JWE protected header, base64url. */

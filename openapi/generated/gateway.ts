@@ -290,7 +290,7 @@ export interface components {
             };
             /** @description The message body in clear, checked against the schema of type. */
             body?: components["schemas"]["NoticeDocument.clearBody"];
-            /** @description Reserved: the body encrypted to the recipients (JWE general JSON); only for victim-repatriation-notice and repatriation-status-update. */
+            /** @description The body encrypted to the recipients (JWE general JSON); every business type is sent this way, receipts and audit events never. */
             encryptedBody?: components["schemas"]["CommonDefsV1.encryptedBody"];
         } & (unknown & unknown & unknown)) & ({
             body: unknown;
@@ -749,7 +749,7 @@ export interface components {
         };
         /**
          * EncryptedBody
-         * @description Reserved: a JWE in general JSON serialization (RFC 7516 section 7.2.1), ECDH-ES+A256KW with X25519 per recipient and A256GCM, sender and recipients bound in the protected header.
+         * @description A JWE in general JSON serialization (RFC 7516 section 7.2.1), ECDH-ES+A256KW with X25519 per recipient and A256GCM; the envelope id, from, type and schema are bound in the protected header (mx-id, mx-from, mx-type, mx-schema).
          */
         "CommonDefsV1.encryptedBody": {
             /** @description The JWE protected header, base64url. */

@@ -528,7 +528,7 @@ export interface components {
             items: components["schemas"]["InboxSummary"][];
             nextCursor: components["schemas"]["NextCursor"];
         };
-        /** @description A received message with its verified notice document (body included). */
+        /** @description A received message with its verified notice document. An encrypted body is decrypted on read with this gateway's own key, so `document` carries `body` in clear in place of `encryptedBody` (the store keeps only the signed ciphertext). */
         InboxItem: components["schemas"]["InboxFields"] & {
             document: components["schemas"]["NoticeDocument"];
         };

@@ -69,6 +69,13 @@ export function formatTable(r: BenchResult): string[] {
   rows.push(['signNotice / verifyNotice, as the project uses them (1 core)', `${n0(c.signNotice)} / ${n0(c.verifyNotice)} ops/s`, 'verify includes the schema check']);
   rows.push(['officer token check (jose jwtVerify, EdDSA)', `${n0(c.officerTokenVerify)} ops/s`, 'once per POST']);
   rows.push(['ajv: notice body / envelope + body', `${n0(c.ajvBody)} / ${n0(c.ajvDocument)} validations/s`, '']);
+  rows.push([
+    'JWE encrypt, jose (1 core): 1 recipient / 4 recipients',
+    `${n0(c.jweEncrypt1)} / ${n0(c.jweEncrypt4)} ops/s`,
+    `~${((1000 / c.jweEncrypt4 - 1000 / c.jweEncrypt1) / 3).toFixed(3)} ms per extra recipient; ${c.bodyBytes} B body -> ${c.jweBytes} B JWE`,
+  ]);
+  rows.push(['JWE decrypt, jose (1 core), one recipient', `${n0(c.jweDecrypt)} ops/s`, 'incl. the envelope binding check']);
+  rows.push(['node:crypto floor: X25519 keygen+ECDH per recipient / AES-256-GCM of the body', `${n0(c.nodeX25519PerRecipient)} / ${n0(c.nodeAesGcm)} ops/s`, 'no Concat KDF or key wrap: a lower bound, not a JWE']);
   const pp = Object.entries(count.perProcess)
     .map(([p, v]) => `${p} ${+v.signatures.toFixed(2)}+${v.verifications}`)
     .join(', ');

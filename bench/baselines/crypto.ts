@@ -6,9 +6,12 @@
  * POST, and ajv on the body schema. Each operation runs back to back and is awaited one at a time,
  * as a gateway handles one message at a time.
  */
-import { createPrivateKey, createPublicKey, sign as edSign, verify as edVerify } from 'node:crypto';
+import { createCipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, sign as edSign, verify as edVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { FlattenedSign, flattenedVerify } from 'jose';
+import { FlattenedSign, flattenedVerify, generateKeyPair } from 'jose';
+import { decryptBody } from '../../services/core/src/envelope/decrypt.ts';
+import { encryptBody, type EncryptionRecipient } from '../../services/core/src/envelope/encrypt.ts';
+import { loadDecryptionKeys } from '../../services/core/src/trust/decryption-keys.ts';
 import { parseCanonicalJws } from '../../services/core/src/envelope/canonical.ts';
 import { signNotice } from '../../services/core/src/envelope/sign.ts';
 import { verifyNotice } from '../../services/core/src/envelope/verify.ts';
@@ -19,7 +22,7 @@ import { privateJwksPathOf } from '../../services/core/src/trust/keygen.ts';
 import { officerToken } from '../../services/cli/src/commands/officer.ts';
 import { pseudonymKeyFile } from '../../services/cli/src/deployment/setup.ts';
 import { opsPerSecond } from '../stats.ts';
-import { SENDER, type BenchDeployment } from '../deployment.ts';
+import { RECIPIENT, SENDER, type BenchDeployment } from '../deployment.ts';
 
 export interface CryptoBaselines {
   /** Bytes of the signed record and of the JWS signing input (`protected.payload`). */
@@ -38,6 +41,19 @@ export interface CryptoBaselines {
   ajvBody: number;
   /** ajv, envelope + body (validateDocument: before signing, and inside verifyNotice). */
   ajvDocument: number;
+  /** encryptBody (jose GeneralEncrypt, ECDH-ES+A256KW to X25519, A256GCM) of the notice body to 1 recipient. */
+  jweEncrypt1: number;
+  /** The same to 4 recipients (ops/s of the whole JWE; per recipient cost = 1 / (4 x this)). */
+  jweEncrypt4: number;
+  /** decryptBody by one recipient (jose generalDecrypt plus the binding check and canonical JSON). */
+  jweDecrypt: number;
+  /** node:crypto floor of one recipient: X25519 key generation + agreement (what ECDH-ES costs per recipient). */
+  nodeX25519PerRecipient: number;
+  /** node:crypto AES-256-GCM of the body alone (the content encryption, once per message). */
+  nodeAesGcm: number;
+  /** Bytes of the JWE (`encryptedBody` as JSON) for 1 recipient, and of the clear body. */
+  jweBytes: number;
+  bodyBytes: number;
 }
 
 export async function measureCrypto(b: BenchDeployment, durationMs: number, log: (line: string) => void): Promise<CryptoBaselines> {
@@ -78,6 +94,21 @@ export async function measureCrypto(b: BenchDeployment, durationMs: number, log:
     log(`  ${name.padEnd(34)} ${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(9)} ops/s`);
     return r.opsPerSec;
   };
+  // Encrypted bodies: the deployment's real enc keys (TH sends to LA), plus three throw-away
+  // recipients for the 4-recipient figure.
+  const laEnc = b.trust.currentEncryptionKey(RECIPIENT);
+  if (!laEnc) throw new Error(`the trust registry has no encryption key of ${RECIPIENT}`);
+  const ring = await loadDecryptionKeys(privateJwksPathOf(b.dep.dir, RECIPIENT));
+  const one: EncryptionRecipient[] = [{ endpoint: RECIPIENT, kid: laEnc.kid, key: laEnc.key }];
+  const four: EncryptionRecipient[] = [...one];
+  for (const e of ['CN', 'VN', 'INTERPOL']) four.push({ endpoint: e, kid: `${e}:bench`, key: (await generateKeyPair('ECDH-ES+A256KW', { crv: 'X25519' })).publicKey });
+  const binding = { id: doc.id, from: SENDER, type: 'victim-repatriation-notice', schema: bodyId, issuedAt: doc.issuedAt };
+  const jwe = await encryptBody(b.noticeBody, binding, one);
+  if (JSON.stringify(await decryptBody(jwe, binding, ring)) !== JSON.stringify(b.noticeBody)) throw new Error('the JWE round trip failed');
+  const bodyBytes = Buffer.from(JSON.stringify(b.noticeBody));
+  const x = generateKeyPairSync('x25519');
+  const aesKey = randomBytes(32);
+
   log(`crypto and schema baselines (one thread, ${record.byteLength}-byte record, ${signingInput.byteLength}-byte signing input):`);
   return {
     recordBytes: record.byteLength,
@@ -91,5 +122,17 @@ export async function measureCrypto(b: BenchDeployment, durationMs: number, log:
     officerTokenVerify: await run('officer token (jwtVerify)', () => auth.authenticate(bearer)),
     ajvBody: await run('ajv: notice body schema', () => b.schemas.validate(bodyId, b.noticeBody), 32),
     ajvDocument: await run('ajv: envelope + body', () => b.schemas.validateDocument(doc), 32),
+    jweEncrypt1: await run('JWE encrypt, 1 recipient (jose)', () => encryptBody(b.noticeBody, binding, one)),
+    jweEncrypt4: await run('JWE encrypt, 4 recipients (jose)', () => encryptBody(b.noticeBody, binding, four)),
+    jweDecrypt: await run('JWE decrypt, 1 recipient (jose)', () => decryptBody(jwe, binding, ring)),
+    nodeX25519PerRecipient: await run('X25519 keygen+ECDH (node:crypto)', () => diffieHellman({ privateKey: generateKeyPairSync('x25519').privateKey, publicKey: x.publicKey }), 8),
+    nodeAesGcm: await run('AES-256-GCM body (node:crypto)', () => {
+      const c = createCipheriv('aes-256-gcm', aesKey, randomBytes(12));
+      c.update(bodyBytes);
+      c.final();
+      return c.getAuthTag();
+    }, 8),
+    jweBytes: Buffer.byteLength(JSON.stringify(jwe)),
+    bodyBytes: bodyBytes.byteLength,
   };
 }

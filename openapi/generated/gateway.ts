@@ -257,7 +257,7 @@ export interface components {
          * @description An error code from the error catalogue; the README lists each with its HTTP status and meaning.
          * @enum {string}
          */
-        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "TOO_MANY_RESPONSES" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "INVALID_PARAMETER" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
+        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ENCRYPTION_REQUIRED" | "DECRYPT_FAILED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "TOO_MANY_RESPONSES" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "INVALID_PARAMETER" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
         /**
          * NoticeEnvelope
          * @description The notice document carried as the JWS payload. This schema checks the envelope only; body is checked against the schema of its type (bodySchemaId(type)), never a schema named by the sender.
@@ -290,7 +290,7 @@ export interface components {
             };
             /** @description The message body in clear, checked against the schema of type. */
             body?: components["schemas"]["NoticeDocument.clearBody"];
-            /** @description Reserved: the body encrypted to the recipients (JWE general JSON); only for victim-repatriation-notice and repatriation-status-update. */
+            /** @description The body encrypted to the recipients (JWE general JSON); every business type is sent this way, receipts and audit events never. */
             encryptedBody?: components["schemas"]["CommonDefsV1.encryptedBody"];
         } & (unknown & unknown & unknown)) & ({
             body: unknown;
@@ -528,7 +528,7 @@ export interface components {
             items: components["schemas"]["InboxSummary"][];
             nextCursor: components["schemas"]["NextCursor"];
         };
-        /** @description A received message with its verified notice document (body included). */
+        /** @description A received message with its verified notice document. An encrypted body is decrypted on read with this gateway's own key, so `document` carries `body` in clear in place of `encryptedBody` (the store keeps only the signed ciphertext). */
         InboxItem: components["schemas"]["InboxFields"] & {
             document: components["schemas"]["NoticeDocument"];
         };
@@ -749,7 +749,7 @@ export interface components {
         };
         /**
          * EncryptedBody
-         * @description Reserved: a JWE in general JSON serialization (RFC 7516 section 7.2.1), ECDH-ES+A256KW with X25519 per recipient and A256GCM, sender and recipients bound in the protected header.
+         * @description A JWE in general JSON serialization (RFC 7516 section 7.2.1), ECDH-ES+A256KW with X25519 per recipient and A256GCM; the envelope id, from, type and schema are bound in the protected header (mx-id, mx-from, mx-type, mx-schema).
          */
         "CommonDefsV1.encryptedBody": {
             /** @description The JWE protected header, base64url. */

@@ -71,13 +71,15 @@ describe('forwarding and confused deputies', () => {
     noticeDigest = c.gateways.LA!.gateway.store.inboxByKey('TH', noticeId)!.digest;
   });
 
-  test("LA re-publishing TH's signed notice onto mx.inbox.CN: CN quarantines it (NOT_ADDRESSED) and stores nothing", async () => {
+  // CN is not a recipient of the ciphertext, and decryption comes before admission (signature,
+  // decrypt, body schema, then the rest): CN cannot even read what it was not sent.
+  test("LA re-publishing TH's signed notice onto mx.inbox.CN: CN quarantines it (DECRYPT_FAILED: not a recipient) and stores nothing", async () => {
     const exact = c.gateways.LA!.gateway.store.inboxByKey('TH', noticeId)!.record; // the bytes TH sent to LA
     expect(digestOf(exact)).toBe(noticeDigest);
     await wire.write(wire.inbox('CN'), caseRef, exact);
 
     const dead = await deadLetter('CN', noticeDigest);
-    expect(dead).toMatchObject({ reasonCode: 'NOT_ADDRESSED', from: 'TH', topic: wire.inbox('CN') });
+    expect(dead).toMatchObject({ reasonCode: 'DECRYPT_FAILED', from: 'TH', topic: wire.inbox('CN') });
     expect(inboxCount('CN', 'id', noticeId)).toBe(0);
     expect(c.gateways.CN!.gateway.store.caseParties(caseRef)).toBeUndefined();
     expectProblem(await c.call('CN', 'GET', `/v1/inbox/${noticeId}`, { token: tokens.CN! }), 404, 'NOT_FOUND');

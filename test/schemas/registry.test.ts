@@ -75,7 +75,11 @@ describe('validateDocument', () => {
     expect(registry.validateDocument(buildDocument('repatriation-status-update', { encrypted: true }))).toEqual([]);
   });
 
-  it.each(['offender-travel-alert', 'offender-alert-response', 'delivery-receipt', 'audit-event'] as const)('never accepts an encrypted %s', (type) => {
+  it.each(['offender-travel-alert', 'offender-alert-response'] as const)('accepts an encrypted %s (every business type is sent encrypted)', (type) => {
+    expect(registry.validateDocument(buildDocument(type, { encrypted: true }))).toEqual([]);
+  });
+
+  it.each(['delivery-receipt', 'audit-event'] as const)('never accepts an encrypted %s', (type) => {
     expect(registry.validateDocument(buildDocument(type, { encrypted: true })).length).toBeGreaterThan(0);
   });
 

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { digestOf } from '../../services/core/src/envelope/digest.ts';
 import { serializeJws } from '../../services/core/src/envelope/canonical.ts';
+import { encryptBody, requiresEncryption } from '../../services/core/src/envelope/encrypt.ts';
 import { signNotice, type EnvelopeFields } from '../../services/core/src/envelope/sign.ts';
 import { TYP_BY_CLASS, type EnvelopeTyp } from '../../services/core/src/envelope/typ.ts';
 import { verifyNotice } from '../../services/core/src/envelope/verify.ts';
@@ -57,9 +58,28 @@ export function realSigner(c: Cluster, endpoint: string): Promise<Signer> {
   return s;
 }
 
-/** Signs `doc` the way a gateway does (signNotice: canonical form, typ from the type). */
-export async function signAs(c: Cluster, endpoint: string, doc: EnvelopeFields): Promise<Buffer> {
-  return Buffer.from(await signNotice(doc, await realSigner(c, endpoint)));
+/**
+ * Signs `doc` the way a gateway does (signNotice: canonical form, typ from the type). A clear
+ * `body` of a business type is first encrypted to each endpoint in `to` (their newest active keys
+ * in the deployment's trust registry), as a gateway does; `{ clear: true }` keeps it in clear.
+ */
+export async function signAs(c: Cluster, endpoint: string, doc: EnvelopeFields, options: { clear?: boolean } = {}): Promise<Buffer> {
+  return Buffer.from(await signNotice(options.clear ? doc : await encryptAs(c, doc), await realSigner(c, endpoint)));
+}
+
+/** `doc` with its clear body of a business type replaced by `encryptedBody` to its `to` (unchanged otherwise). */
+export async function encryptAs<D extends EnvelopeFields>(c: Cluster, doc: D, to: readonly string[] = doc.to): Promise<D> {
+  const d = doc as D & { body?: unknown; schema: string };
+  if (d.body === undefined || !requiresEncryption(d.type)) return doc;
+  const trust = await trustOf(c);
+  const now = new Date();
+  const recipients = to.map((e) => {
+    const k = trust.currentEncryptionKey(e, now);
+    if (k === undefined) throw new Error(`no encryption key for ${e}`);
+    return { endpoint: e, kid: k.kid, key: k.key };
+  });
+  const { body, ...rest } = d;
+  return { ...rest, encryptedBody: await encryptBody(body, { id: d.id, from: d.from, type: d.type, schema: d.schema }, recipients) } as unknown as D;
 }
 
 /**
@@ -99,12 +119,17 @@ const trustByDir = new Map<string, Promise<TrustRegistry>>();
 /** Verifies a record with the deployment's trust registry, as a gateway would (receipt or notice). */
 export async function verifyRecord<D extends EnvelopeFields>(c: Cluster, record: Buffer, typ: EnvelopeTyp): Promise<D> {
   sharedSchemas ??= SchemaRegistry.load();
+  return (await verifyNotice<D>(record, await trustOf(c), sharedSchemas, { typ })).document;
+}
+
+/** The deployment's trust registry, loaded once per trust directory. */
+export function trustOf(c: Cluster): Promise<TrustRegistry> {
   let trust = trustByDir.get(c.dep.trustDir);
   if (!trust) {
     trust = TrustRegistry.fromDirectory(c.dep.trustDir);
     trustByDir.set(c.dep.trustDir, trust);
   }
-  return (await verifyNotice<D>(record, await trust, sharedSchemas, { typ })).document;
+  return trust;
 }
 
 type Kafka = ReturnType<typeof createKafka>;

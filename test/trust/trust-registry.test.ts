@@ -43,11 +43,15 @@ describe('generateEndpointKeys', () => {
 
     const priv = JSON.parse(await readFile(key.privateJwksPath, 'utf8')) as { keys: Record<string, unknown>[] };
     const pub = JSON.parse(await readFile(key.publicJwksPath, 'utf8')) as { keys: Record<string, unknown>[] };
-    expect(priv.keys).toHaveLength(1);
+    expect(priv.keys).toHaveLength(2);
     expect(typeof priv.keys[0]!.d).toBe('string');
-    expect(pub.keys).toHaveLength(1);
-    expect(pub.keys[0]).not.toHaveProperty('d');
+    expect(typeof priv.keys[1]!.d).toBe('string');
+    expect(pub.keys).toHaveLength(2);
+    for (const k of pub.keys) expect(k).not.toHaveProperty('d');
     expect(pub.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', kid: key.kid, alg: 'EdDSA', use: 'sig', x: priv.keys[0]!.x, nbf: T0.getTime() / 1000 });
+    // The encryption key beside it: X25519, use enc, the same validity window.
+    expect(key.encKid).toMatch(/^TH:20260301-[A-Za-z0-9_-]{12}$/);
+    expect(pub.keys[1]).toMatchObject({ kty: 'OKP', crv: 'X25519', kid: key.encKid, alg: 'ECDH-ES+A256KW', use: 'enc', x: priv.keys[1]!.x, nbf: pub.keys[0]!.nbf, exp: pub.keys[0]!.exp });
     expect(JSON.parse(await readFile(key.revocationsPath, 'utf8'))).toEqual({ revoked: [] });
   });
 

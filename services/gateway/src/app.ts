@@ -335,7 +335,7 @@ export function buildApp(deps: AppDeps): express.Express {
       await exchange.recordAccess(item, officer);
       const fresh = store.inboxByKey(item.from_ep, item.id)!;
       const jws = JSON.parse(fresh.record.toString('utf8')) as { payload: string };
-      const document = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as Schemas['NoticeDocument'];
+      const document = await exchange.openDocument(JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as Schemas['NoticeDocument']);
       res.set('cache-control', 'no-store').json({ ...inboxFields(fresh), document } satisfies Schemas['InboxItem']);
     }),
   );

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/src/clock/clock.ts';
 import type { TopicNames } from '../../core/src/kafka/transport.ts';
+import type { DecryptionKeyRing } from '../../core/src/envelope/decrypt.ts';
 import type { SchemaRegistry } from '../../core/src/schemas/registry.ts';
 import type { SigningKeyRing } from '../../core/src/trust/signer.ts';
 import type { TrustRegistry } from '../../core/src/trust/trust-registry.ts';
@@ -37,6 +38,8 @@ export interface GatewayContext {
   schemas: SchemaRegistry;
   trust: TrustRegistry;
   keys: SigningKeyRing;
+  /** This endpoint's private X25519 keys, current and retired: what was encrypted to it. */
+  decryptionKeys: DecryptionKeyRing;
   policy: RoutingPolicy;
   topics: TopicNames;
   logger: Logger;

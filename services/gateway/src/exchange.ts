@@ -10,6 +10,8 @@ import type { Officer } from '../../core/src/idp/officer-auth.ts';
 import type { IncomingRecord } from '../../core/src/kafka/transport.ts';
 import type { Outbox } from '../../core/src/outbox/outbox.ts';
 import type { Db } from '../../core/src/store/sqlite.ts';
+import { decryptBody } from '../../core/src/envelope/decrypt.ts';
+import type { EncryptedBody } from '../../core/src/schemas/types.generated.ts';
 import type { GatewayContext } from './context.ts';
 import { Quarantine } from './quarantine.ts';
 import { Receiving, type ReceiveOutcome } from './receiving.ts';
@@ -33,10 +35,12 @@ export class Exchange {
   readonly sending: Sending;
   readonly receiving: Receiving;
   readonly quarantine: Quarantine;
+  private readonly ctx: GatewayContext;
 
   constructor(d: ExchangeDeps) {
     const { db, outbox, audit, clock, ...shared } = d;
     const ctx: GatewayContext = { ...shared, uow: new UnitOfWork(db, outbox, audit), clock: clock ?? systemClock };
+    this.ctx = ctx;
     this.sending = new Sending(ctx);
     this.quarantine = new Quarantine(ctx);
     this.receiving = new Receiving(ctx, this.quarantine);
@@ -52,6 +56,19 @@ export class Exchange {
 
   recordAccess(item: InboxRow, officer: Officer): Promise<void> {
     return this.sending.recordAccess(item, officer);
+  }
+
+  /**
+   * The document of a stored inbox record as an officer reads it: an `encryptedBody` is decrypted
+   * here, on read, so the store keeps only the signed ciphertext (the plaintext is never at rest).
+   * That is why the gateway keeps retired private keys until what was encrypted to them expires.
+   */
+  async openDocument<D extends { id: string; from: string; type: string; schema: string; issuedAt: string; encryptedBody?: EncryptedBody; body?: unknown }>(document: D): Promise<D> {
+    if (document.encryptedBody === undefined) return document;
+    const { encryptedBody, ...rest } = document;
+    const body = await decryptBody(encryptedBody, document, this.ctx.decryptionKeys);
+    // Same document, the body in clear in place of the ciphertext (the API's InboxItem shape).
+    return { ...rest, body } as unknown as D;
   }
 
   recordRejected(officer: Officer, reasonCode: string): void {

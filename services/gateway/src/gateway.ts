@@ -18,6 +18,7 @@ import { Outbox, OutboxRelay } from '../../core/src/outbox/outbox.ts';
 import { SchemaRegistry } from '../../core/src/schemas/registry.ts';
 import { openDatabase, type Db } from '../../core/src/store/sqlite.ts';
 import { loadSigningKeys } from '../../core/src/trust/signer.ts';
+import { loadDecryptionKeys } from '../../core/src/trust/decryption-keys.ts';
 import { TrustRegistry } from '../../core/src/trust/trust-registry.ts';
 import { buildApp } from './app.ts';
 import { OfficerAuth } from '../../core/src/idp/officer-auth.ts';
@@ -58,6 +59,9 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   const trust = await TrustRegistry.fromDirectory(cfg.trustDir);
   const keys = await loadSigningKeys(cfg.privateKeys);
   if (keys.endpoint !== cfg.endpoint) throw new Error(`MX_PRIVATE_KEYS_FILE holds keys of ${keys.endpoint}, not ${cfg.endpoint}`);
+  // The same file holds the X25519 keys beside the signing keys (mx keys init/rotate write both).
+  const decryptionKeys = await loadDecryptionKeys(cfg.privateKeys);
+  if (decryptionKeys.endpoint !== cfg.endpoint) throw new Error(`MX_PRIVATE_KEYS_FILE holds encryption keys of ${decryptionKeys.endpoint}, not ${cfg.endpoint}`);
   const policy = RoutingPolicy.fromFile(cfg.routingPolicy);
   const pseudonymKey = readFileSync(cfg.pseudonymKeyFile);
   if (pseudonymKey.length < 32) throw new Error('MX_PSEUDONYM_KEY_FILE must hold at least 32 bytes');
@@ -80,6 +84,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     schemas,
     trust,
     keys,
+    decryptionKeys,
     policy,
     topics,
     logger,

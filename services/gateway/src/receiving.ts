@@ -48,6 +48,7 @@ export class Receiving {
         maxAgeMs: ctx.settings.maxAgeMs,
         maxLifetimeMs: ctx.settings.maxLifetimeMs,
         maxBytes: ctx.settings.maxRecordBytes,
+        decryption: ctx.decryptionKeys,
         policy: ({ document }) => admit(document, ctx.endpoint, ctx.policy, ctx.store),
       });
     } catch (err) {

@@ -5,6 +5,7 @@
  * {@link UnitOfWork.commit}; the relay publishes afterwards.
  */
 import { digestOf } from '../../core/src/envelope/digest.ts';
+import { encryptBody, requiresEncryption } from '../../core/src/envelope/encrypt.ts';
 import { signNotice } from '../../core/src/envelope/sign.ts';
 import { MxError } from '../../core/src/errors/mx-error.ts';
 import type { Officer } from '../../core/src/idp/officer-auth.ts';
@@ -15,6 +16,7 @@ import { RESPONSE_OF } from './policy.ts';
 import { queueReceipt, signReceipt } from './receipts.ts';
 import { caseAction, checkRoute, hasRole, issue, MAX_RESPONSES, ORIGINATING, recordKey, RESPONDING } from './rules.ts';
 import type { InboxRow } from './store.ts';
+import type { CryptoKey } from 'jose';
 
 /** What an officer submits: POST /v1/notices. */
 export interface NoticeRequest {
@@ -159,10 +161,13 @@ export class Sending {
       }
     }
     const expiresAt = m.expiresAt ?? new Date(now.getTime() + ctx.settings.noticeLifetimeMs).toISOString();
+    const binding = { id, from: ctx.endpoint, type: m.type, schema: bodySchemaId(m.type) };
+    // Encrypt, then sign: the signature covers the ciphertext, whose header binds it to this envelope.
+    const content = requiresEncryption(m.type) ? { encryptedBody: await encryptBody(m.body, binding, this.recipientKeys(m.to, now)) } : { body: m.body };
     const document = {
       id,
       type: m.type,
-      schema: bodySchemaId(m.type),
+      schema: binding.schema,
       from: ctx.endpoint,
       to: m.to,
       issuedAt: now.toISOString(),
@@ -170,7 +175,7 @@ export class Sending {
       ...(m.caseRef !== undefined ? { caseRef: m.caseRef } : {}),
       ...(m.inReplyTo !== undefined ? { inReplyTo: m.inReplyTo } : {}),
       sender: { officer: officer.pseudonym, agency: officer.agency },
-      body: m.body,
+      ...content,
     };
     const issues = ctx.schemas.validateDocument(document);
     if (issues.length > 0) throw new MxError('VALIDATION_FAILED', 'the notice does not satisfy the envelope schema', { issues });
@@ -197,6 +202,17 @@ export class Sending {
       }
     });
     return answer;
+  }
+
+  /** Each recipient's newest active encryption key; a recipient without one cannot be sent to. */
+  private recipientKeys(to: readonly string[], now: Date): { endpoint: string; kid: string; key: CryptoKey }[] {
+    return to.map((endpoint) => {
+      const k = this.ctx.trust.currentEncryptionKey(endpoint, now);
+      if (k === undefined) {
+        throw new MxError('UNKNOWN_ENDPOINT', `${endpoint} has no active encryption key in the trust registry`, { issues: [issue('/to', 'encryptionKey', 'every recipient needs an active encryption key')] });
+      }
+      return { endpoint, kid: k.kid, key: k.key };
+    });
   }
 
   /** An officer's request was refused: audited with the reason, nothing else kept. */

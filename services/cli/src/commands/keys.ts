@@ -77,11 +77,11 @@ export function parseKeysArgs(args: readonly string[], command: 'init' | 'rotate
 }
 
 function report(verb: string, key: GeneratedKey, io: KeysIo): void {
-  io.out(`${verb} key ${key.kid} for ${key.endpoint}, valid ${key.validFrom.toISOString()} to ${key.validUntil.toISOString()}`);
+  io.out(`${verb} signing key ${key.kid} and encryption key ${key.encKid} for ${key.endpoint}, valid ${key.validFrom.toISOString()} to ${key.validUntil.toISOString()}`);
   io.out(`  private keys: ${key.privateJwksPath} (mode 0600; never copy it into Kafka, logs or the repository)`);
   io.out(`  public keys:  ${key.publicJwksPath} (give it to every counterpart's trust registry)`);
   io.out(`  revocations:  ${key.revocationsPath}`);
-  io.out(`  ${key.endpoint} now has ${key.keyCount} key${key.keyCount === 1 ? '' : 's'}`);
+  io.out(`  ${key.endpoint} now has ${key.keyCount} signing key${key.keyCount === 1 ? '' : 's'}, each with an encryption key`);
 }
 
 async function existingKeyCount(options: KeysOptions): Promise<number> {
@@ -114,9 +114,10 @@ export async function keysInit(args: readonly string[] | KeysOptions, io: KeysIo
 }
 
 /**
- * `mx keys rotate`: adds a new key beside the existing ones. The signer switches to it from its
- * `validFrom`; the old keys stay (and stay trusted) until they expire, so what they signed
- * still verifies. Distribute the new public file before the new key's `validFrom`.
+ * `mx keys rotate`: adds a new signing and encryption key pair beside the existing ones. The
+ * signer and every sender (encrypting to this endpoint) switch to them from their `validFrom`;
+ * the old keys stay (and stay trusted) until they expire, so what they signed still verifies
+ * and what was encrypted to them can still be read. Distribute the new public file before the new key's `validFrom`.
  */
 export async function keysRotate(args: readonly string[] | KeysOptions, io: KeysIo = stdoutIo): Promise<GeneratedKey> {
   const options = toOptions(args, 'rotate');

@@ -13,3 +13,16 @@ export {
   type VerifiedNotice,
   type VerifyOptions,
 } from './verify.ts';
+export {
+  ENCRYPTED_TYPES,
+  JWE_ALG,
+  JWE_CTY,
+  JWE_ENC,
+  bindingHeader,
+  encryptBody,
+  requiresEncryption,
+  type BodyBinding,
+  type EncryptedBodyHeader,
+  type EncryptionRecipient,
+} from './encrypt.ts';
+export { decryptBody, type DecryptionKey, type DecryptionKeyRing, type DecryptOptions } from './decrypt.ts';

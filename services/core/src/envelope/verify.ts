@@ -6,7 +6,10 @@ import type { NoticeDocument } from '../schemas/types.ts';
 import { isRevokedAt, isValidAt, type TrustRegistry, type TrustedKey } from '../trust/trust-registry.ts';
 import { MAX_PROTECTED_HEADER_BYTES, parseCanonicalJson, parseCanonicalJws } from './canonical.ts';
 import { digestOf } from './digest.ts';
+import { decryptBody, type DecryptionKeyRing } from './decrypt.ts';
+import { requiresEncryption } from './encrypt.ts';
 import { DEFAULT_MAX_ENVELOPE_BYTES, type EnvelopeFields, type EnvelopeHeader } from './sign.ts';
+import type { EncryptedBody } from '../schemas/types.generated.ts';
 import { TYP_BY_CLASS, typOfType, type EnvelopeTyp } from './typ.ts';
 
 /** Default allowance for clocks that disagree (5 minutes). */
@@ -30,6 +33,11 @@ export interface VerifiedNotice<D extends EnvelopeFields = NoticeDocument> {
   kid: string;
   /** The endpoint that owns the key (equal to `document.from`). */
   endpoint: string;
+  /**
+   * The body, schema-valid: the decrypted `encryptedBody` when {@link VerifyOptions.decryption}
+   * was given and the document carried one, else the clear `body`. `document` stays as signed.
+   */
+  body?: unknown;
 }
 
 /** Facts handed to {@link VerifyOptions.policy} once sender, key and issue time have checked out. */
@@ -54,6 +62,13 @@ export interface VerifyOptions<D extends EnvelopeFields = NoticeDocument> {
   maxLifetimeMs?: number;
   /** Default {@link DEFAULT_MAX_ENVELOPE_BYTES}. */
   maxBytes?: number;
+  /**
+   * The receiver's private encryption keys. When given, every business type must carry
+   * `encryptedBody` (a clear body is `ENCRYPTION_REQUIRED`), which is decrypted right after the
+   * envelope schema (`DECRYPT_FAILED`) and its plaintext checked against the type's body schema
+   * (`SCHEMA_INVALID`, paths under `/body`).
+   */
+  decryption?: DecryptionKeyRing;
   /** The instant the key must not be revoked at (step 3); default `now`. */
   revokedAsOf?: Date;
   /**
@@ -65,7 +80,7 @@ export interface VerifyOptions<D extends EnvelopeFields = NoticeDocument> {
 }
 
 /** The part of the schema registry verification uses. */
-export type DocumentSchemas = Pick<SchemaRegistry, 'validateDocument'>;
+export type DocumentSchemas = Pick<SchemaRegistry, 'validateDocument' | 'validate'>;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -87,6 +102,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * 5. payload: canonical JSON, `schemas.validateDocument` (envelope, then the body against the
  *    schema derived from `type`), `schema` equal to that id, `typ` matching the type's class, `expiresAt` after `issuedAt`
  *    (`SCHEMA_INVALID` with issues, `TYP_MISMATCH`);
+ * 5b. with `options.decryption`: a business type with a clear body (`ENCRYPTION_REQUIRED`); the
+ *    `encryptedBody` decrypted with this endpoint's key and bound to `id`, `from`, `type`, `schema`
+ *    (`DECRYPT_FAILED`); the plaintext against the type's body schema (`SCHEMA_INVALID`);
  * 6. `from` is the key's endpoint (`SENDER_MISMATCH`); the key was valid at `issuedAt`
  *    (`KEY_NOT_VALID_AT_ISSUE_TIME`);
  * 7. `issuedAt` not beyond `now + clockSkew` (`ISSUED_IN_FUTURE`), not before `now - maxAge`
@@ -175,6 +193,21 @@ export async function verifyNotice<D extends EnvelopeFields = NoticeDocument>(
     throw fail('SCHEMA_INVALID', 'expiresAt must be after issuedAt', [{ path: '/expiresAt', code: 'expiresAfterIssuedAt', message: 'must be after issuedAt' }]);
   }
 
+  // 5b. Encrypted body: decrypt, then the body schema.
+  let body: unknown = (doc as { body?: unknown }).body;
+  if (options.decryption !== undefined && requiresEncryption(type)) {
+    const encrypted = (doc as { encryptedBody?: EncryptedBody }).encryptedBody;
+    if (encrypted === undefined) throw fail('ENCRYPTION_REQUIRED', `a ${type} must carry encryptedBody, not a clear body`);
+    try {
+      body = await decryptBody(encrypted, { id: document.id, from: document.from, type, schema: bodySchemaId(type), issuedAt: document.issuedAt }, options.decryption, { maxBytes });
+    } catch (err) {
+      if (err instanceof MxError) throw fail(err.code, err.message);
+      throw err;
+    }
+    const bodyIssues = schemas.validate(bodySchemaId(type), body).map((i) => ({ ...i, path: `/body${i.path}` }));
+    if (bodyIssues.length > 0) throw fail('SCHEMA_INVALID', 'the decrypted body does not satisfy the schema of its type', bodyIssues);
+  }
+
   // 6. Sender and key validity at issue time.
   if (document.from !== key.endpoint) throw fail('SENDER_MISMATCH', `from ${document.from} signed with a key of ${key.endpoint}`);
   if (!isValidAt(key, new Date(issuedAt))) throw fail('KEY_NOT_VALID_AT_ISSUE_TIME', `key ${kid} was not valid at issuedAt`);
@@ -203,5 +236,5 @@ export async function verifyNotice<D extends EnvelopeFields = NoticeDocument>(
   // 9. Expiry.
   if (expiresAt + skew <= t) throw fail('EXPIRED', 'the document has expired');
 
-  return { document, header: { alg: 'EdDSA', kid, typ }, digest, kid, endpoint: key.endpoint };
+  return { document, header: { alg: 'EdDSA', kid, typ }, digest, kid, endpoint: key.endpoint, ...(body !== undefined ? { body } : {}) };
 }

@@ -43,6 +43,9 @@ export const ERROR_CATALOGUE = {
   TOO_OLD: { status: 422, retriable: false, title: 'The document issuedAt is older than the maximum age' },
   LIFETIME_TOO_LONG: { status: 422, retriable: false, title: 'The document lifetime (expiresAt - issuedAt) exceeds the maximum' },
   EXPIRED: { status: 422, retriable: false, title: 'The document has expired' },
+  // Envelope: encrypted body
+  ENCRYPTION_REQUIRED: { status: 422, retriable: false, title: 'The document carries a clear body for a type whose body must be encrypted' },
+  DECRYPT_FAILED: { status: 422, retriable: false, title: 'The encrypted body cannot be decrypted by this endpoint or is bound to another envelope' },
   // Routing and dedup (gateway)
   ROUTE_FORBIDDEN: { status: 403, retriable: false, title: 'The routing policy does not allow this type from this sender to this recipient' },
   NOT_ADDRESSED: { status: 422, retriable: false, title: 'This endpoint is not among the document recipients' },

@@ -155,7 +155,7 @@ export type Handover = {
 };
 
 // schemas/common/defs.v1.json#/$defs/encryptedBody
-/** Reserved: a JWE in general JSON serialization (RFC 7516 section 7.2.1), ECDH-ES+A256KW with X25519 per recipient and A256GCM, sender and recipients bound in the protected header. */
+/** A JWE in general JSON serialization (RFC 7516 section 7.2.1), ECDH-ES+A256KW with X25519 per recipient and A256GCM; the envelope id, from, type and schema are bound in the protected header (mx-id, mx-from, mx-type, mx-schema). */
 export type EncryptedBody = {
   /** The JWE protected header, base64url. */
   protected: Base64urlShort;
@@ -243,7 +243,7 @@ export type NoticeEnvelope = {
   };
   /** The message body in clear, checked against the schema of type. */
   body?: ClearBody;
-  /** Reserved: the body encrypted to the recipients (JWE general JSON); only for victim-repatriation-notice and repatriation-status-update. */
+  /** The body encrypted to the recipients (JWE general JSON); every business type is sent this way, receipts and audit events never. */
   encryptedBody?: EncryptedBody;
 };
 

@@ -3,7 +3,9 @@ export {
   ENDPOINT_PATTERN,
   KEY_ID_PATTERN,
   KeyFileError,
+  keyUseOf,
   parseKid,
+  type KeyUse,
   type KeyFile,
   type PrivateKeyJwk,
   type PublicKeyJwk,
@@ -28,4 +30,5 @@ export {
   type GenerateKeysOptions,
   type GeneratedKey,
 } from './keygen.ts';
+export { decryptionKeyRingFromJwks, loadDecryptionKeys } from './decryption-keys.ts';
 export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './files.ts';

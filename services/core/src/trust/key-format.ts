@@ -1,13 +1,15 @@
 /**
  * The on-disk key format shared by the trust registry, the signer and key generation.
  *
- * A key file is a JWKS (RFC 7517) of Ed25519 OKP keys (RFC 8037). Each key carries:
+ * A key file is a JWKS (RFC 7517) of OKP keys (RFC 8037): Ed25519 signing keys (`use: sig`) and,
+ * beside them, X25519 encryption keys (`use: enc`, required on those) with the same rules. Each key carries:
  * - `kid`: `<ENDPOINT>:<key-id>`; the endpoint part names the owner, the key id is free text
  *   (`[A-Za-z0-9._-]{1,64}`; generated ids are `<yyyymmdd>-<thumbprint prefix>`).
  * - `nbf`, `exp`: the key's validity window as extra JWK members (RFC 7517 section 4 lets a JWK
  *   carry members it does not register), NumericDate seconds as in JWT. `nbf` is inclusive,
  *   `exp` exclusive; both are required, so no key is valid forever.
- * - `alg` (if present) must be `EdDSA`, `use` (if present) must be `sig`.
+ * - Ed25519: `alg` (if present) `EdDSA`, `use` (if present) `sig`. X25519: `use` exactly `enc`,
+ *   `alg` (if present) `ECDH-ES+A256KW`.
  * Public files (the trust registry) must not contain `d`; private files must.
  */
 import type { JWK } from 'jose';
@@ -21,11 +23,11 @@ export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 /** A public key as stored in a trust file. */
 export interface PublicKeyJwk {
   kty: 'OKP';
-  crv: 'Ed25519';
+  crv: 'Ed25519' | 'X25519';
   x: string;
   kid: string;
-  alg?: 'EdDSA';
-  use?: 'sig';
+  alg?: 'EdDSA' | 'ECDH-ES+A256KW';
+  use?: 'sig' | 'enc';
   /** Valid from (inclusive), NumericDate seconds. */
   nbf: number;
   /** Valid until (exclusive), NumericDate seconds. */
@@ -84,7 +86,7 @@ export function checkKeyJwk(value: unknown, where: string, kind: 'public' | 'pri
   if (expectedEndpoint !== undefined && parsed.endpoint !== expectedEndpoint) {
     throw new KeyFileError(`${at}: kid names endpoint ${parsed.endpoint}, the file is for ${expectedEndpoint}`);
   }
-  if (value.kty !== 'OKP' || value.crv !== 'Ed25519') throw new KeyFileError(`${at}: only OKP Ed25519 keys are accepted`);
+  if (value.kty !== 'OKP' || (value.crv !== 'Ed25519' && value.crv !== 'X25519')) throw new KeyFileError(`${at}: only OKP Ed25519 and X25519 keys are accepted`);
   if (typeof value.x !== 'string' || !B64URL_32_BYTES.test(value.x)) throw new KeyFileError(`${at}: x is not a 32-byte base64url value`);
   if (kind === 'public' && 'd' in value) {
     throw new KeyFileError(`${at}: private key material (d) in a public key file; remove it and treat the key as compromised`);
@@ -92,8 +94,14 @@ export function checkKeyJwk(value: unknown, where: string, kind: 'public' | 'pri
   if (kind === 'private' && (typeof value.d !== 'string' || !B64URL_32_BYTES.test(value.d))) {
     throw new KeyFileError(`${at}: d is missing or not a 32-byte base64url value`);
   }
-  if (value.alg !== undefined && value.alg !== 'EdDSA') throw new KeyFileError(`${at}: alg must be EdDSA`);
-  if (value.use !== undefined && value.use !== 'sig') throw new KeyFileError(`${at}: use must be sig`);
+  if (value.crv === 'Ed25519') {
+    if (value.alg !== undefined && value.alg !== 'EdDSA') throw new KeyFileError(`${at}: alg must be EdDSA`);
+    if (value.use !== undefined && value.use !== 'sig') throw new KeyFileError(`${at}: use must be sig`);
+  } else {
+    // An X25519 key without use would be ambiguous to a reader of the file: it is always enc.
+    if (value.use !== 'enc') throw new KeyFileError(`${at}: an X25519 key must have use enc`);
+    if (value.alg !== undefined && value.alg !== 'ECDH-ES+A256KW') throw new KeyFileError(`${at}: alg must be ECDH-ES+A256KW`);
+  }
   const { nbf, exp } = value;
   if (typeof nbf !== 'number' || !Number.isSafeInteger(nbf) || typeof exp !== 'number' || !Number.isSafeInteger(exp)) {
     throw new KeyFileError(`${at}: nbf and exp (NumericDate seconds) are required`);
@@ -119,7 +127,7 @@ export function checkKeyFile(value: unknown, where: string, kind: 'public' | 'pr
 
 /** The public half of a key: every member except `d`, in a fixed order. */
 export function publicPart(jwk: PublicKeyJwk | PrivateKeyJwk): PublicKeyJwk {
-  const out: PublicKeyJwk = { kty: 'OKP', crv: 'Ed25519', x: jwk.x, kid: jwk.kid, nbf: jwk.nbf, exp: jwk.exp };
+  const out: PublicKeyJwk = { kty: 'OKP', crv: jwk.crv, x: jwk.x, kid: jwk.kid, nbf: jwk.nbf, exp: jwk.exp };
   if (jwk.alg !== undefined) out.alg = jwk.alg;
   if (jwk.use !== undefined) out.use = jwk.use;
   return out;
@@ -127,9 +135,17 @@ export function publicPart(jwk: PublicKeyJwk | PrivateKeyJwk): PublicKeyJwk {
 
 /** The members jose needs to import a key (validity members stripped). */
 export function joseJwk(jwk: PublicKeyJwk | PrivateKeyJwk): JWK {
-  const out: JWK = { kty: 'OKP', crv: 'Ed25519', x: jwk.x };
+  const out: JWK = { kty: 'OKP', crv: jwk.crv, x: jwk.x };
   if ('d' in jwk) out.d = jwk.d;
   return out;
+}
+
+/** What a key is for: `sig` (Ed25519) or `enc` (X25519). */
+export type KeyUse = 'sig' | 'enc';
+
+/** The use of a checked key, from its curve. */
+export function keyUseOf(jwk: Pick<PublicKeyJwk, 'crv'>): KeyUse {
+  return jwk.crv === 'X25519' ? 'enc' : 'sig';
 }
 
 /** NumericDate seconds -> Date. */

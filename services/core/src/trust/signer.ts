@@ -1,7 +1,7 @@
 import { importJWK, type CryptoKey } from 'jose';
 import { sign as edSign, verify as edVerify, createPrivateKey, createPublicKey } from 'node:crypto';
 import { assertPrivateFileMode, readJson } from './files.ts';
-import { KeyFileError, checkKeyFile, fromNumericDate, joseJwk, parseKid, type PrivateKeyJwk } from './key-format.ts';
+import { KeyFileError, checkKeyFile, fromNumericDate, joseJwk, keyUseOf, parseKid, type PrivateKeyJwk } from './key-format.ts';
 
 /**
  * What {@link signNotice} needs to sign: the key's identity, validity and a non-extractable
@@ -54,11 +54,13 @@ async function toSigner(jwk: PrivateKeyJwk, where: string): Promise<Signer> {
  */
 export async function signingKeyRingFromJwks(jwks: unknown, where = 'private JWKS'): Promise<SigningKeyRing> {
   const file = checkKeyFile(jwks, where, 'private');
-  if (file.keys.length === 0) throw new KeyFileError(`${where}: no keys`);
   const endpoints = new Set(file.keys.map((k) => parseKid(k.kid)?.endpoint));
-  if (endpoints.size !== 1) throw new KeyFileError(`${where}: keys of more than one endpoint`);
+  if (endpoints.size > 1) throw new KeyFileError(`${where}: keys of more than one endpoint`);
+  // The file also holds the endpoint's X25519 encryption keys (decryption-keys.ts reads those).
+  const signing = file.keys.filter((k) => keyUseOf(k) === 'sig');
+  if (signing.length === 0) throw new KeyFileError(`${where}: no signing keys`);
   const signers: Signer[] = [];
-  for (const jwk of file.keys) signers.push(await toSigner(jwk, where));
+  for (const jwk of signing) signers.push(await toSigner(jwk, where));
   // Stable sort: for equal validFrom the later entry in the file counts as newer.
   signers.sort((a, b) => a.validFrom.getTime() - b.validFrom.getTime());
   const endpoint = signers[0]!.endpoint;

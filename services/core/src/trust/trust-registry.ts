@@ -8,9 +8,11 @@ import {
   checkKeyFile,
   fromNumericDate,
   joseJwk,
+  keyUseOf,
   parseKid,
   publicPart,
   type KeyFile,
+  type KeyUse,
   type PublicKeyJwk,
 } from './key-format.ts';
 
@@ -34,6 +36,8 @@ export interface TrustedKey {
   readonly kid: string;
   /** The endpoint that owns the key. */
   readonly endpoint: string;
+  /** `sig` (Ed25519, verifies signatures) or `enc` (X25519, what senders encrypt to). */
+  readonly use: KeyUse;
   /** The imported public key, imported once when the registry was loaded. */
   readonly key: CryptoKey;
   /** The public JWK as stored (with `nbf`/`exp`). */
@@ -77,7 +81,8 @@ function checkRevocations(value: unknown, where: string): RevocationList {
 }
 
 /**
- * Every endpoint's public signing keys, each with its validity window, and the revocation list.
+ * Every endpoint's public keys, signing (`sig`) and encryption (`enc`), each with its validity
+ * window, and the revocation list (which covers both kinds alike).
  * Loaded once (keys are checked and imported at load, so a bad file stops start-up rather than
  * a message), then read-only: reload by building a new registry.
  *
@@ -87,16 +92,20 @@ function checkRevocations(value: unknown, where: string): RevocationList {
 export class TrustRegistry {
   readonly #keys: ReadonlyMap<string, TrustedKey>;
   readonly #byEndpoint: ReadonlyMap<string, readonly TrustedKey[]>;
+  readonly #encByEndpoint: ReadonlyMap<string, readonly TrustedKey[]>;
 
   private constructor(keys: TrustedKey[]) {
     this.#keys = new Map(keys.map((k) => [k.kid, k]));
     const byEndpoint = new Map<string, TrustedKey[]>();
+    const encByEndpoint = new Map<string, TrustedKey[]>();
     for (const k of keys) {
-      const list = byEndpoint.get(k.endpoint) ?? [];
+      const map = k.use === 'enc' ? encByEndpoint : byEndpoint;
+      const list = map.get(k.endpoint) ?? [];
       list.push(k);
-      byEndpoint.set(k.endpoint, list);
+      map.set(k.endpoint, list);
     }
     this.#byEndpoint = byEndpoint;
+    this.#encByEndpoint = encByEndpoint;
   }
 
   /**
@@ -140,13 +149,15 @@ export class TrustRegistry {
       for (const jwk of file.keys) {
         if (seen.has(jwk.kid)) throw new KeyFileError(`${where}: kid ${jwk.kid} appears twice`);
         seen.add(jwk.kid);
-        const key = (await importJWK(joseJwk(jwk), 'EdDSA')) as CryptoKey;
+        const use = keyUseOf(jwk);
+        const key = (await importJWK(joseJwk(jwk), use === 'enc' ? 'ECDH-ES+A256KW' : 'EdDSA')) as CryptoKey;
         const revocation = revokedByKid.get(jwk.kid);
         const parsed = parseKid(jwk.kid);
         keys.push(
           Object.freeze({
             kid: jwk.kid,
             endpoint: parsed?.endpoint ?? endpoint,
+            use,
             key,
             jwk: Object.freeze(publicPart(jwk)),
             validFrom: fromNumericDate(jwk.nbf),
@@ -159,24 +170,52 @@ export class TrustRegistry {
     return new TrustRegistry(keys);
   }
 
-  /** The key named by `kid`, or undefined when no endpoint has published it. */
+  /**
+   * The signing key named by `kid`, or undefined when no endpoint has published one. An
+   * encryption kid resolves to nothing here, so it can never verify a signature.
+   */
   resolve(kid: string): TrustedKey | undefined {
-    return this.#keys.get(kid);
+    const k = this.#keys.get(kid);
+    return k?.use === 'sig' ? k : undefined;
   }
 
-  /** The endpoints that have published at least one key, sorted. */
+  /** The encryption key named by `kid`, or undefined. */
+  resolveEncryptionKey(kid: string): TrustedKey | undefined {
+    const k = this.#keys.get(kid);
+    return k?.use === 'enc' ? k : undefined;
+  }
+
+  /** The endpoints that have published at least one signing key, sorted. */
   endpoints(): string[] {
     return [...this.#byEndpoint.keys()].sort();
   }
 
-  /** Whether `endpoint` has published at least one key. */
+  /** Whether `endpoint` has published at least one signing key. */
   hasEndpoint(endpoint: string): boolean {
     return this.#byEndpoint.has(endpoint);
   }
 
-  /** Every key of `endpoint` (empty for an unknown endpoint). */
+  /** Every signing key of `endpoint` (empty for an unknown endpoint). */
   keysOf(endpoint: string): readonly TrustedKey[] {
     return this.#byEndpoint.get(endpoint) ?? [];
+  }
+
+  /** Every encryption key of `endpoint`, with validity and revocation (empty when none). */
+  encryptionKeysOf(endpoint: string): readonly TrustedKey[] {
+    return this.#encByEndpoint.get(endpoint) ?? [];
+  }
+
+  /**
+   * The key a sender encrypts to: `endpoint`'s newest encryption key (largest `validFrom`, later
+   * in the file on a tie) that is valid and not revoked at `at`; undefined when there is none.
+   */
+  currentEncryptionKey(endpoint: string, at: Date = new Date()): TrustedKey | undefined {
+    let best: TrustedKey | undefined;
+    for (const k of this.encryptionKeysOf(endpoint)) {
+      if (!isValidAt(k, at) || isRevokedAt(k, at)) continue;
+      if (best === undefined || k.validFrom.getTime() >= best.validFrom.getTime()) best = k;
+    }
+    return best;
   }
 }
 

@@ -5,7 +5,8 @@
  * base64/base64url alignment: the broker's log segments (every topic, the DLQ and mx.audit
  * included), the audit store, every log file, and the stores of endpoints that are not parties.
  * It must be found 0 times there. The same scanner must find it where it belongs, as a positive
- * control: in what a party's officer reads through the API.
+ * control: in what a party's officer reads through the API. And every file of the stores, the logs
+ * and the broker's data is owner-only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -125,4 +126,10 @@ test('a planted name is found only where it belongs', async () => {
   expect(filesContaining(join(dir, 'data', 'CN'), victimForms, dir)).toEqual([]);
   expect(filesContaining(join(dir, 'data', 'INTERPOL'), [...victimForms, ...offenderForms], dir)).toEqual([]);
   expect(existsSync(join(dir, 'data', 'CN'))).toBe(true); // the negative scans looked at real stores
+
+  // At rest: the stores, the logs and the broker's data are the owner's only.
+  const open = [join(dir, 'data'), join(dir, 'logs'), state.brokerDir!].flatMap((root) =>
+    [root, ...readdirSync(root, { recursive: true, encoding: 'utf8' }).map((f) => join(root, f))].filter((f) => existsSync(f) && (statSync(f).mode & 0o077) !== 0).map((f) => relative(dir, f)),
+  );
+  expect(open).toEqual([]);
 });

@@ -175,8 +175,10 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], timeoutMs =
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length > 0) {
       try {
+        // kafkajs' own leader wait gives up with UNKNOWN_TOPIC_OR_PARTITION when the broker's
+        // metadata lags behind the creation (seen on a loaded 2-core machine): the loop below waits instead.
         await admin.createTopics({
-          waitForLeaders: true,
+          waitForLeaders: false,
           topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? 3, replicationFactor: s.replicationFactor ?? 1, ...(s.configEntries ? { configEntries: s.configEntries } : {}) })),
         });
       } catch (e) {
@@ -184,8 +186,8 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], timeoutMs =
         if ((e as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw e;
       }
     }
-    // A topic someone else just created may not have its leaders yet (createTopics only waits for
-    // the ones it created itself): wait until every partition of every topic has one.
+    // Wait until every partition of every topic has a leader: the ones created just now, and those
+    // another process just created.
     const names = specs.map((s) => s.topic);
     const deadline = Date.now() + timeoutMs;
     for (;;) {

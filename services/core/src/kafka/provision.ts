@@ -78,6 +78,20 @@ export async function provisionKafka(kafka: Kafka, plan: ProvisionPlan): Promise
     try {
       // Creating an ACL that exists already is a no-op for the broker.
       await admin.createAcls({ acl });
+      // The broker applies new ACLs through its metadata log, a moment later: a client that starts
+      // right after provisioning would be refused. Return once the broker lists every binding.
+      const key = (r: { resourceType: number; resourceName: string }, a: { principal: string; operation: number }) => `${r.resourceType}|${r.resourceName}|${a.principal}|${a.operation}`;
+      const wanted = new Set(acl.map((a) => key(a, a)));
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const listed = await admin
+          .describeAcls({ resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ALLOW })
+          .catch(() => undefined);
+        const have = new Set((listed?.resources ?? []).flatMap((r) => r.acls.map((a) => key(r, a))));
+        if ([...wanted].every((k) => have.has(k))) break;
+        if (Date.now() > deadline) throw new Error('the broker did not list the new ACLs within 30 s');
+        await new Promise((r) => setTimeout(r, 100));
+      }
     } finally {
       await admin.disconnect();
     }

@@ -1,10 +1,11 @@
 /**
- * Gateways as real child processes (`services/gateway/src/main.ts`), for the tests that kill them
- * with SIGKILL rather than stopping them politely. Each process is spawned with an IPC channel (it
- * reports `{ ready, port }` once its HTTP API listens), its JSON log lines are captured (and
- * copied to a file beside its data), and every process spawned here is tracked so that
- * {@link killAllGateways} in `afterAll` leaves none behind, whatever the test did. The gateway also
- * stops by itself when its IPC parent goes away (a killed jest worker).
+ * Gateways (`services/gateway/src/main.ts`) and the audit service (`services/audit/src/main.ts`) as
+ * real child processes, for the tests that kill or restart them rather than stopping them
+ * politely, and for those that need each service to read its own files. Each process is spawned
+ * with an IPC channel (it reports `{ ready, port }` once its HTTP API listens), its JSON log lines
+ * are captured (and copied to a file beside its data), and every process spawned here is tracked
+ * so that {@link killAllProcesses} in `afterAll` leaves none behind, whatever the test did. The
+ * gateway also stops by itself when its IPC parent goes away (a killed jest worker).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -16,7 +17,10 @@ import { topicNames } from '../../services/core/src/kafka/transport.ts';
 import { clientSecurityFromFiles, kafkajsSecurity, type KafkaClientSecurity } from '../../services/core/src/kafka/security.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = 'services/gateway/src/main.ts';
+/** Which program a process runs. */
+export type ServiceKind = 'gateway' | 'audit';
+
+const MAIN: Record<ServiceKind, string> = { gateway: 'services/gateway/src/main.ts', audit: 'services/audit/src/main.ts' };
 
 export interface LogLine {
   level: number;
@@ -31,9 +35,11 @@ export interface Exit {
 }
 
 export interface SpawnOptions {
-  /** The gateway's environment (gatewayEnv(...) plus test settings); PATH and HOME come from this process. */
+  /** The program (default: a gateway). */
+  kind?: ServiceKind;
+  /** The service's environment (gatewayEnv(...) or auditEnv(...) plus test settings); PATH and HOME come from this process. */
   env: Record<string, string>;
-  /** A label for logs and errors (default: the endpoint). */
+  /** A label for logs and errors (default: the endpoint, or `audit`). */
   name?: string;
   /** Also append every output line to this file (kept for a post-mortem). */
   logFile?: string;
@@ -41,10 +47,10 @@ export interface SpawnOptions {
   readyTimeoutMs?: number;
 }
 
-const live = new Set<GatewayProcess>();
+const live = new Set<ServiceProcess>();
 
-/** One gateway child process. */
-export class GatewayProcess {
+/** One gateway or audit service child process. */
+export class ServiceProcess {
   readonly logs: LogLine[] = [];
   /** Lines that were not JSON (a crash before pino is up, tsx errors). */
   readonly rawOutput: string[] = [];
@@ -83,17 +89,18 @@ export class GatewayProcess {
     return this.child.pid ?? -1;
   }
 
-  /** Spawns `node --import tsx services/gateway/src/main.ts` and waits until its HTTP API listens. */
-  static async spawn(opts: SpawnOptions): Promise<GatewayProcess> {
+  /** Spawns `node --import tsx services/<kind>/src/main.ts` and waits until its HTTP API listens. */
+  static async spawn(opts: SpawnOptions): Promise<ServiceProcess> {
+    const kind = opts.kind ?? 'gateway';
     const { NODE_OPTIONS: _ignored, ...base } = process.env;
-    const group = consumerGroupOf(opts.env);
+    const group = consumerGroupOf(kind, opts.env);
     const membersBefore = new Set((await describeGroup(group).catch(() => undefined))?.members.map((m) => m.memberId) ?? []);
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN[kind]], {
       cwd: REPO_ROOT,
       env: { ...base, MX_LOG_LEVEL: 'info', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    const gp = new GatewayProcess(opts.name ?? opts.env.MX_ENDPOINT ?? 'gateway', child, opts.logFile, group, membersBefore);
+    const gp = new ServiceProcess(opts.name ?? (kind === 'audit' ? 'audit' : (opts.env.MX_ENDPOINT ?? 'gateway')), child, opts.logFile, group, membersBefore);
     live.add(gp);
     const timeoutMs = opts.readyTimeoutMs ?? 60_000;
     try {
@@ -157,10 +164,11 @@ export class GatewayProcess {
   }
 
   /**
-   * Waits until the broker reports the inbox consumer's group stable, with only members that joined
-   * since this process was spawned, and one of them owning the inbox topic's partitions: after a
-   * kill, that is once the dead member's session expired. Asked of the broker, not read from the
-   * log. Assumes one process per endpoint, as in these tests.
+   * Waits until the broker reports the consumer's group (a gateway's inbox consumer, the audit
+   * service's `mx.audit` consumer) stable, with only members that joined since this process was
+   * spawned, and one of them owning the topic's partitions: after a kill, that is once the dead
+   * member's session expired. Asked of the broker, not read from the log. Assumes one process per
+   * group, as in these tests.
    */
   async waitForConsumer(opts: { timeoutMs?: number } = {}): Promise<void> {
     const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -226,16 +234,21 @@ interface ConsumerGroupRef {
   security: KafkaClientSecurity | undefined;
 }
 
-/** The inbox consumer group of the gateway configured by `env` (the group id services/gateway/src/gateway.ts uses). */
-function consumerGroupOf(env: Record<string, string>): ConsumerGroupRef {
+/**
+ * The consumer group of the service configured by `env`: a gateway's inbox group (the id
+ * services/gateway/src/gateway.ts uses) or the audit service's (services/audit/src/service.ts).
+ */
+function consumerGroupOf(kind: ServiceKind, env: Record<string, string>): ConsumerGroupRef {
   const prefix = env.MX_TOPIC_PREFIX ?? '';
   const endpoint = env.MX_ENDPOINT ?? '';
   const security = clientSecurityFromFiles({ username: env.MX_KAFKA_SASL_USERNAME ?? '', passwordFile: env.MX_KAFKA_SASL_PASSWORD_FILE ?? '', caFile: env.MX_KAFKA_CA_FILE ?? '' });
-  return { brokers: (env.KAFKA_BROKERS ?? '').split(','), groupId: `${prefix}mx-gateway-${endpoint}`, topic: topicNames(prefix).inbox(endpoint), security };
+  const brokers = (env.KAFKA_BROKERS ?? '').split(',');
+  if (kind === 'audit') return { brokers, groupId: `${prefix}${env.MX_AUDIT_CONSUMER_GROUP ?? 'mx-audit'}`, topic: topicNames(prefix).audit, security };
+  return { brokers, groupId: `${prefix}mx-gateway-${endpoint}`, topic: topicNames(prefix).inbox(endpoint), security };
 }
 
 async function describeGroup(g: ConsumerGroupRef) {
-  // As the gateway's own principal: READ on its group lets it describe the group.
+  // As the service's own principal: READ on its group lets it describe the group.
   const admin = new Kafka({ clientId: 'mx-test-group-probe', brokers: g.brokers, logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 }, connectionTimeout: 1000, requestTimeout: 5000, ...kafkajsSecurity(g.security) }).admin();
   await admin.connect();
   try {
@@ -246,10 +259,15 @@ async function describeGroup(g: ConsumerGroupRef) {
   }
 }
 
-/** SIGKILLs every gateway process still running (afterAll, also after a failed test). */
-export async function killAllGateways(): Promise<void> {
+/** SIGKILLs every process spawned here that is still running (afterAll, also after a failed test). */
+export async function killAllProcesses(): Promise<void> {
   await Promise.all([...live].map((g) => g.kill('SIGKILL')));
 }
+
+/** The name the gateway-only tests know these by. */
+export const GatewayProcess = ServiceProcess;
+export type GatewayProcess = ServiceProcess;
+export const killAllGateways = killAllProcesses;
 
 /** Runs `fn` on a read-only connection to a gateway's SQLite store (safe beside a running writer: WAL). */
 export function withStore<T>(file: string, fn: (db: Database.Database) => T): T {

@@ -20,7 +20,8 @@ import { privateJwksPathOf } from '../../services/core/src/trust/keygen.ts';
 import { loadSigningKeys, type Signer } from '../../services/core/src/trust/signer.ts';
 import { OpsDeployment, RELOAD_BOUND_MS } from './ops.ts';
 
-jest.setTimeout(180_000);
+/** Generous: several processes start and restart on a loaded 2-core machine. */
+const TIMEOUT_MS = 180_000;
 
 let ops: OpsDeployment;
 let cn: Signer;
@@ -36,7 +37,7 @@ beforeAll(async () => {
   publisher = new RecordPublisher(testKafka(uniqueName('thief'), { retry: { retries: 3, initialRetryTime: 50, maxRetryTime: 300 } }));
   await Promise.all([ops.start('audit'), ops.start('LA')]);
   await ops.start('TH');
-});
+}, TIMEOUT_MS);
 
 afterAll(async () => {
   await killAllProcesses();
@@ -118,4 +119,4 @@ test('records signed with a key revoked while the services run are refused KEY_R
   expect(sent.status).toBe(202);
   await ops.allDelivered([sent.body.id as string]);
   for (const s of ['LA', 'audit'] as const) expect((s === 'audit' ? await ops.auditGet('/v1/status') : await ops.the(s).call('GET', '/v1/status', { token: await ops.token(s) })).body.trust.problem).toBeUndefined();
-});
+}, TIMEOUT_MS);

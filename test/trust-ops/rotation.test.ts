@@ -10,7 +10,8 @@ import { OpsDeployment, Trickle, kidOf } from './ops.ts';
 import { eventually } from '../support/kafka.ts';
 import { killAllProcesses } from '../support/processes.ts';
 
-jest.setTimeout(240_000);
+/** Generous: several processes start and restart on a loaded 2-core machine. */
+const TIMEOUT_MS = 240_000;
 
 let ops: OpsDeployment;
 /** Every notice TH accepted in this file: each must end in LA's inbox. */
@@ -20,7 +21,7 @@ beforeAll(async () => {
   ops = await OpsDeployment.create('rotate');
   await Promise.all([ops.start('audit'), ops.start('LA')]);
   await ops.start('TH');
-});
+}, TIMEOUT_MS);
 
 afterAll(async () => {
   await killAllProcesses();
@@ -55,7 +56,7 @@ test('(a) no restart: the new public key is published to LA and the audit servic
   // Published before use: nothing was ever parked.
   expect((await ops.deadLetters('LA')).slice(before)).toEqual([]);
   expect((await ops.quarantine()).filter((q) => q.reasonCode === 'UNKNOWN_KEY')).toEqual([]);
-});
+}, TIMEOUT_MS);
 
 let parkedAtLA: { digest: string }[] = [];
 let parkedAtAudit: { digest: string }[] = [];
@@ -81,7 +82,7 @@ test('(b) TH restarted with a new key before LA and the audit service know it: i
   ops.publish('TH', ['audit']);
   await ops.start('audit');
   await afterRotation(trickle, key.kid);
-});
+}, TIMEOUT_MS);
 
 test('a record first quarantined as UNKNOWN_KEY is admitted once its key is published (at LA and at the audit service)', async () => {
   expect(parkedAtLA.length).toBeGreaterThanOrEqual(2);
@@ -91,7 +92,7 @@ test('a record first quarantined as UNKNOWN_KEY is admitted once its key is publ
   expect(parkedAtLA.filter((d) => !inbox.has(d.digest))).toEqual([]);
   const leaves = await ops.leafDigests();
   expect(parkedAtAudit.filter((q) => !leaves.has(q.digest))).toEqual([]);
-});
+}, TIMEOUT_MS);
 
 test('(c) LA and the audit service restarted first with the new public key, then TH restarted with the new private key', async () => {
   const trickle = new Trickle(ops).start();
@@ -111,10 +112,10 @@ test('(c) LA and the audit service restarted first with the new public key, then
   // Everyone knew the key before TH used it: nothing new was parked.
   expect((await ops.deadLetters('LA')).filter((d) => d.reasonCode === 'UNKNOWN_KEY').length).toBe(parkedBefore);
   expect((await ops.quarantine()).filter((q) => q.reasonCode === 'UNKNOWN_KEY').length).toBe(quarantinedBefore);
-});
+}, TIMEOUT_MS);
 
 test('after three rotations every notice TH ever accepted is in LA\'s inbox exactly once', () => {
   const inbox = ops.inboxAtLA(everyNotice);
   expect(everyNotice.filter((id) => !inbox.has(id))).toEqual([]);
   expect(new Set(everyNotice).size).toBe(everyNotice.length);
-});
+}, TIMEOUT_MS);

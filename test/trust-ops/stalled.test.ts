@@ -15,7 +15,8 @@ import { eventually } from '../support/kafka.ts';
 import { killAllProcesses } from '../support/processes.ts';
 import { OpsDeployment } from './ops.ts';
 
-jest.setTimeout(180_000);
+/** Generous: several processes start and restart on a loaded 2-core machine. */
+const TIMEOUT_MS = 180_000;
 
 const STALL_AFTER_SECONDS = 2;
 const SILENT_AFTER_SECONDS = 5;
@@ -29,7 +30,7 @@ beforeAll(async () => {
   });
   await Promise.all([ops.start('audit'), ops.start('LA')]);
   await ops.start('TH');
-});
+}, TIMEOUT_MS);
 
 afterAll(async () => {
   await killAllProcesses();
@@ -85,4 +86,4 @@ test('an emitter that cannot sign turns /v1/ready to 503 and shows as a silent g
   await eventually(async () => ((await ops.auditGateways()).find((g) => g.gateway === 'TH')?.silent === false ? true : undefined), 30_000, 'TH not silent any more');
   const report = await ops.auditComplete();
   expect({ ok: report.ok, failures: report.failures }).toEqual({ ok: true, failures: [] });
-});
+}, TIMEOUT_MS);

@@ -9,7 +9,8 @@ import { OpsDeployment, Trickle, kidOf } from './ops.ts';
 import { eventually } from '../support/kafka.ts';
 import { killAllProcesses } from '../support/processes.ts';
 
-jest.setTimeout(180_000);
+/** Generous: several processes start and restart on a loaded 2-core machine. */
+const TIMEOUT_MS = 180_000;
 
 let ops: OpsDeployment;
 
@@ -17,7 +18,7 @@ beforeAll(async () => {
   ops = await OpsDeployment.create('validfrom');
   await Promise.all([ops.start('audit'), ops.start('LA')]);
   await ops.start('TH');
-});
+}, TIMEOUT_MS);
 
 afterAll(async () => {
   await killAllProcesses();
@@ -52,4 +53,4 @@ test('a rotation with --valid-from a few seconds ahead under steady load: every 
   expect(report.stats.gateways.TH).toEqual({ from: 1, to: trail.maxSeq, events: trail.maxSeq });
   // Notices signed after the switch carry the new kid.
   expect(ops.inboxAtLA([ids.at(-1)!]).get(ids.at(-1)!)?.kid).toBe(key.kid);
-});
+}, TIMEOUT_MS);

@@ -219,6 +219,22 @@ export class OpsDeployment {
     return t;
   }
 
+  /** An auditor of endpoint `e` at its gateway (`GET /v1/status` is for auditors). */
+  async gatewayAuditorToken(e: string): Promise<string> {
+    const key = `auditor@${e}`;
+    let t = this.tokens.get(key);
+    if (t === undefined) {
+      t = await mintToken(this.dep.idpPrivateJwks, { subject: key, endpoint: e, agency: `${e} audit office (test)`, roles: ['auditor'], audience: gatewayAudience(e) });
+      this.tokens.set(key, t);
+    }
+    return t;
+  }
+
+  /** A gateway's `GET /v1/status`. */
+  async gatewayStatus(e: Gateway): Promise<{ status: number; body: any }> {
+    return this.the(e).call('GET', '/v1/status', { token: await this.gatewayAuditorToken(e) });
+  }
+
   async auditorToken(): Promise<string> {
     let t = this.tokens.get('auditor');
     if (t === undefined) {
@@ -246,7 +262,7 @@ export class OpsDeployment {
 
   /** The trust registry version a service reports in `/v1/status`. */
   async trustVersion(s: Service): Promise<string | undefined> {
-    const r = s === 'audit' ? await this.auditGet('/v1/status') : await this.the(s).call('GET', '/v1/status', { token: await this.token(s) });
+    const r = s === 'audit' ? await this.auditGet('/v1/status') : await this.gatewayStatus(s);
     return r.status === 200 ? (r.body.trust?.version as string | undefined) : undefined;
   }
 

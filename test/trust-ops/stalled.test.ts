@@ -64,7 +64,7 @@ test('an emitter that cannot sign turns /v1/ready to 503 and shows as a silent g
     return r.status === 503 ? r : undefined;
   }, 30_000, 'TH not ready');
   expect(JSON.stringify(notReady.body)).toMatch(/audit trail stalled/);
-  const status = await ops.the('TH').call('GET', '/v1/status', { token: await ops.token('TH') });
+  const status = await ops.gatewayStatus('TH');
   expect(status.body.auditTrail.stalled).toBe(true);
   expect(status.body.auditTrail.unsigned).toBeGreaterThan(0);
   expect(Date.parse(status.body.auditTrail.oldestPendingAt)).toBeLessThan(Date.now() - STALL_AFTER_SECONDS * 1000);

@@ -8,6 +8,7 @@
  * accepted before stays; TH's own traffic is untouched. TH, LA and the audit service are separate
  * processes with their own trust directories.
  */
+import { rmSync } from 'node:fs';
 import type { Cluster } from '../support/gateways.ts';
 import { AuditTopic, GatewayTrail } from '../support/audit.ts';
 import { buildDocument } from '../fixtures/documents/index.ts';
@@ -16,7 +17,7 @@ import { killAllProcesses, withStore } from '../support/processes.ts';
 import { digestOf, encryptAs } from '../support/wire.ts';
 import { signNotice } from '../../services/core/src/envelope/sign.ts';
 import { RecordPublisher, topicNames } from '../../services/core/src/kafka/transport.ts';
-import { privateJwksPathOf } from '../../services/core/src/trust/keygen.ts';
+import { generateEndpointKeys, privateJwksPathOf, publicJwksPathOf } from '../../services/core/src/trust/keygen.ts';
 import { loadSigningKeys, type Signer } from '../../services/core/src/trust/signer.ts';
 import { OpsDeployment, RELOAD_BOUND_MS } from './ops.ts';
 
@@ -30,7 +31,16 @@ let auditTopic: AuditTopic;
 let publisher: RecordPublisher;
 
 beforeAll(async () => {
-  ops = await OpsDeployment.create('revoke', { endpoints: ['TH', 'LA', 'CN'] });
+  ops = await OpsDeployment.create('revoke', {
+    endpoints: ['TH', 'LA', 'CN'],
+    // CN's only key has been in use for an hour, so a forgery can be dated before the revocation
+    // and still fall within the key's validity.
+    prepare: async (dep) => {
+      rmSync(privateJwksPathOf(dep.dir, 'CN'));
+      rmSync(publicJwksPathOf(dep.dir, 'CN'));
+      await generateEndpointKeys('CN', dep.dir, { validFrom: new Date(Date.now() - 3_600_000) });
+    },
+  });
   cn = (await loadSigningKeys(privateJwksPathOf(ops.dep.dir, 'CN'))).current();
   trail = await GatewayTrail.of(ops.dep, 'CN');
   auditTopic = new AuditTopic(ops.prefix);

@@ -260,20 +260,26 @@ export class OpsDeployment {
     return `${e}-2026-${String(this.caseNo++).padStart(6, '0')}`;
   }
 
-  /** The trust registry version a service reports in `/v1/status`. */
-  async trustVersion(s: Service): Promise<string | undefined> {
+  /** The `trust` a service reports in `/v1/status`. */
+  async trustStatus(s: Service): Promise<{ version: string; loadedAt: string; problem?: string } | undefined> {
     const r = s === 'audit' ? await this.auditGet('/v1/status') : await this.gatewayStatus(s);
-    return r.status === 200 ? (r.body.trust?.version as string | undefined) : undefined;
+    return r.status === 200 ? r.body.trust : undefined;
   }
 
-  /** Waits until every service in `who` reports the same trust version as `like`. */
-  async sameTrust(like: Service, who: readonly Service[], timeoutMs = 20_000): Promise<void> {
+  /**
+   * Waits until every service in `who` runs on trust files loaded after `since` (a version is
+   * only comparable between services reading the same files: a gateway's also covers its own
+   * private key file and routing policy).
+   */
+  async learned(who: readonly Service[], since: Date, timeoutMs = 20_000): Promise<void> {
     await eventually(async () => {
-      const want = await this.trustVersion(like);
-      if (want === undefined) return undefined;
-      for (const s of who) if ((await this.trustVersion(s)) !== want) return undefined;
+      for (const s of who) {
+        const t = await this.trustStatus(s);
+        if (t === undefined || Date.parse(t.loadedAt) < since.getTime()) return undefined;
+        expect({ service: s, problem: t.problem }).toEqual({ service: s, problem: undefined });
+      }
       return true;
-    }, timeoutMs, `${who.join(', ')} on ${like}'s trust version`);
+    }, timeoutMs, `${who.join(', ')} running on the trust files copied at ${since.toISOString()}`);
   }
 
   // --- what the stores and APIs show ---

@@ -57,7 +57,7 @@ test('an emitter that cannot sign turns /v1/ready to 503 and shows as a silent g
 
   // Something to sign: a refused submission is an audit event (and heartbeats keep coming).
   const refused = await ops.the('TH').call('POST', '/v1/notices', { token: await ops.token('TH'), body: { type: 'victim-repatriation-notice' } });
-  expect(refused.status).toBe(400);
+  expect(refused.status).toBe(422);
 
   const notReady = await eventually(async () => {
     const r = await ready('TH');

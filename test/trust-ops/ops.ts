@@ -346,12 +346,13 @@ export class OpsDeployment {
   }
 
   /** A gateway's own audit trail: its highest seq, how many events are unsigned, and its newest signed record. */
-  trailOf(e: Gateway): { maxSeq: number; unsigned: number; newest: Buffer | undefined; kids: Set<string> } {
+  trailOf(e: Gateway): { maxSeq: number; signedSeq: number; unsigned: number; newest: Buffer | undefined; kids: Set<string> } {
     return withStore(this.storeOf(e), (db) => {
       const { maxSeq, unsigned } = db.prepare('SELECT coalesce(max(seq), 0) AS maxSeq, count(*) - count(record) AS unsigned FROM audit_events').get() as { maxSeq: number; unsigned: number };
+      const { signedSeq } = db.prepare('SELECT coalesce(max(seq), 0) AS signedSeq FROM audit_events WHERE record IS NOT NULL').get() as { signedSeq: number };
       const newest = (db.prepare('SELECT record FROM audit_events WHERE record IS NOT NULL ORDER BY seq DESC LIMIT 1').get() as { record: Buffer } | undefined)?.record;
       const kids = new Set((db.prepare('SELECT record FROM audit_events WHERE record IS NOT NULL').all() as { record: Buffer }[]).map((r) => kidOf(r.record)));
-      return { maxSeq, unsigned, newest, kids };
+      return { maxSeq, signedSeq, unsigned, newest, kids };
     });
   }
 

@@ -54,7 +54,7 @@ test('a rotation with --valid-from a few seconds ahead under steady load: every 
   // How many events crossed the switch (recorded under the old key, signed with the new one): the
   // load makes some likely, not certain; the emitter's own test forces them.
   const crossed = withStore(ops.storeOf('TH'), (db) =>
-    (db.prepare('SELECT at, record FROM audit_events').all() as { at: string; record: Buffer }[]).filter((r) => Date.parse(r.at) < validFrom.getTime() && kidOf(r.record) === key.kid).length,
+    (db.prepare('SELECT at, record FROM audit_events').all() as { at: string; record: Buffer }[]).filter((r) => Date.parse(r.at) < key.validFrom.getTime() && kidOf(r.record) === key.kid).length,
   );
   console.log(`[valid-from] ${trail.maxSeq} events of TH, ${crossed} recorded before validFrom and signed after it`);
   // Notices signed after the switch carry the new kid.

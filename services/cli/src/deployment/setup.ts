@@ -143,7 +143,6 @@ export function auditEnv(
     MX_IDP_JWKS_FILE: devIdpPaths(dep.dir).publicJwks,
     MX_IDP_ISSUER: DEV_IDP_ISSUER,
     MX_IDP_AUDIENCE: AUDIT_AUDIENCE,
-    MX_IDP_ENDPOINTS: dep.endpoints.join(','),
     ...(opts.checkpointEveryLeaves !== undefined ? { MX_CHECKPOINT_EVERY_LEAVES: String(opts.checkpointEveryLeaves) } : {}),
     ...(opts.checkpointEverySeconds !== undefined ? { MX_CHECKPOINT_EVERY_SECONDS: String(opts.checkpointEverySeconds) } : {}),
   };

@@ -213,7 +213,10 @@ test('auditors: every endpoint of the live registry by default (a counterpart ad
 });
 
 test('lag per gateway: a trail that stops turns silent, any event brings it back; a registry endpoint never heard of is silent', async () => {
-  const last = await cn.next();
+  // Recorded a while before it was signed (it waited in the gateway's queue): the lag is about the signed, appended event.
+  const signedAt = new Date();
+  const last = await cn.next({}, signedAt, new Date(signedAt.getTime() - 30_000));
+  expect(decodeStoredEvent(last).body.at).not.toBe(decodeStoredEvent(last).issuedAt);
   await topic.publish('CN', [last]);
   const fresh = await eventually(async () => {
     const g = await lagOf('CN');
@@ -222,7 +225,7 @@ test('lag per gateway: a trail that stops turns silent, any event brings it back
   expect(fresh).toEqual({
     gateway: 'CN',
     lastSeq: cn.seq,
-    lastIssuedAt: decodeStoredEvent(last).issuedAt,
+    lastIssuedAt: signedAt.toISOString(),
     lastAppendedAt: expect.any(String),
     lagSeconds: expect.any(Number),
     silent: false,

@@ -184,17 +184,20 @@ export class GatewayTrail {
     return this.signer.current(at).kid;
   }
 
-  /** Signs the next event of the trail. */
-  async next(fact: Partial<AuditFact> = {}, at = new Date()): Promise<Buffer> {
+  /**
+   * Signs the next event of the trail at `at` (its `issuedAt`); `recordedAt` is the event's
+   * `body.at`, the time the fact was recorded, earlier when the event waited to be signed.
+   */
+  async next(fact: Partial<AuditFact> = {}, at = new Date(), recordedAt = at): Promise<Buffer> {
     const seq = this.seq + 1;
-    const record = await this.sign(seq, this.prev, fact, at);
+    const record = await this.sign(seq, this.prev, fact, at, recordedAt);
     this.seq = seq;
     this.prev = digestOf(record);
     return record;
   }
 
   /** Signs an event with any seq and prev (forks, broken links), without advancing the trail. */
-  async sign(seq: number, prevDigest: string | null, fact: Partial<AuditFact> = {}, at = new Date()): Promise<Buffer> {
+  async sign(seq: number, prevDigest: string | null, fact: Partial<AuditFact> = {}, at = new Date(), recordedAt = at): Promise<Buffer> {
     const iso = at.toISOString();
     const document = {
       id: uuidv7(at.getTime()),
@@ -205,7 +208,7 @@ export class GatewayTrail {
       issuedAt: iso,
       expiresAt: new Date(at.getTime() + 30 * 86_400_000).toISOString(),
       sender: { officer: 'gatewayPseudonymForTests0', agency: `${this.endpoint} gateway (test)` },
-      body: { seq, prevDigest, gateway: this.endpoint, action: 'published', messageId: uuidv7(at.getTime()), messageType: 'victim-repatriation-notice', ...fact, at: iso },
+      body: { seq, prevDigest, gateway: this.endpoint, action: 'published', messageId: uuidv7(at.getTime()), messageType: 'victim-repatriation-notice', ...fact, at: recordedAt.toISOString() },
     };
     return Buffer.from(await signNotice(document as never, this.signer.current(at)));
   }

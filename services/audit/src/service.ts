@@ -1,8 +1,10 @@
 /**
- * Builds the audit service from its configuration: store, trust registry, checkpoint key, the
- * `mx.audit` consumer, the checkpointer and the HTTP app. `start()` checks the store, then begins
- * consuming and checkpointing; `stop()` stops consuming, waits for a signing in progress and
- * closes the store.
+ * Builds the audit service from its configuration: store, trust registry (re-read from its
+ * directory while the service runs; each change re-examines the records held for an unknown key),
+ * checkpoint key, the `mx.audit` consumer, the checkpointer and the HTTP app. `start()` checks the
+ * store, re-examines held records, then begins consuming, reloading and checkpointing; `stop()`
+ * stops consuming and reloading, waits for a re-examination or signing in progress and closes the
+ * store.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -88,6 +88,11 @@ export class Exchange {
     return this.receiving.reexamineParked();
   }
 
+  /** Resolves once no re-examination of parked records is running or queued. */
+  reexaminationsDone(): Promise<void> {
+    return this.receiving.reexaminationsDone();
+  }
+
   /** Quarantines a record whose processing failed with anything but a store or Kafka outage. */
   quarantineRecord(rec: IncomingRecord, err: unknown): Promise<void> {
     return this.quarantine.record(rec, err);

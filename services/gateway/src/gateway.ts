@@ -140,10 +140,13 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     }
     withTopics = new Set([...withTopics, ...added]);
   });
-  // Parked records wait for a key this gateway lacked: any reload may have brought it.
-  live.onChange(async () => {
-    if (storeOpen) await exchange.reexamineParked();
-  });
+  // Parked records wait for a key this gateway lacked: any reload may have brought it. Not awaited
+  // here: a long re-examination must not hold back the next reload (a revocation, say).
+  const reexamine = (): void => {
+    if (!storeOpen) return;
+    exchange.reexamineParked().catch((err: unknown) => logger.error({ err: (err as Error).name }, 're-examining parked records failed; they stay parked until the next reload'));
+  };
+  live.onChange(reexamine);
   const app = buildApp({
     endpoint: cfg.endpoint,
     auth,
@@ -194,10 +197,13 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       }
       consuming = true;
       await consumer.start();
+      // Keys published while this gateway was down are in the set it started with.
+      reexamine();
     },
     async stop() {
       await live.stop();
       await consumer.stop();
+      await exchange.reexaminationsDone();
       await relay.stop({ drain: true, timeoutMs: 3000 });
       await publisher.close();
       storeOpen = false;

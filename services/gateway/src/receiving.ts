@@ -138,12 +138,24 @@ export class Receiving {
    * clock skew) leave the park first: they could only be TOO_OLD now. Runs one at a time.
    */
   reexamineParked(): Promise<ReexaminationReport> {
-    const run = this.reexamining.catch(() => undefined).then(() => this.reexamineAll());
+    // A run that has not started yet will read the newest trust set: several reloads share it.
+    if (this.queued) return this.queued;
+    const run = this.reexamining.catch(() => undefined).then(() => {
+      this.queued = undefined;
+      return this.reexamineAll();
+    });
+    this.queued = run;
     this.reexamining = run;
     return run;
   }
 
+  /** Resolves once no re-examination is running or queued (before the store closes). */
+  async reexaminationsDone(): Promise<void> {
+    await this.reexamining.catch(() => undefined);
+  }
+
   private reexamining: Promise<unknown> = Promise.resolve();
+  private queued: Promise<ReexaminationReport> | undefined;
 
   private async reexamineAll(): Promise<ReexaminationReport> {
     const { ctx } = this;

@@ -9,13 +9,15 @@
  *   rejection receipt, then admitted once the private key arrives;
  * - a revocation applies within the interval, to a back-dated forgery with the revoked key too,
  *   and a parked record is judged as of its first receive time;
- * - a bad trust file is refused and the last good version stays in `/v1/status`.
+ * - a bad trust file or routing policy is refused and the last good version stays in `/v1/status`;
+ * - a new counterpart's public keys and a policy line make it a recipient, without a restart.
  * The tests run in order and build on each other's keys.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDocument } from '../fixtures/documents/index.ts';
+import { DEFAULT_ROUTING_POLICY } from '../../services/gateway/src/config.ts';
 import { startCluster, type Cluster } from '../support/gateways.ts';
 import { eventually } from '../support/kafka.ts';
 import { digestOf, dlqEntry, payloadOf, receiptsAbout, Wire, type TopicTap } from '../support/wire.ts';
@@ -37,9 +39,13 @@ let th: string;
 let la: string;
 let laAuditor: string;
 let thAuditor: string;
+let policyFile: string;
 
 beforeAll(async () => {
-  c = await startCluster(['LA', 'TH'], { env: { MX_TRUST_RELOAD_SECONDS: '1' } });
+  // The gateways' own copy of the routing policy, so a test can edit it.
+  policyFile = join(mkdtempSync(join(tmpdir(), 'mx-live-policy-')), 'routing-policy.json');
+  writeFileSync(policyFile, readFileSync(DEFAULT_ROUTING_POLICY));
+  c = await startCluster(['LA', 'TH'], { env: { MX_TRUST_RELOAD_SECONDS: '1', MX_ROUTING_POLICY: policyFile } });
   wire = new Wire(c);
   [laInbox, laDlq, thInbox, audit] = await Promise.all([wire.tap(wire.inbox('LA')), wire.tap(wire.dlq('LA')), wire.tap(wire.inbox('TH')), wire.tap(`${c.prefix}mx.audit`)]);
   [th, la, laAuditor, thAuditor] = await Promise.all([
@@ -150,7 +156,7 @@ test('a rotation reaches the running TH: the new kid is on the wire and LA accep
   expect(kidOf(onWire)).toBe(thRotated.kid);
   await eventually(async () => ((await recipientAtTh(id)).delivered ? true : undefined), 20_000, 'LA to accept the notice signed with the new key');
   // LA's accepted receipt was signed by LA's (unchanged) key and verified by TH.
-  expect(receiptsAbout(thInbox.records, id).map((r) => r.body.outcome)).toContain('accepted');
+  await eventually(() => (receiptsAbout(thInbox.records, id).some((r) => r.body.outcome === 'accepted') ? true : undefined), 20_000, 'the accepted receipt on the wire');
 });
 
 test('a record signed with a key LA does not know yet is parked, then admitted once the public key is copied in', async () => {
@@ -297,9 +303,9 @@ test('a bad trust file is refused and logged; the last good version stays in use
     expect(wrong).toMatchObject({ version: good.version, endpoints: ['LA', 'TH'] });
     expect(wrong.problem).toMatch(/endpoint TH/);
 
-    // The gateway keeps working on the last good set meanwhile.
+    // The gateway keeps working on the last good set meanwhile: KH is still unknown.
     const r = await c.call('LA', 'POST', '/v1/notices', { token: la, body: { type: 'victim-repatriation-notice', to: ['KH'], body: buildDocument('victim-repatriation-notice').body } });
-    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.body.code).toBe('UNKNOWN_ENDPOINT');
   } finally {
     rmSync(bad, { force: true });
   }
@@ -308,4 +314,40 @@ test('a bad trust file is refused and logged; the last good version stays in use
     return s.problem === undefined ? s : undefined;
   }, 20_000, 'LA to see the files back to the version in use');
   expect(back.version).toBe(good.version);
+
+  // A routing policy that does not parse is refused the same way.
+  const policy = readFileSync(policyFile);
+  try {
+    writeFileSync(policyFile, '{"version": 1, "rules": ');
+    const refused = await eventually(async () => {
+      const s = await trustStatus('LA');
+      return s.problem !== undefined ? s : undefined;
+    }, 20_000, 'LA to refuse a broken routing policy');
+    expect(refused).toMatchObject({ version: good.version });
+    expect(refused.problem).toMatch(/routing policy/);
+  } finally {
+    writeFileSync(policyFile, policy);
+  }
+  await eventually(async () => ((await trustStatus('LA')).problem === undefined ? true : undefined), 20_000, 'the policy back to the version in use');
+});
+
+test('a new counterpart becomes a recipient by its public keys and a line of policy, without a restart', async () => {
+  const notice = { type: 'victim-repatriation-notice', to: ['KH'], body: buildDocument('victim-repatriation-notice').body };
+  expect((await c.call('LA', 'POST', '/v1/notices', { token: la, body: notice })).body.code).toBe('UNKNOWN_ENDPOINT');
+
+  const kh = await keysApart('KH');
+  let before = await trustStatus('LA');
+  await writeFileAtomic(publicJwksPathOf(c.dep.dir, 'KH'), readFileSync(kh.publicJwksPath, 'utf8'), 0o644);
+  expect((await reloaded('LA', before.version)).endpoints).toEqual(['KH', 'LA', 'TH']);
+  // Known now, but the policy does not let a victim notice go there yet.
+  expect((await c.call('LA', 'POST', '/v1/notices', { token: la, body: notice })).body.code).toBe('ROUTE_FORBIDDEN');
+
+  before = await trustStatus('LA');
+  const p = JSON.parse(readFileSync(policyFile, 'utf8')) as { groups: Record<string, string[]> };
+  p.groups.countries = [...p.groups.countries!, 'KH'];
+  p.groups.everyone = [...p.groups.everyone!, 'KH'];
+  await writeFileAtomic(policyFile, JSON.stringify(p, null, 2), 0o644);
+  await reloaded('LA', before.version);
+  const sent = await c.call('LA', 'POST', '/v1/notices', { token: la, body: notice });
+  expect(sent.status).toBe(202);
 });

@@ -10,16 +10,23 @@
  * - a revocation applies within the interval, to a back-dated forgery with the revoked key too,
  *   and a parked record is judged as of its first receive time;
  * - a bad trust file or routing policy is refused and the last good version stays in `/v1/status`;
- * - a new counterpart's public keys and a policy line make it a recipient, without a restart.
+ * - a new counterpart's public keys and a policy line make it a recipient, without a restart;
+ * - a key published while the gateway was down admits what it parked, at its next start.
  * The tests run in order and build on each other's keys.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDocument } from '../fixtures/documents/index.ts';
-import { DEFAULT_ROUTING_POLICY } from '../../services/gateway/src/config.ts';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import { gatewayEnv } from '../../services/cli/src/deployment/setup.ts';
+import { answerClientErrors } from '../../services/core/src/http/api.ts';
+import { DEFAULT_ROUTING_POLICY, loadGatewayConfig } from '../../services/gateway/src/config.ts';
+import { createGateway } from '../../services/gateway/src/gateway.ts';
 import { startCluster, type Cluster } from '../support/gateways.ts';
-import { eventually } from '../support/kafka.ts';
+import { eventually, testBrokers } from '../support/kafka.ts';
 import { digestOf, dlqEntry, payloadOf, receiptsAbout, Wire, type TopicTap } from '../support/wire.ts';
 import { encryptBody } from '../../services/core/src/envelope/encrypt.ts';
 import { signNotice } from '../../services/core/src/envelope/sign.ts';
@@ -350,4 +357,29 @@ test('a new counterpart becomes a recipient by its public keys and a line of pol
   await reloaded('LA', before.version);
   const sent = await c.call('LA', 'POST', '/v1/notices', { token: la, body: notice });
   expect(sent.status).toBe(202);
+});
+
+test('a key published while LA was down admits what LA parked, once LA starts again', async () => {
+  const k = await keysApart('TH');
+  const r = await forgeFromTh(k.signer, 'TH-2026-300009');
+  await wire.write(wire.inbox('LA'), 'restart', r.record);
+  await dlqReason(r.digest, 'UNKNOWN_KEY', 'the parked record');
+
+  // LA stops; TH's operator publishes the key meanwhile; LA starts with it already in its files.
+  const old = c.gateways.LA!;
+  old.server.closeAllConnections();
+  await new Promise<void>((done) => old.server.close(() => done()));
+  await old.gateway.stop();
+  await appendKeys(publicJwksPathOf(c.dep.dir, 'TH'), k.publicJwksPath, 0o644);
+  const cfg = loadGatewayConfig({ ...gatewayEnv(c.dep, 'LA', testBrokers(), { topicPrefix: c.prefix }), MX_TRUST_RELOAD_SECONDS: '1', MX_ROUTING_POLICY: policyFile });
+  const gateway = await createGateway(cfg, { logger: pino({ level: 'silent' }), retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 300 } });
+  const server = await new Promise<Server>((resolve) => {
+    const srv = gateway.app.listen(0, '127.0.0.1', () => resolve(srv));
+    answerClientErrors(srv);
+  });
+  c.gateways.LA = { endpoint: 'LA', gateway, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  await gateway.start();
+
+  await eventually(() => gateway.store.inboxByKey('TH', r.id), 30_000, 'the parked record admitted at start');
+  expect(await deadLetter(r.digest)).toMatchObject({ parkedAs: 'UNKNOWN_KEY', parked: false, readmittedAt: expect.any(String) });
 });

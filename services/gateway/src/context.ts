@@ -21,8 +21,8 @@ export interface ExchangeSettings {
   maxRecordBytes: number;
   /** How long an `Idempotency-Key` is remembered. */
   idempotencyRetentionMs: number;
-  /** Most records kept parked for re-examination; beyond it the oldest leave the park (staying dead-lettered). */
-  maxParked: number;
+  /** Most records, and most bytes, kept parked for re-examination; beyond either the oldest leave the park (staying dead-lettered). */
+  maxParked: { records: number; bytes: number };
   /** Test hook: SIGKILL the process at this point, to prove crash safety. */
   crashAt?: 'after-store-commit' | undefined;
 }

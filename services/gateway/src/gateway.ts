@@ -27,8 +27,11 @@ import { RequestSchemas } from './request-schemas.ts';
 import { GatewayStore } from './store.ts';
 
 const DAY = 86_400_000;
-/** Most records kept parked for re-examination after a trust reload. */
-const MAX_PARKED = 10_000;
+/**
+ * Most records kept parked for re-examination after a trust reload, and most bytes: whoever may
+ * write to this gateway's inbox topic could otherwise fill its disk with records under made-up kids.
+ */
+const MAX_PARKED = { records: 10_000, bytes: 256 * 1024 * 1024 };
 
 export interface Gateway {
   app: ReturnType<typeof buildApp>;

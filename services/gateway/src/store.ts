@@ -165,6 +165,7 @@ export function createGatewayTables(db: Db): void {
   CREATE TABLE IF NOT EXISTS parked_records (
     dead_letter_id INTEGER PRIMARY KEY REFERENCES dead_letters(id),
     record BLOB NOT NULL,
+    bytes INTEGER NOT NULL,
     first_received_at INTEGER NOT NULL
   );
   -- The last case number handed out per prefix ('LA-2026'), so opened cases never share a reference.
@@ -416,15 +417,22 @@ export class GatewayStore {
   }
 
   /**
-   * Keeps a dead letter's bytes for re-examination. Beyond `max` parked records the oldest leave
-   * the park (their dead letters stay); returns how many did.
+   * Keeps a dead letter's bytes for re-examination. Beyond `limits.records` parked records or
+   * `limits.bytes` parked bytes the oldest leave the park (their dead letters stay); returns how
+   * many did.
    */
-  park(deadLetterId: number, reasonCode: string, record: Buffer, firstReceivedAt: number, max: number): number {
+  park(deadLetterId: number, reasonCode: string, record: Buffer, firstReceivedAt: number, limits: { records: number; bytes: number }): number {
     this.prepare('UPDATE dead_letters SET parked_as = ? WHERE id = ?').run(reasonCode, deadLetterId);
-    this.prepare('INSERT OR REPLACE INTO parked_records (dead_letter_id, record, first_received_at) VALUES (?, ?, ?)').run(deadLetterId, record, firstReceivedAt);
-    const over = (this.prepare('SELECT count(*) AS n FROM parked_records').get() as { n: number }).n - max;
-    if (over <= 0) return 0;
-    return this.prepare('DELETE FROM parked_records WHERE dead_letter_id IN (SELECT dead_letter_id FROM parked_records ORDER BY dead_letter_id LIMIT ?)').run(over).changes;
+    this.prepare('INSERT OR REPLACE INTO parked_records (dead_letter_id, record, bytes, first_received_at) VALUES (?, ?, ?, ?)').run(deadLetterId, record, record.length, firstReceivedAt);
+    const total = this.prepare('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM parked_records').get() as { n: number; b: number };
+    if (total.n <= limits.records && total.b <= limits.bytes) return 0;
+    return this.prepare(
+      `DELETE FROM parked_records WHERE dead_letter_id IN (
+         SELECT dead_letter_id FROM (
+           SELECT dead_letter_id, sum(bytes) OVER (ORDER BY dead_letter_id DESC) AS kept_bytes, row_number() OVER (ORDER BY dead_letter_id DESC) AS kept
+           FROM parked_records)
+         WHERE kept > ? OR kept_bytes > ?)`,
+    ).run(limits.records, limits.bytes).changes;
   }
 
   unpark(deadLetterId: number): void {

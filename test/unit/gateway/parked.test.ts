@@ -22,9 +22,10 @@ function deadLetter(store: GatewayStore, offset: number, at: number): number {
 test('beyond the bound the oldest parked records leave the park; their dead letters stay', () => {
   const store = freshStore();
   const ids = [1, 2, 3].map((o) => deadLetter(store, o, 1000 + o));
-  expect(store.park(ids[0]!, 'UNKNOWN_KEY', Buffer.from('r1'), 1001, 2)).toBe(0);
-  expect(store.park(ids[1]!, 'UNKNOWN_KEY', Buffer.from('r2'), 1002, 2)).toBe(0);
-  expect(store.park(ids[2]!, 'UNKNOWN_KEY', Buffer.from('r3'), 1003, 2)).toBe(1);
+  const limits = { records: 2, bytes: 1000 };
+  expect(store.park(ids[0]!, 'UNKNOWN_KEY', Buffer.from('r1'), 1001, limits)).toBe(0);
+  expect(store.park(ids[1]!, 'UNKNOWN_KEY', Buffer.from('r2'), 1002, limits)).toBe(0);
+  expect(store.park(ids[2]!, 'UNKNOWN_KEY', Buffer.from('r3'), 1003, limits)).toBe(1);
   expect(store.listParked(0, 10).map((p) => p.record.toString())).toEqual(['r2', 'r3']);
   const listed = store.listDeadLetters(0, 10);
   expect(listed.map((d) => [d.offset, d.parked_as, d.parked])).toEqual([
@@ -36,12 +37,22 @@ test('beyond the bound the oldest parked records leave the park; their dead lett
   expect(store.insertDeadLetter({ topic: 'mx.inbox.LA', partition: 0, offset: '3', digest: 'd3', reason_code: 'UNKNOWN_KEY', from_ep: null, message_id: null, at: 5 })).toBeUndefined();
 });
 
+test('beyond the byte bound the oldest leave too', () => {
+  const store = freshStore();
+  const ids = [1, 2, 3].map((o) => deadLetter(store, o, o));
+  const limits = { records: 100, bytes: 10 };
+  expect(store.park(ids[0]!, 'UNKNOWN_KEY', Buffer.alloc(4), 1, limits)).toBe(0);
+  expect(store.park(ids[1]!, 'UNKNOWN_KEY', Buffer.alloc(4), 2, limits)).toBe(0);
+  expect(store.park(ids[2]!, 'UNKNOWN_KEY', Buffer.alloc(4), 3, limits)).toBe(1);
+  expect(store.listParked(0, 10).map((p) => p.dead_letter_id)).toEqual([ids[1], ids[2]]);
+});
+
 test('expiry by first receive time; re-admission and a new reason are kept on the dead letter', () => {
   const store = freshStore();
   const [a, b, c] = [1, 2, 3].map((o) => deadLetter(store, o, o * 1000));
-  store.park(a!, 'UNKNOWN_KEY', Buffer.from('a'), 1000, 10);
-  store.park(b!, 'DECRYPT_FAILED', Buffer.from('b'), 2000, 10);
-  store.park(c!, 'UNKNOWN_KEY', Buffer.from('c'), 3000, 10);
+  store.park(a!, 'UNKNOWN_KEY', Buffer.from('a'), 1000, { records: 10, bytes: 1000 });
+  store.park(b!, 'DECRYPT_FAILED', Buffer.from('b'), 2000, { records: 10, bytes: 1000 });
+  store.park(c!, 'UNKNOWN_KEY', Buffer.from('c'), 3000, { records: 10, bytes: 1000 });
   expect(store.expireParked(1500)).toBe(1);
   expect(store.parkedCount()).toBe(2);
 

@@ -174,6 +174,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The trust registry in use and whether a change was refused
+         * @description The version of the trust registry, routing policy and private key file this gateway uses
+         *     (a digest of the files' names and bytes: equal versions mean equal files), when it was
+         *     loaded and last compared with the files (every `MX_TRUST_RELOAD_SECONDS`), and the
+         *     endpoints with signing keys. When the files changed but were refused (invalid JSON, a key
+         *     of the wrong endpoint, a bad policy), `problem` says why and `refusedVersion` names them;
+         *     the last good version stays in use.
+         *
+         */
+        get: operations["getStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -554,10 +580,38 @@ export interface components {
             /** @description When the record was quarantined. */
             at: components["schemas"]["Timestamp"];
             from?: components["schemas"]["Endpoint"];
+            /** @description Set when the record was parked: refused only because this gateway lacked a key
+             *     (`UNKNOWN_KEY`, or `DECRYPT_FAILED` for a key of this endpoint it did not hold), its bytes
+             *     kept and re-examined after every trust reload. `reasonCode` then says how it failed last.
+             *      */
+            parkedAs?: components["schemas"]["ErrorCode"];
+            /** @description True while its bytes are kept for re-examination. */
+            parked?: boolean;
+            /** @description When a re-examination admitted it (it is then in the inbox; the entry stays as history). */
+            readmittedAt?: components["schemas"]["Timestamp"];
         };
         DeadLetterPage: {
             items: components["schemas"]["DeadLetter"][];
             nextCursor: components["schemas"]["NextCursor"];
+        };
+        Status: {
+            endpoint: components["schemas"]["Endpoint"];
+            trust: components["schemas"]["TrustStatus"];
+        };
+        /** @description The trust registry, routing policy and private keys in use. */
+        TrustStatus: {
+            /** @description Digest of the files in use (names and bytes). */
+            version: string;
+            /** @description When the version in use was loaded. */
+            loadedAt: components["schemas"]["Timestamp"];
+            /** @description When the files were last compared. */
+            checkedAt: components["schemas"]["Timestamp"];
+            /** @description Why the newest files were refused (the last good version stays in use). */
+            problem?: string;
+            /** @description Version of the refused files (`?` when they could not be read). */
+            refusedVersion?: string;
+            /** @description Endpoints with at least one signing key in the registry in use. */
+            endpoints: components["schemas"]["Endpoint"][];
         };
         Health: {
             /** @constant */
@@ -1461,6 +1515,32 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];

@@ -47,6 +47,8 @@ export interface AppDeps {
   bodyLimitBytes: number;
   /** Does the trust registry know this endpoint (has it published a key)? */
   knowsEndpoint: (endpoint: string) => boolean;
+  /** The trust registry in use (version, last load and check, a refused change). */
+  trustStatus: () => Schemas['TrustStatus'];
   rateLimit: RateLimitSettings;
 }
 
@@ -396,9 +398,18 @@ export function buildApp(deps: AppDeps): express.Express {
           reasonCode: r.reason_code as Schemas['ErrorCode'],
           at: iso(r.at)!,
           ...(r.from_ep !== null ? { from: r.from_ep } : {}),
+          ...(r.parked_as !== null ? { parkedAs: r.parked_as as Schemas['ErrorCode'], parked: r.parked === 1 } : {}),
+          ...(r.readmitted_at !== null ? { readmittedAt: iso(r.readmitted_at)! } : {}),
         })),
         nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
       } satisfies Schemas['DeadLetterPage']);
+    }),
+  );
+
+  app.get(
+    '/v1/status',
+    route('GET /v1/status', async (_req, res) => {
+      res.json({ endpoint: deps.endpoint, trust: deps.trustStatus() } satisfies Schemas['Status']);
     }),
   );
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadSettings, parse, type SettingsOf } from '../../core/src/config/settings.ts';
 import { DEV_IDP_ISSUER } from '../../core/src/idp/dev-idp.ts';
 import { kafkaSecuritySettings } from '../../core/src/kafka/security.ts';
+import { trustReloadSettings } from '../../core/src/trust/reloadable.ts';
 
 export const DEFAULT_ROUTING_POLICY = fileURLToPath(new URL('../routing-policy.json', import.meta.url));
 
@@ -17,6 +18,7 @@ export const gatewaySettings = {
   trustDir: { env: 'MX_TRUST_DIR', doc: 'Trust registry: every endpoint\'s public `<ENDPOINT>.jwks.json` and `revocations.json`', parse: parse.string },
   privateKeys: { env: 'MX_PRIVATE_KEYS_FILE', doc: 'This endpoint\'s private signing JWKS (mode 0600, outside the repository)', parse: parse.string, secret: true },
   pseudonymKeyFile: { env: 'MX_PSEUDONYM_KEY_FILE', doc: 'File holding the secret key of officer pseudonyms (HMAC of the token subject)', parse: parse.string, secret: true },
+  ...trustReloadSettings,
   routingPolicy: { env: 'MX_ROUTING_POLICY', doc: 'Routing policy file (which type may go from whom to whom)', default: DEFAULT_ROUTING_POLICY, parse: parse.string },
   idpJwks: { env: 'MX_IDP_JWKS_FILE', doc: 'Public JWKS of the identity provider whose officer tokens are accepted', parse: parse.string },
   idpIssuer: { env: 'MX_IDP_ISSUER', doc: 'Required `iss` of officer tokens', default: DEV_IDP_ISSUER, parse: parse.string },

@@ -206,11 +206,37 @@ export interface paths {
          * @description Ready only when the store is open, Kafka is reachable, the inbox consumer is a member of
          *     its group and no partition is stalled (a record retried past `MX_STALL_AFTER_MS` because
          *     the store or Kafka is out). Otherwise 503 `UNAVAILABLE` whose `detail` names the reason,
-         *     e.g. `partition mx.inbox.LA/0 stalled at offset 12: store unavailable (SQLITE_BUSY)`. No
-         *     token needed.
+         *     e.g. `partition mx.inbox.LA/0 stalled at offset 12: store unavailable (SQLITE_BUSY)`. Also
+         *     503 when the audit trail is stalled: an audit event recorded more than
+         *     `MX_AUDIT_STALL_AFTER_SECONDS` ago is still unsigned or unpublished (`detail` starts with
+         *     `audit trail stalled`; `GET /v1/status` shows the backlog). No token needed.
          *
          */
         get: operations["getReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Operational status
+         * @description What an operator watches: `auditTrail` counts the audit events recorded but not yet signed
+         *     and those signed but not yet acknowledged by the broker, with the recording time of the
+         *     oldest; `stalled` is true once that is older than `MX_AUDIT_STALL_AFTER_SECONDS` (and
+         *     `/v1/ready` then answers 503). Counts and times only. No token needed.
+         *
+         */
+        get: operations["getStatus"];
         put?: never;
         post?: never;
         delete?: never;
@@ -562,6 +588,26 @@ export interface components {
         Health: {
             /** @constant */
             status: "ok";
+        };
+        GatewayStatus: {
+            /** @description This gateway's endpoint. */
+            endpoint: string;
+            auditTrail: components["schemas"]["AuditTrailStatus"];
+        } & {
+            [key: string]: unknown;
+        };
+        AuditTrailStatus: {
+            /** @description Audit events recorded but not signed yet. */
+            unsigned: number;
+            /** @description Signed audit events the broker has not acknowledged yet. */
+            unpublished: number;
+            /**
+             * Format: date-time
+             * @description When the oldest of them was recorded; absent when none is pending.
+             */
+            oldestPendingAt?: string;
+            /** @description The oldest pending event is older than `MX_AUDIT_STALL_AFTER_SECONDS`. */
+            stalled: boolean;
         };
         Ready: {
             /** @constant */
@@ -1514,6 +1560,29 @@ export interface operations {
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The gateway's status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayStatus"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
         };
     };
 }

@@ -48,6 +48,8 @@ export interface AppDeps {
   /** Does the trust registry know this endpoint (has it published a key)? */
   knowsEndpoint: (endpoint: string) => boolean;
   rateLimit: RateLimitSettings;
+  /** The audit trail's backlog (`GET /v1/status`). */
+  auditTrail: () => Schemas['AuditTrailStatus'];
 }
 
 /** The API document: the contract, and the one place the role table is written. */
@@ -174,6 +176,9 @@ export function buildApp(deps: AppDeps): express.Express {
   };
 
   addHealthRoutes(app, deps.ready);
+  app.get('/v1/status', (_req, res) => {
+    res.json({ endpoint: deps.endpoint, auditTrail: deps.auditTrail() } satisfies Schemas['GatewayStatus']);
+  });
 
   app.post(
     '/v1/notices',

@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Clock } from '../../core/src/clock/clock.ts';
+import { systemClock, type Clock } from '../../core/src/clock/clock.ts';
 import { AuditEmitter } from '../../core/src/audit/emitter.ts';
 import { gatewayAudience } from '../../core/src/idp/dev-idp.ts';
 import { clientSecurityOf } from '../../core/src/kafka/security.ts';
@@ -72,7 +72,16 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   const db = openDatabase(join(cfg.dataDir, 'gateway.sqlite'));
   const store = new GatewayStore(db);
   const outbox = new Outbox(db);
-  const audit = new AuditEmitter(db, outbox, { endpoint: cfg.endpoint, topic: topics.audit, agency: cfg.agency, officer: gatewayPseudonym, signer: () => keys.current(), logger });
+  const clock = opts.clock ?? systemClock;
+  const audit = new AuditEmitter(db, outbox, {
+    endpoint: cfg.endpoint,
+    topic: topics.audit,
+    agency: cfg.agency,
+    officer: gatewayPseudonym,
+    signer: (now) => keys.current(now),
+    now: () => clock.now(),
+    logger,
+  });
   const exchange = new Exchange({
     endpoint: cfg.endpoint,
     agency: cfg.agency,
@@ -127,6 +136,12 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
 
   let storeOpen = true;
   let consuming = false;
+  const stallAfterMs = cfg.auditStallAfterSeconds * 1000;
+  const auditTrail = () => {
+    const b = audit.backlog();
+    const stalled = b.oldestPendingAt !== undefined && clock.now().getTime() - b.oldestPendingAt.getTime() > stallAfterMs;
+    return { unsigned: b.unsigned, unpublished: b.unpublished, ...(b.oldestPendingAt ? { oldestPendingAt: b.oldestPendingAt.toISOString() } : {}), stalled };
+  };
   const app = buildApp({
     endpoint: cfg.endpoint,
     auth,
@@ -138,8 +153,13 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     bodyLimitBytes: cfg.bodyLimitBytes,
     knowsEndpoint: (e) => trust.hasEndpoint(e),
     rateLimit: { perOfficer: cfg.rateLimitPerOfficer, perEndpoint: cfg.rateLimitPerEndpoint },
+    auditTrail,
     ready: async () => {
       if (!storeOpen || !db.open) return { ready: false, reason: 'the store is closed' };
+      const trail = auditTrail();
+      if (trail.stalled) {
+        return { ready: false, reason: `audit trail stalled: ${trail.unsigned} event(s) unsigned and ${trail.unpublished} unpublished, the oldest recorded at ${trail.oldestPendingAt}` };
+      }
       return consumerReadiness(consumer, { consuming, reachable: () => clusterReachable(probe) });
     },
   });
@@ -155,6 +175,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       // Sending works while Kafka is down (the outbox queues); consuming needs the topics.
       relay.start();
       void audit.flush();
+      audit.startHeartbeat(cfg.auditHeartbeatSeconds * 1000);
       if (security) {
         // On a secured cluster only the admin creates topics (`mx kafka provision`); a gateway waits for its own.
         await awaitTopics(kafka, [topics.inbox(cfg.endpoint), topics.dlq(cfg.endpoint), topics.audit], {
@@ -182,6 +203,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     },
     async stop() {
       await consumer.stop();
+      audit.close();
       await relay.stop({ drain: true, timeoutMs: 3000 });
       await publisher.close();
       storeOpen = false;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../core/src/clock/clock.ts';
 import { AuditEmitter } from '../../core/src/audit/emitter.ts';
+import { ConfigError } from '../../core/src/config/settings.ts';
 import { gatewayAudience } from '../../core/src/idp/dev-idp.ts';
 import { clientSecurityOf } from '../../core/src/kafka/security.ts';
 import { AUDIT_TOPIC_CONFIG, awaitTopics, clusterReachable, createKafka, ensureTopics, RecordConsumer, RecordPublisher, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
@@ -58,13 +59,13 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   const requests = new RequestSchemas(schemas);
   const trust = await TrustRegistry.fromDirectory(cfg.trustDir);
   const keys = await loadSigningKeys(cfg.privateKeys);
-  if (keys.endpoint !== cfg.endpoint) throw new Error(`MX_PRIVATE_KEYS_FILE holds keys of ${keys.endpoint}, not ${cfg.endpoint}`);
+  if (keys.endpoint !== cfg.endpoint) throw new ConfigError([`MX_PRIVATE_KEYS_FILE ${cfg.privateKeys} holds keys of ${keys.endpoint}, not ${cfg.endpoint}`]);
   // The same file holds the X25519 keys beside the signing keys (mx keys init/rotate write both).
   const decryptionKeys = await loadDecryptionKeys(cfg.privateKeys);
-  if (decryptionKeys.endpoint !== cfg.endpoint) throw new Error(`MX_PRIVATE_KEYS_FILE holds encryption keys of ${decryptionKeys.endpoint}, not ${cfg.endpoint}`);
+  if (decryptionKeys.endpoint !== cfg.endpoint) throw new ConfigError([`MX_PRIVATE_KEYS_FILE ${cfg.privateKeys} holds encryption keys of ${decryptionKeys.endpoint}, not ${cfg.endpoint}`]);
   const policy = RoutingPolicy.fromFile(cfg.routingPolicy);
   const pseudonymKey = readFileSync(cfg.pseudonymKeyFile);
-  if (pseudonymKey.length < 32) throw new Error('MX_PSEUDONYM_KEY_FILE must hold at least 32 bytes');
+  if (pseudonymKey.length < 32) throw new ConfigError([`MX_PSEUDONYM_KEY_FILE ${cfg.pseudonymKeyFile} must hold at least 32 bytes`]);
   const auth = new OfficerAuth({ jwksFile: cfg.idpJwks, issuer: cfg.idpIssuer, audience: cfg.idpAudience || gatewayAudience(cfg.endpoint), endpoint: cfg.endpoint, pseudonymKey });
   const gatewayPseudonym = createHmac('sha256', pseudonymKey).update(`gateway:${cfg.endpoint}`).digest('base64url').slice(0, 32);
 

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { AuditEmitter } from '../../services/core/src/audit/emitter.ts';
 import { ManualClock } from '../../services/core/src/clock/clock.ts';
 import { verifyAuditEvent } from '../../services/audit/src/event.ts';
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
 import { startCluster } from '../support/gateways.ts';
 import { eventually } from '../support/kafka.ts';
 import { digestOf } from '../../services/core/src/envelope/digest.ts';
@@ -107,7 +109,7 @@ test('events recorded before a key switch and signed after it are signed with th
   db.close();
 });
 
-test('a heartbeat is recorded after the heartbeat interval without any other event, and none while events flow', async () => {
+test('a heartbeat is recorded a full heartbeat interval after the last event, by the gateway clock', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mx-trail-heartbeat-'));
   await generateEndpointKeys('TH', dir, { validFrom: new Date(Date.now() - 3_600_000) });
   const ring = await loadSigningKeys(privateJwksPathOf(dir, 'TH'));
@@ -130,6 +132,57 @@ test('a heartbeat is recorded after the heartbeat interval without any other eve
     const at = db.prepare("SELECT at FROM audit_events WHERE json_extract(fact, '$.action') = 'heartbeat'").get() as { at: string };
     expect(at.at).toBe(clock.now().toISOString());
     await eventually(() => (audit.backlog().unsigned === 0 ? true : undefined), 5000, 'the heartbeat signed');
+  } finally {
+    audit.close();
+    db.close();
+  }
+});
+
+test('a failing signing pass is retried with backoff, not in a loop, and logged once per distinct problem', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mx-trail-retry-'));
+  await generateEndpointKeys('TH', dir, { validFrom: new Date(Date.now() - 3_600_000) });
+  const ring = await loadSigningKeys(privateJwksPathOf(dir, 'TH'));
+  const lines: { level: number; msg: string; err?: string }[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+  let problem: string | undefined = 'the key ring is unavailable';
+  let attempts = 0;
+  const db = openDatabase(join(dir, 'gw.sqlite'));
+  const audit = new AuditEmitter(db, new Outbox(db), {
+    endpoint: 'TH',
+    topic: 'mx.audit',
+    agency: 'TH test desk',
+    officer: 'gatewayPseudonym0000000000000000',
+    logger,
+    retryBackoffMs: { initial: 100, max: 400 },
+    signer: (now) => {
+      attempts += 1;
+      if (problem !== undefined) throw new Error(problem);
+      return ring.current(now);
+    },
+  });
+  try {
+    const started = Date.now();
+    db.transaction(() => audit.record({ action: 'rejected', outcome: 'rejected', reasonCode: 'FORBIDDEN' }))();
+    await audit.flush();
+    // Commits keep asking for a flush while the emitter backs off: none of them is another attempt.
+    for (let i = 0; i < 50; i++) void audit.flush();
+    expect(attempts).toBe(1);
+    await eventually(() => (attempts >= 3 ? true : undefined), 10_000, 'two retries');
+    // Attempts at 0, 100 and 300 ms at the earliest (100 ms doubling).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    const errors = () => lines.filter((l) => l.level >= 50);
+    expect(errors()).toHaveLength(1);
+    expect(errors()[0]!.err).toMatch(/the key ring is unavailable/);
+
+    problem = 'another problem';
+    await eventually(() => (errors().length === 2 ? true : undefined), 10_000, 'the new problem logged');
+    const before = attempts;
+    await eventually(() => (attempts >= before + 2 ? true : undefined), 10_000, 'two more retries');
+    expect(errors()).toHaveLength(2);
+
+    problem = undefined;
+    await eventually(() => (audit.backlog().unsigned === 0 ? true : undefined), 10_000, 'the backlog signed');
+    expect(lines.some((l) => l.level === 30 && /signed again/.test(l.msg))).toBe(true);
   } finally {
     audit.close();
     db.close();

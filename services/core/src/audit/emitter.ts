@@ -134,14 +134,21 @@ export class AuditEmitter {
   }
 
   private failed(err: unknown): void {
+    // A store closed under a pass (the gateway stopping) is not a problem to report or retry.
+    if (this.closed || !this.db.open) return;
     this.failures += 1;
     const problem = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     // One line per distinct problem: a key that is not valid yet would otherwise log on every retry.
     if (problem !== this.lastProblem) {
-      this.opts.logger?.error({ err: problem, backlog: this.backlog() }, 'signing audit events failed; they stay queued and are retried');
+      let backlog: AuditTrailBacklog | undefined;
+      try {
+        backlog = this.backlog();
+      } catch {
+        // The backlog is a detail of the line; the store failing here must not hide the line itself.
+      }
+      this.opts.logger?.error({ err: problem, backlog }, 'signing audit events failed; they stay queued and are retried');
       this.lastProblem = problem;
     }
-    if (this.closed) return;
     const { initial, max } = this.opts.retryBackoffMs ?? DEFAULT_RETRY_BACKOFF;
     const delay = Math.min(max, initial * 2 ** Math.min(this.failures - 1, 30));
     this.retryTimer = setTimeout(() => {
@@ -162,11 +169,17 @@ export class AuditEmitter {
     const every = Math.max(100, Math.min(5000, Math.floor(intervalMs / 4)));
     this.heartbeatTimer = setInterval(() => {
       if (this.closed || !this.db.open) return;
-      const last = Math.max(since, this.lastRecordedAt()?.getTime() ?? 0);
-      const now = this.now();
-      if (now.getTime() - last < intervalMs) return;
-      since = now.getTime();
-      this.db.transaction(() => this.record({ action: 'heartbeat' }, now))();
+      try {
+        const last = Math.max(since, this.lastRecordedAt()?.getTime() ?? 0);
+        const now = this.now();
+        if (now.getTime() - last < intervalMs) return;
+        this.db.transaction(() => this.record({ action: 'heartbeat' }, now))();
+        since = now.getTime();
+      } catch (err) {
+        // A busy store: the next check tries again.
+        this.opts.logger?.warn({ err: (err as Error).message }, 'recording an audit heartbeat failed; retrying at the next check');
+        return;
+      }
       void this.flush();
     }, every);
     this.heartbeatTimer.unref();

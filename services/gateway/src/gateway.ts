@@ -157,11 +157,14 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     auditTrail,
     ready: async () => {
       if (!storeOpen || !db.open) return { ready: false, reason: 'the store is closed' };
+      const consumerReady = await consumerReadiness(consumer, { consuming, reachable: () => clusterReachable(probe) });
+      // Kafka being out also leaves audit events unpublished: its own reason, the cause, goes first.
+      if (!consumerReady.ready) return consumerReady;
       const trail = auditTrail();
       if (trail.stalled) {
         return { ready: false, reason: `audit trail stalled: ${trail.unsigned} event(s) unsigned and ${trail.unpublished} unpublished, the oldest recorded at ${trail.oldestPendingAt}` };
       }
-      return consumerReadiness(consumer, { consuming, reachable: () => clusterReachable(probe) });
+      return consumerReady;
     },
   });
 

@@ -370,7 +370,7 @@ export interface components {
              * @description What happened.
              * @enum {string}
              */
-            action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated";
+            action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated" | "heartbeat";
             /** @description The message concerned. */
             messageId?: components["schemas"]["CommonDefsV1.messageId"];
             /** @description Its type. */
@@ -390,7 +390,7 @@ export interface components {
             reasonCode?: components["schemas"]["CommonDefsV1.reasonCode"];
             /** @description Key id concerned (key-rotated). */
             kid?: components["schemas"]["CommonDefsV1.keyId"];
-            /** @description When it happened (UTC). */
+            /** @description When it happened (UTC): when the fact was recorded. The envelope's issuedAt is when the event was signed, which may be later. */
             at: components["schemas"]["CommonDefsV1.timestamp"];
         } & unknown;
         /** @description One logged audit event, by its place in the log. */

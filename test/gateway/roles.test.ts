@@ -70,7 +70,6 @@ const PROBES: Record<string, { method: string; path: () => string; body?: () => 
   'POST /v1/inbox/{id}/responses': { method: 'POST', path: () => `/v1/inbox/${ids.alert}/responses`, body: () => ({ type: 'offender-alert-response', body: loadBody('offender-alert-response') }), ok: 202 },
   'GET /v1/cases/{caseRef}': { method: 'GET', path: () => `/v1/cases/${ALERT_CASE}`, ok: 200 },
   'GET /v1/dead-letters': { method: 'GET', path: () => '/v1/dead-letters', ok: 200 },
-  'GET /v1/status': { method: 'GET', path: () => '/v1/status', ok: 200 },
 };
 
 test('the probes cover every route of the table, and the table names only known roles', () => {

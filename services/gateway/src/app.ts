@@ -50,6 +50,8 @@ export interface AppDeps {
   /** The trust registry in use (version, last load and check, a refused change). */
   trustStatus: () => Schemas['TrustStatus'];
   rateLimit: RateLimitSettings;
+  /** The audit trail's backlog (`GET /v1/status`). */
+  auditTrail: () => Schemas['AuditTrailStatus'];
 }
 
 /** The API document: the contract, and the one place the role table is written. */
@@ -176,6 +178,9 @@ export function buildApp(deps: AppDeps): express.Express {
   };
 
   addHealthRoutes(app, deps.ready);
+  app.get('/v1/status', (_req, res) => {
+    res.json({ endpoint: deps.endpoint, trust: deps.trustStatus(), auditTrail: deps.auditTrail() } satisfies Schemas['GatewayStatus']);
+  });
 
   app.post(
     '/v1/notices',
@@ -403,13 +408,6 @@ export function buildApp(deps: AppDeps): express.Express {
         })),
         nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
       } satisfies Schemas['DeadLetterPage']);
-    }),
-  );
-
-  app.get(
-    '/v1/status',
-    route('GET /v1/status', async (_req, res) => {
-      res.json({ endpoint: deps.endpoint, trust: deps.trustStatus() } satisfies Schemas['Status']);
     }),
   );
 

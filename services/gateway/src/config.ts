@@ -38,6 +38,8 @@ export const gatewaySettings = {
   } },
   consumerSessionTimeoutMs: { env: 'MX_CONSUMER_SESSION_TIMEOUT_MS', doc: 'Kafka consumer session timeout: a gateway killed without leaving its group is replaced after this long (the broker bounds it by `group.min/max.session.timeout.ms`)', default: 10000, parse: parse.int(1000, 300000) },
   stallAfterMs: { env: 'MX_STALL_AFTER_MS', doc: 'A record retried this long because the store or Kafka is out marks its partition stalled: `/v1/ready` answers 503 naming it, and one error line gives topic, partition and offset (retries go on)', default: 30000, parse: parse.int(100, 3_600_000) },
+  auditStallAfterSeconds: { env: 'MX_AUDIT_STALL_AFTER_SECONDS', doc: 'An audit event recorded this long ago and still unsigned or unpublished makes `/v1/ready` answer 503 `audit trail stalled` (`/v1/status` `auditTrail` shows the backlog)', default: 60, parse: parse.int(1, 86400) },
+  auditHeartbeatSeconds: { env: 'MX_AUDIT_HEARTBEAT_SECONDS', doc: 'After this long without any audit event the gateway records a `heartbeat` event, so the audit service can tell an idle gateway from a silent one', default: 60, parse: parse.int(1, 86400) },
   partitions: { env: 'MX_TOPIC_PARTITIONS', doc: 'Partitions of the topics the gateway creates', default: 3, parse: parse.int(1, 64) },
   logLevel: { env: 'MX_LOG_LEVEL', doc: 'pino log level', default: 'info', parse: parse.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
   crashAt: { env: 'MX_CRASH_AT', doc: 'Test hook only: SIGKILL the process at `after-store-commit` or `after-publish-ack`', default: 'none', parse: parse.oneOf(['none', 'after-store-commit', 'after-publish-ack'] as const) },

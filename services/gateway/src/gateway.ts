@@ -7,8 +7,9 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Clock } from '../../core/src/clock/clock.ts';
+import { systemClock, type Clock } from '../../core/src/clock/clock.ts';
 import { AuditEmitter } from '../../core/src/audit/emitter.ts';
+import { ConfigError } from '../../core/src/config/settings.ts';
 import { gatewayAudience } from '../../core/src/idp/dev-idp.ts';
 import { clientSecurityOf } from '../../core/src/kafka/security.ts';
 import { AUDIT_TOPIC_CONFIG, awaitTopics, clusterReachable, createKafka, ensureTopics, RecordConsumer, RecordPublisher, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
@@ -63,7 +64,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   const requests = new RequestSchemas(schemas);
   const live = await openLiveTrust(cfg, logger);
   const pseudonymKey = readFileSync(cfg.pseudonymKeyFile);
-  if (pseudonymKey.length < 32) throw new Error('MX_PSEUDONYM_KEY_FILE must hold at least 32 bytes');
+  if (pseudonymKey.length < 32) throw new ConfigError([`MX_PSEUDONYM_KEY_FILE ${cfg.pseudonymKeyFile} must hold at least 32 bytes`]);
   const auth = new OfficerAuth({ jwksFile: cfg.idpJwks, issuer: cfg.idpIssuer, audience: cfg.idpAudience || gatewayAudience(cfg.endpoint), endpoint: cfg.endpoint, pseudonymKey });
   const gatewayPseudonym = createHmac('sha256', pseudonymKey).update(`gateway:${cfg.endpoint}`).digest('base64url').slice(0, 32);
 
@@ -71,7 +72,16 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   const db = openDatabase(join(cfg.dataDir, 'gateway.sqlite'));
   const store = new GatewayStore(db);
   const outbox = new Outbox(db);
-  const audit = new AuditEmitter(db, outbox, { endpoint: cfg.endpoint, topic: topics.audit, agency: cfg.agency, officer: gatewayPseudonym, signer: () => live.current.keys.current(), logger });
+  const clock = opts.clock ?? systemClock;
+  const audit = new AuditEmitter(db, outbox, {
+    endpoint: cfg.endpoint,
+    topic: topics.audit,
+    agency: cfg.agency,
+    officer: gatewayPseudonym,
+    signer: (now) => live.current.keys.current(now),
+    now: () => clock.now(),
+    logger,
+  });
   const exchange = new Exchange({
     endpoint: cfg.endpoint,
     agency: cfg.agency,
@@ -150,6 +160,12 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     exchange.reexamineParked().catch((err: unknown) => logger.error({ err: (err as Error).name }, 're-examining parked records failed; they stay parked until the next reload'));
   };
   live.onChange(reexamine);
+  const stallAfterMs = cfg.auditStallAfterSeconds * 1000;
+  const auditTrail = () => {
+    const b = audit.backlog();
+    const stalled = b.oldestPendingAt !== undefined && clock.now().getTime() - b.oldestPendingAt.getTime() > stallAfterMs;
+    return { unsigned: b.unsigned, unpublished: b.unpublished, ...(b.oldestPendingAt ? { oldestPendingAt: b.oldestPendingAt.toISOString() } : {}), stalled };
+  };
   const app = buildApp({
     endpoint: cfg.endpoint,
     auth,
@@ -162,9 +178,17 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     knowsEndpoint: (e) => live.current.trust.hasEndpoint(e),
     trustStatus: () => trustStatus(live),
     rateLimit: { perOfficer: cfg.rateLimitPerOfficer, perEndpoint: cfg.rateLimitPerEndpoint },
+    auditTrail,
     ready: async () => {
       if (!storeOpen || !db.open) return { ready: false, reason: 'the store is closed' };
-      return consumerReadiness(consumer, { consuming, reachable: () => clusterReachable(probe) });
+      const consumerReady = await consumerReadiness(consumer, { consuming, reachable: () => clusterReachable(probe) });
+      // Kafka being out also leaves audit events unpublished: its own reason, the cause, goes first.
+      if (!consumerReady.ready) return consumerReady;
+      const trail = auditTrail();
+      if (trail.stalled) {
+        return { ready: false, reason: `audit trail stalled: ${trail.unsigned} event(s) unsigned and ${trail.unpublished} unpublished, the oldest recorded at ${trail.oldestPendingAt}` };
+      }
+      return consumerReady;
     },
   });
 
@@ -181,6 +205,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       // Sending works while Kafka is down (the outbox queues); consuming needs the topics.
       relay.start();
       void audit.flush();
+      audit.startHeartbeat(cfg.auditHeartbeatSeconds * 1000);
       if (security) {
         // On a secured cluster only the admin creates topics (`mx kafka provision`); a gateway waits for its own.
         await awaitTopics(kafka, [topics.inbox(cfg.endpoint), topics.dlq(cfg.endpoint), topics.audit], {
@@ -207,6 +232,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       await live.stop();
       await consumer.stop();
       await exchange.reexaminationsDone();
+      audit.close();
       await relay.stop({ drain: true, timeoutMs: 3000 });
       await publisher.close();
       storeOpen = false;

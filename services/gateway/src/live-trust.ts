@@ -6,6 +6,7 @@
  * taken as one change and a half-copied set is refused as a whole, the last good set kept.
  */
 import type { Logger } from 'pino';
+import { ConfigError } from '../../core/src/config/settings.ts';
 import type { DecryptionKeyRing } from '../../core/src/envelope/decrypt.ts';
 import { loadDecryptionKeys } from '../../core/src/trust/decryption-keys.ts';
 import { allOf, files, Reloadable, trustDirectoryFiles, type ReloadStatus } from '../../core/src/trust/reloadable.ts';
@@ -40,10 +41,10 @@ type TrustFiles = Pick<GatewayConfig, 'endpoint' | 'trustDir' | 'privateKeys' | 
 export async function loadTrustSet(cfg: TrustFiles): Promise<TrustSet> {
   const trust = await TrustRegistry.fromDirectory(cfg.trustDir);
   const keys = await loadSigningKeys(cfg.privateKeys);
-  if (keys.endpoint !== cfg.endpoint) throw new Error(`MX_PRIVATE_KEYS_FILE holds keys of ${keys.endpoint}, not ${cfg.endpoint}`);
+  if (keys.endpoint !== cfg.endpoint) throw new ConfigError([`MX_PRIVATE_KEYS_FILE ${cfg.privateKeys} holds keys of ${keys.endpoint}, not ${cfg.endpoint}`]);
   // The same file holds the X25519 keys beside the signing keys (mx keys init/rotate write both).
   const decryptionKeys = await loadDecryptionKeys(cfg.privateKeys);
-  if (decryptionKeys.endpoint !== cfg.endpoint) throw new Error(`MX_PRIVATE_KEYS_FILE holds encryption keys of ${decryptionKeys.endpoint}, not ${cfg.endpoint}`);
+  if (decryptionKeys.endpoint !== cfg.endpoint) throw new ConfigError([`MX_PRIVATE_KEYS_FILE ${cfg.privateKeys} holds encryption keys of ${decryptionKeys.endpoint}, not ${cfg.endpoint}`]);
   const policy = RoutingPolicy.fromFile(cfg.routingPolicy);
   return Object.freeze({ trust, keys, decryptionKeys, policy });
 }

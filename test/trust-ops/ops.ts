@@ -219,20 +219,9 @@ export class OpsDeployment {
     return t;
   }
 
-  /** An auditor of endpoint `e` at its gateway (`GET /v1/status` is for auditors). */
-  async gatewayAuditorToken(e: string): Promise<string> {
-    const key = `auditor@${e}`;
-    let t = this.tokens.get(key);
-    if (t === undefined) {
-      t = await mintToken(this.dep.idpPrivateJwks, { subject: key, endpoint: e, agency: `${e} audit office (test)`, roles: ['auditor'], audience: gatewayAudience(e) });
-      this.tokens.set(key, t);
-    }
-    return t;
-  }
-
-  /** A gateway's `GET /v1/status`. */
+  /** A gateway's `GET /v1/status` (no token: counts, times and versions only). */
   async gatewayStatus(e: Gateway): Promise<{ status: number; body: any }> {
-    return this.the(e).call('GET', '/v1/status', { token: await this.gatewayAuditorToken(e) });
+    return this.the(e).call('GET', '/v1/status');
   }
 
   async auditorToken(): Promise<string> {

@@ -148,7 +148,12 @@ export const SCRAM_ITERATIONS = 8192;
  * a private temporary directory (`--command-config`, `--add-config-file`), removed afterwards.
  */
 export async function alterScramCredential(brokers: string[], admin: KafkaClientSecurity, user: string, password: string): Promise<void> {
-  const { lib } = ensureKafkaJars();
+  let lib: string;
+  try {
+    ({ lib } = ensureKafkaJars());
+  } catch (e) {
+    throw new Error(`setting the SCRAM credential of ${user} runs Kafka's ConfigCommand, which needs Java and the Kafka jars here (or run kafka-configs.sh --add-config-file on the cluster): ${(e as Error).message}`);
+  }
   const work = mkdtempSync(join(tmpdir(), 'mx-scram-'));
   try {
     const ca = join(work, 'ca.pem');

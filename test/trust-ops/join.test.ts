@@ -186,16 +186,19 @@ test('mx keys init --endpoint KH writes everything KH needs: signing and encrypt
 });
 
 test('the public keys are exchanged and the routing policy edited: the running LA, TH and audit service take them up without a restart', async () => {
-  // Each side hands out only its public key file.
-  copyFileSync(join(khDir, 'trust', 'KH.jwks.json'), join(dep.trustDir, 'KH.jwks.json'));
-  for (const e of ['LA', 'TH']) copyFileSync(join(dep.trustDir, `${e}.jwks.json`), join(khDir, 'trust', `${e}.jwks.json`));
+  // The policy first: once a service lists KH's key, it has read the policy naming KH too.
+  // Renames, so no service ever reads a half-written file.
   writeFileSync(`${policyFile}.new`, JSON.stringify(POLICY_AFTER, null, 2));
-  // A rename, so no service ever reads a half-written policy.
   renameSync(`${policyFile}.new`, policyFile);
+  // Each side hands out only its public key file.
+  copyFileSync(join(khDir, 'trust', 'KH.jwks.json'), join(dep.trustDir, '.KH.jwks.json.tmp'));
+  renameSync(join(dep.trustDir, '.KH.jwks.json.tmp'), join(dep.trustDir, 'KH.jwks.json'));
+  for (const f of ['LA.jwks.json', 'TH.jwks.json', 'revocations.json']) copyFileSync(join(dep.trustDir, f), join(khDir, 'trust', f));
 
   for (const e of ['LA', 'TH']) {
+    const auditor = await token(e, ['auditor']);
     const status = await eventually(async () => {
-      const r = await gw[e]!.call('GET', '/v1/status', { token: tokens[e]! });
+      const r = await gw[e]!.call('GET', '/v1/status', { token: auditor });
       return r.status === 200 && (r.body.trust?.endpoints as string[] | undefined)?.includes('KH') ? r.body : undefined;
     }, RELOAD_WITHIN_MS, `${e}'s trust registry to list KH`);
     expect(status.trust.problem).toBeUndefined();

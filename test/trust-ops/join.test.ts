@@ -288,8 +288,9 @@ test('TH sends KH a victim notice, encrypted to KH: delivered, readable at KH, i
 
   const item = await gw.KH!.call('GET', `/v1/inbox/${victimId}`, { token: tokens.KH! });
   expect(item.status).toBe(200);
-  expect(item.body).toMatchObject({ id: victimId, from: 'TH', type: 'victim-repatriation-notice' });
-  expect(item.body.body).toEqual(loadBody('victim-repatriation-notice'));
+  expect(item.body.document).toMatchObject({ id: victimId, from: 'TH', to: ['KH'], type: 'victim-repatriation-notice' });
+  // Decrypted by KH with the private key `mx keys init` made.
+  expect(item.body.document.body).toEqual(loadBody('victim-repatriation-notice'));
   // On the wire it was encrypted to KH's key, the one KH published a moment ago.
   const onWire = await recordOn(topicNames(prefix).inbox('KH'), victimId);
   expect(onWire.body).toBeUndefined();
@@ -306,7 +307,7 @@ test('KH sends an offender alert to TH and LA: both deliver it, KH shows both re
   for (const e of ['TH', 'LA']) {
     const item = await gw[e]!.call('GET', `/v1/inbox/${alertId}`, { token: tokens[e]! });
     expect(item.status).toBe(200);
-    expect(item.body).toMatchObject({ id: alertId, from: 'KH', type: 'offender-travel-alert' });
+    expect(item.body.document).toMatchObject({ id: alertId, from: 'KH', type: 'offender-travel-alert' });
   }
 });
 

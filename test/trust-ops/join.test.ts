@@ -186,6 +186,12 @@ test('mx keys init --endpoint KH writes everything KH needs: signing and encrypt
 });
 
 test('the public keys are exchanged and the routing policy edited: the running LA, TH and audit service take them up without a restart', async () => {
+  // Before KH is in the registry, the audit service refuses KH's auditors.
+  const khAuditor = await token('KH', ['auditor'], AUDIT_AUDIENCE);
+  const before = await auditGet('/v1/status', khAuditor);
+  expect(before.status).toBe(403);
+  expect(before.body.code).toBe('FORBIDDEN');
+
   // The policy first: once a service lists KH's key, it has read the policy naming KH too.
   // Renames, so no service ever reads a half-written file.
   writeFileSync(`${policyFile}.new`, JSON.stringify(POLICY_AFTER, null, 2));

@@ -30,6 +30,8 @@ const AUDIT_MAIN = 'services/audit/src/main.ts';
 const RELOAD_ENV = { MX_TRUST_RELOAD_SECONDS: '1' };
 /** Generous bound for a change to be taken up: one reload interval, on a loaded machine. */
 const RELOAD_WITHIN_MS = 20_000;
+/** Each step waits on other processes (a JVM, node children) on a loaded 2-core machine. */
+const TEST_TIMEOUT_MS = 120_000;
 
 let dep: Deployment;
 let audit: AuditDeployment;
@@ -170,7 +172,7 @@ afterAll(async () => {
     auditProc.kill('SIGTERM');
     await new Promise((r) => auditProc!.once('exit', r));
   }
-});
+}, TEST_TIMEOUT_MS);
 
 test('mx keys init --endpoint KH writes everything KH needs: signing and encryption keys, its public JWKS, its pseudonym key', async () => {
   const r = await mx('keys', 'init', '--endpoint', 'KH', '--dir', khDir);
@@ -183,7 +185,7 @@ test('mx keys init --endpoint KH writes everything KH needs: signing and encrypt
   const pub = JSON.parse(readFileSync(join(khDir, 'trust', 'KH.jwks.json'), 'utf8')) as { keys: { kid: string; use: string; d?: string }[] };
   expect(pub.keys.map((k) => k.use).sort()).toEqual(['enc', 'sig']);
   expect(pub.keys.every((k) => k.kid.startsWith('KH:') && k.d === undefined)).toBe(true);
-});
+}, TEST_TIMEOUT_MS);
 
 test('the public keys are exchanged and the routing policy edited: the running LA, TH and audit service take them up without a restart', async () => {
   // Before KH is in the registry, the audit service refuses KH's auditors.
@@ -214,7 +216,7 @@ test('the public keys are exchanged and the routing policy edited: the running L
     const r = await auditGet('/v1/status', auditor);
     return r.status === 200 && (r.body.trust?.endpoints as string[] | undefined)?.includes('KH') ? true : undefined;
   }, RELOAD_WITHIN_MS, "the audit service's trust registry to list KH");
-});
+}, TEST_TIMEOUT_MS);
 
 test('mx kafka provision on the running cluster gives gw-KH a password file, a SCRAM credential it can log in with, its topics and ACLs; again it changes nothing', async () => {
   const secrets = testKafkaSecretsDir();
@@ -262,7 +264,7 @@ test('mx kafka provision on the running cluster gives gw-KH a password file, a S
   } finally {
     await publisher.close();
   }
-});
+}, TEST_TIMEOUT_MS);
 
 test("KH's gateway starts with its own files and reads its inbox", async () => {
   const env = {
@@ -281,7 +283,7 @@ test("KH's gateway starts with its own files and reads its inbox", async () => {
     return r.status === 200 ? r : undefined;
   }, 30_000, 'KH ready');
   expect(ready.status).toBe(200);
-});
+}, TEST_TIMEOUT_MS);
 
 let victimId: string;
 let alertId: string;
@@ -304,7 +306,7 @@ test('TH sends KH a victim notice, encrypted to KH: delivered, readable at KH, i
   expect(onWire.body).toBeUndefined();
   const khEncKid = (JSON.parse(readFileSync(join(khDir, 'trust', 'KH.jwks.json'), 'utf8')) as { keys: { kid: string; use: string }[] }).keys.find((k) => k.use === 'enc')!.kid;
   expect(onWire.encryptedBody.recipients.map((x: { header: { kid: string } }) => x.header.kid)).toEqual([khEncKid]);
-});
+}, TEST_TIMEOUT_MS);
 
 test('KH sends an offender alert to TH and LA: both deliver it, KH shows both receipts', async () => {
   const r = await gw.KH!.call('POST', '/v1/notices', { token: tokens.KH!, body: { type: 'offender-travel-alert', to: ['TH', 'LA'], body: loadBody('offender-travel-alert') } });
@@ -317,13 +319,13 @@ test('KH sends an offender alert to TH and LA: both deliver it, KH shows both re
     expect(item.status).toBe(200);
     expect(item.body.document).toMatchObject({ id: alertId, from: 'KH', type: 'offender-travel-alert' });
   }
-});
+}, TEST_TIMEOUT_MS);
 
 test('LA may not send KH a victim notice: 403 ROUTE_FORBIDDEN (the policy says TH and KH only)', async () => {
   const r = await gw.LA!.call('POST', '/v1/notices', { token: tokens.LA!, body: { type: 'victim-repatriation-notice', to: ['KH'], caseRef: 'LA-2026-000777', body: loadBody('victim-repatriation-notice') } });
   expect(r.status).toBe(403);
   expect(r.body.code).toBe('ROUTE_FORBIDDEN');
-});
+}, TEST_TIMEOUT_MS);
 
 test("the running audit service accepts KH's auditor, logs KH's events, and mx audit verify passes", async () => {
   const khAuditor = await token('KH', ['auditor'], AUDIT_AUDIENCE);
@@ -345,4 +347,4 @@ test("the running audit service accepts KH's auditor, logs KH's events, and mx a
   expect(v.err).toBe('');
   expect(v.out).toMatch(/^VERDICT: PASS/m);
   expect(v.code).toBe(0);
-});
+}, TEST_TIMEOUT_MS);

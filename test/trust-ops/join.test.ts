@@ -169,8 +169,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await killAllGateways();
   if (auditProc && auditProc.exitCode === null) {
+    const exited = new Promise((r) => auditProc!.once('exit', r));
     auditProc.kill('SIGTERM');
-    await new Promise((r) => auditProc!.once('exit', r));
+    const timer = setTimeout(() => auditProc!.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
   }
 }, TEST_TIMEOUT_MS);
 

@@ -206,7 +206,10 @@ export interface paths {
         /**
          * Events kept out of the tree
          * @description Records from `mx.audit` that could not be verified (bad signature, unknown key, schema
-         *     violation, ...), kept outside the tree and never silently dropped.
+         *     violation, ...), kept outside the tree and never silently dropped. A record quarantined as
+         *     `UNKNOWN_KEY` is verified again after every trust reload (revocation judged as of its
+         *     original broker append time); once it verifies it is appended and its entry stays here
+         *     with `readmittedAt` and `leafIndex`.
          *
          */
         get: operations["listQuarantine"];
@@ -252,6 +255,10 @@ export interface paths {
          * @description The current tree size and root, the latest checkpoint, ingest counters, and the state of
          *     checkpoint signing: `refusing` (with the problem found) when the store failed the integrity
          *     check or the consistency proof from the previous checkpoint, so no checkpoint is signed.
+         *     `trust` names the trust registry in use (re-read every `MX_TRUST_RELOAD_SECONDS`);
+         *     `gateways` gives each gateway's lag: a gateway of which nothing was appended for more than
+         *     `MX_AUDIT_SILENT_AFTER_SECONDS` is `silent` (gateways send a heartbeat event when idle, so a
+         *     silent gateway is stalled or dead).
          *
          */
         get: operations["getStatus"];
@@ -363,7 +370,7 @@ export interface components {
              * @description What happened.
              * @enum {string}
              */
-            action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated";
+            action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated" | "heartbeat";
             /** @description The message concerned. */
             messageId?: components["schemas"]["CommonDefsV1.messageId"];
             /** @description Its type. */
@@ -383,7 +390,7 @@ export interface components {
             reasonCode?: components["schemas"]["CommonDefsV1.reasonCode"];
             /** @description Key id concerned (key-rotated). */
             kid?: components["schemas"]["CommonDefsV1.keyId"];
-            /** @description When it happened (UTC). */
+            /** @description When it happened (UTC): when the fact was recorded. The envelope's issuedAt is when the event was signed, which may be later. */
             at: components["schemas"]["CommonDefsV1.timestamp"];
         } & unknown;
         /** @description One logged audit event, by its place in the log. */
@@ -490,7 +497,12 @@ export interface components {
             /** @description Why it could not be logged, e.g. `SIGNATURE_INVALID`, `UNKNOWN_KEY`. */
             reasonCode: components["schemas"]["ErrorCode"];
             at: components["schemas"]["Timestamp"];
+            /** @description The signing endpoint, once its signature verified. */
             gateway?: components["schemas"]["Endpoint"];
+            /** @description When the record, first quarantined as `UNKNOWN_KEY`, verified after a trust reload and was appended. */
+            readmittedAt?: components["schemas"]["Timestamp"];
+            /** @description The leaf the re-admitted record became. */
+            leafIndex?: components["schemas"]["LeafIndex"];
         };
         QuarantinePage: {
             items: components["schemas"]["QuarantinedRecord"][];
@@ -538,6 +550,8 @@ export interface components {
                 quarantined: number;
                 /** @description Entries in the gap report (all gateways). */
                 gaps: number;
+                /** @description Quarantined records appended after a trust reload made them verify (all time). */
+                readmitted: number;
             };
             /** @description The `mx.audit` consumer. */
             consumer: {
@@ -548,6 +562,39 @@ export interface components {
                 /** @description Partitions whose current record is retried because the store or Kafka is out, for longer than `MX_STALL_AFTER_MS` (`/v1/ready` answers 503 meanwhile). */
                 stalled: components["schemas"]["StalledPartition"][];
             };
+            trust: components["schemas"]["TrustStatus"];
+            /** @description Every endpoint of the trust registry in use and every gateway with a logged event, by name. */
+            gateways: components["schemas"]["GatewayLag"][];
+        };
+        /** @description The trust registry in use. The trust directory is compared every `MX_TRUST_RELOAD_SECONDS`; a
+         *     change is validated in full before use, and a bad one refused (`problem`, `refusedVersion`)
+         *     while the last good registry stays in use.
+         *      */
+        TrustStatus: {
+            /** @description Digest of the trust files' names and bytes in use (equal files, equal version, on any machine). */
+            version: string;
+            loadedAt: components["schemas"]["Timestamp"];
+            checkedAt: components["schemas"]["Timestamp"];
+            /** @description Why the newest files were refused. */
+            problem?: string;
+            /** @description Version of the refused files (`?` when they could not be read). */
+            refusedVersion?: string;
+            /** @description The endpoints with a signing key in the registry in use. */
+            endpoints: components["schemas"]["Endpoint"][];
+        };
+        /** @description Where a gateway's audit trail stands. */
+        GatewayLag: {
+            gateway: components["schemas"]["Endpoint"];
+            /** @description The highest sequence number logged (0 when none). */
+            lastSeq: number;
+            /** @description `issuedAt` (signing time) of the gateway's newest logged event. */
+            lastIssuedAt?: components["schemas"]["Timestamp"];
+            /** @description When the broker appended that event to `mx.audit` (LogAppendTime, a clock the gateway does not choose). */
+            lastAppendedAt?: components["schemas"]["Timestamp"];
+            /** @description Seconds from `lastAppendedAt` to now. */
+            lagSeconds?: number;
+            /** @description Nothing appended for more than `MX_AUDIT_SILENT_AFTER_SECONDS` (or never, with the service running longer than that). */
+            silent: boolean;
         };
         StalledPartition: {
             topic: string;

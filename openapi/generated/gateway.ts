@@ -206,11 +206,43 @@ export interface paths {
          * @description Ready only when the store is open, Kafka is reachable, the inbox consumer is a member of
          *     its group and no partition is stalled (a record retried past `MX_STALL_AFTER_MS` because
          *     the store or Kafka is out). Otherwise 503 `UNAVAILABLE` whose `detail` names the reason,
-         *     e.g. `partition mx.inbox.LA/0 stalled at offset 12: store unavailable (SQLITE_BUSY)`. No
-         *     token needed.
+         *     e.g. `partition mx.inbox.LA/0 stalled at offset 12: store unavailable (SQLITE_BUSY)`. Also
+         *     503 when the audit trail is stalled: an audit event recorded more than
+         *     `MX_AUDIT_STALL_AFTER_SECONDS` ago is still unsigned or unpublished (`detail` starts with
+         *     `audit trail stalled`; `GET /v1/status` shows the backlog). No token needed.
          *
          */
         get: operations["getReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Operational status
+         * @description What an operator watches, counts, digests and times only (no token needed, like `/v1/ready`).
+         *     `trust`: the version of the trust registry, routing policy and private key file this gateway
+         *     uses (a digest of the files' names and bytes: equal versions mean equal files), when it was
+         *     loaded and last compared with the files (every `MX_TRUST_RELOAD_SECONDS`), and the endpoints
+         *     with signing keys; when the files changed but were refused (invalid JSON, a key of the wrong
+         *     endpoint, a bad policy), `problem` says why and `refusedVersion` names them, and the last good
+         *     version stays in use. `auditTrail` counts the audit events recorded but not yet signed and
+         *     those signed but not yet acknowledged by the broker, with the recording time of the oldest;
+         *     `stalled` is true once that is older than `MX_AUDIT_STALL_AFTER_SECONDS` (and `/v1/ready`
+         *     then answers 503).
+         *
+         */
+        get: operations["getStatus"];
         put?: never;
         post?: never;
         delete?: never;
@@ -554,14 +586,56 @@ export interface components {
             /** @description When the record was quarantined. */
             at: components["schemas"]["Timestamp"];
             from?: components["schemas"]["Endpoint"];
+            /** @description Set when the record was parked: refused only because this gateway lacked a key
+             *     (`UNKNOWN_KEY`, or `DECRYPT_FAILED` for a key of this endpoint it did not hold), its bytes
+             *     kept and re-examined after every trust reload. `reasonCode` then says how it failed last.
+             *      */
+            parkedAs?: components["schemas"]["ErrorCode"];
+            /** @description True while its bytes are kept for re-examination. */
+            parked?: boolean;
+            /** @description When a re-examination admitted it (it is then in the inbox; the entry stays as history). */
+            readmittedAt?: components["schemas"]["Timestamp"];
         };
         DeadLetterPage: {
             items: components["schemas"]["DeadLetter"][];
             nextCursor: components["schemas"]["NextCursor"];
         };
+        /** @description The trust registry, routing policy and private keys in use. */
+        TrustStatus: {
+            /** @description Digest of the files in use (names and bytes). */
+            version: string;
+            /** @description When the version in use was loaded. */
+            loadedAt: components["schemas"]["Timestamp"];
+            /** @description When the files were last compared. */
+            checkedAt: components["schemas"]["Timestamp"];
+            /** @description Why the newest files were refused (the last good version stays in use). */
+            problem?: string;
+            /** @description Version of the refused files (`?` when they could not be read). */
+            refusedVersion?: string;
+            /** @description Endpoints with at least one signing key in the registry in use. */
+            endpoints: components["schemas"]["Endpoint"][];
+        };
         Health: {
             /** @constant */
             status: "ok";
+        };
+        GatewayStatus: {
+            endpoint: components["schemas"]["Endpoint"];
+            trust: components["schemas"]["TrustStatus"];
+            auditTrail: components["schemas"]["AuditTrailStatus"];
+        };
+        AuditTrailStatus: {
+            /** @description Audit events recorded but not signed yet. */
+            unsigned: number;
+            /** @description Signed audit events the broker has not acknowledged yet. */
+            unpublished: number;
+            /**
+             * Format: date-time
+             * @description When the oldest of them was recorded; absent when none is pending.
+             */
+            oldestPendingAt?: string;
+            /** @description The oldest pending event is older than `MX_AUDIT_STALL_AFTER_SECONDS`. */
+            stalled: boolean;
         };
         Ready: {
             /** @constant */
@@ -1514,6 +1588,29 @@ export interface operations {
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The gateway's status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayStatus"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
         };
     };
 }

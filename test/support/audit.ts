@@ -4,7 +4,8 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { pino } from 'pino';
 import type { AuditFact } from '../../services/core/src/audit/emitter.ts';
 import { digestOf } from '../../services/core/src/envelope/digest.ts';
@@ -14,7 +15,9 @@ import { uuidv7 } from '../../services/core/src/ids/uuidv7.ts';
 import { AUDIT_TOPIC_CONFIG, ensureTopics, RecordPublisher, topicNames, type IncomingRecord } from '../../services/core/src/kafka/transport.ts';
 import { bodySchemaId, SchemaRegistry } from '../../services/core/src/schemas/registry.ts';
 import { loadSigningKeys } from '../../services/core/src/trust/signer.ts';
-import { privateJwksPathOf } from '../../services/core/src/trust/keygen.ts';
+import { generateEndpointKeys, privateJwksPathOf, publicJwksPathOf, type GeneratedKey } from '../../services/core/src/trust/keygen.ts';
+import { ensureDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, readJson, writeFileAtomic } from '../../services/core/src/trust/files.ts';
+import { REVOCATIONS_FILE, type RevocationList } from '../../services/core/src/trust/trust-registry.ts';
 import { auditEnv, setupAudit, type AuditDeployment, type Deployment } from '../../services/cli/src/deployment/setup.ts';
 import { AUDIT_AUDIENCE, loadAuditConfig } from '../../services/audit/src/config.ts';
 import { createAuditService, type AuditService } from '../../services/audit/src/service.ts';
@@ -86,6 +89,8 @@ export async function startAudit(dep: Deployment, audit: AuditDeployment, o: Sta
   if (o.consume ?? true) await provisionTestKafka({ endpoints: dep.endpoints, topicPrefix: o.prefix, ...(o.env?.MX_AUDIT_CONSUMER_GROUP ? { auditGroup: o.env.MX_AUDIT_CONSUMER_GROUP } : {}) });
   const cfg = loadAuditConfig({
     ...auditEnv(dep, testBrokers(), { topicPrefix: o.prefix, dataDir: o.dataDir ?? audit.dataDir, checkpointEveryLeaves: 1_000_000, checkpointEverySeconds: 86_400 }),
+    // Trust changes are seen within a second, so tests of them wait little.
+    MX_TRUST_RELOAD_SECONDS: '1',
     ...o.env,
   });
   const service = await createAuditService(cfg, { logger: pino({ level: 'silent' }), schemas: schemas(), retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 300 }, sessionTimeoutMs: 6000 });
@@ -154,24 +159,45 @@ export class GatewayTrail {
   prev: string | null = null;
   private constructor(
     readonly endpoint: string,
-    private readonly signer: Awaited<ReturnType<typeof loadSigningKeys>>,
+    private signer: Awaited<ReturnType<typeof loadSigningKeys>>,
   ) {}
 
   static async of(dep: Deployment, endpoint: string): Promise<GatewayTrail> {
     return new GatewayTrail(endpoint, await loadSigningKeys(privateJwksPathOf(dep.dir, endpoint)));
   }
 
-  /** Signs the next event of the trail. */
-  async next(fact: Partial<AuditFact> = {}, at = new Date()): Promise<Buffer> {
+  /** Signs from now on with the keys of a private key file (after a rotation), the trail going on. */
+  async useKeys(privateJwksPath: string): Promise<void> {
+    this.signer = await loadSigningKeys(privateJwksPath);
+  }
+
+  /** A second holder of the same keys at the same point of the trail (a thief of the key). */
+  fork(): GatewayTrail {
+    const copy = new GatewayTrail(this.endpoint, this.signer);
+    copy.seq = this.seq;
+    copy.prev = this.prev;
+    return copy;
+  }
+
+  /** The kid the next event is signed with. */
+  kid(at = new Date()): string {
+    return this.signer.current(at).kid;
+  }
+
+  /**
+   * Signs the next event of the trail at `at` (its `issuedAt`); `recordedAt` is the event's
+   * `body.at`, the time the fact was recorded, earlier when the event waited to be signed.
+   */
+  async next(fact: Partial<AuditFact> = {}, at = new Date(), recordedAt = at): Promise<Buffer> {
     const seq = this.seq + 1;
-    const record = await this.sign(seq, this.prev, fact, at);
+    const record = await this.sign(seq, this.prev, fact, at, recordedAt);
     this.seq = seq;
     this.prev = digestOf(record);
     return record;
   }
 
   /** Signs an event with any seq and prev (forks, broken links), without advancing the trail. */
-  async sign(seq: number, prevDigest: string | null, fact: Partial<AuditFact> = {}, at = new Date()): Promise<Buffer> {
+  async sign(seq: number, prevDigest: string | null, fact: Partial<AuditFact> = {}, at = new Date(), recordedAt = at): Promise<Buffer> {
     const iso = at.toISOString();
     const document = {
       id: uuidv7(at.getTime()),
@@ -182,7 +208,7 @@ export class GatewayTrail {
       issuedAt: iso,
       expiresAt: new Date(at.getTime() + 30 * 86_400_000).toISOString(),
       sender: { officer: 'gatewayPseudonymForTests0', agency: `${this.endpoint} gateway (test)` },
-      body: { seq, prevDigest, gateway: this.endpoint, action: 'published', messageId: uuidv7(at.getTime()), messageType: 'victim-repatriation-notice', ...fact, at: iso },
+      body: { seq, prevDigest, gateway: this.endpoint, action: 'published', messageId: uuidv7(at.getTime()), messageType: 'victim-repatriation-notice', ...fact, at: recordedAt.toISOString() },
     };
     return Buffer.from(await signNotice(document as never, this.signer.current(at)));
   }
@@ -193,6 +219,34 @@ export class GatewayTrail {
     for (let i = 0; i < count; i += 1) out.push(await this.next(fact));
     return out;
   }
+}
+
+/**
+ * An operator's own copy of `endpoint`'s key files under a fresh directory, rotated there: the new
+ * key exists (its holder may sign with it) but no trust directory has it until
+ * {@link installTrustFile} copies the public file in.
+ */
+export async function rotateElsewhere(dep: Deployment, endpoint: string, dir: string): Promise<GeneratedKey> {
+  await ensureDir(join(dir, 'private'), PRIVATE_DIR_MODE);
+  await ensureDir(join(dir, 'trust'), 0o755);
+  await writeFileAtomic(privateJwksPathOf(dir, endpoint), await readFile(privateJwksPathOf(dep.dir, endpoint), 'utf8'), PRIVATE_FILE_MODE);
+  await copyFile(publicJwksPathOf(dep.dir, endpoint), publicJwksPathOf(dir, endpoint));
+  await copyFile(join(dep.trustDir, REVOCATIONS_FILE), join(dir, 'trust', REVOCATIONS_FILE));
+  return generateEndpointKeys(endpoint, dir);
+}
+
+/** Copies a public trust file into a trust directory as an operator would: whole, in one rename. */
+export async function installTrustFile(file: string, trustDir: string): Promise<void> {
+  await mkdir(trustDir, { recursive: true });
+  await writeFileAtomic(join(trustDir, basename(file)), await readFile(file, 'utf8'), PUBLIC_FILE_MODE);
+}
+
+/** Adds a revocation to a trust directory's `revocations.json` (one atomic rename). */
+export async function revokeKey(trustDir: string, kid: string, revokedAt: Date, reason = 'key-compromise'): Promise<void> {
+  const path = join(trustDir, REVOCATIONS_FILE);
+  const list = (await readJson(path)) as RevocationList;
+  list.revoked.push({ kid, revokedAt: revokedAt.toISOString(), reason });
+  await writeFileAtomic(path, `${JSON.stringify(list, null, 2)}\n`, PUBLIC_FILE_MODE);
 }
 
 /** Publishes records to `<prefix>mx.audit` keyed by gateway, as the gateways' outboxes do. */

@@ -18,6 +18,8 @@ import type { CheckpointResult, CheckpointingStatus } from './checkpoints.ts';
 import type { SignedCheckpoint } from './checkpoint-key.ts';
 import { decodeStoredEvent } from './event.ts';
 import type { IngestCounters } from './ingest.ts';
+import type { GatewayLag } from './lag.ts';
+import type { ReloadStatus } from '../../core/src/trust/reloadable.ts';
 import type { ConsumerState } from '../../core/src/kafka/transport.ts';
 import { isMerkleError } from './merkle/index.ts';
 import type { AuditStore, EventFilter, EventRow } from './store.ts';
@@ -37,6 +39,10 @@ export interface AuditAppDeps {
   ingestCounters: () => IngestCounters;
   /** The `mx.audit` consumer: group membership, stalled partitions, restarts. */
   consumerState: () => ConsumerState;
+  /** The trust registry in use: its reload status and endpoints. */
+  trust: () => ReloadStatus & { endpoints: string[] };
+  /** Each gateway's lag (every endpoint of the registry and every gateway seen). */
+  gateways: () => GatewayLag[];
   /** Store open, Kafka reachable, group member, no stalled partition, checkpoint signer working. */
   ready: ReadinessCheck;
 }
@@ -330,6 +336,8 @@ export function buildApp(deps: AuditAppDeps): express.Express {
           reasonCode: (isErrorCode(r.reason_code) ? r.reason_code : 'INTERNAL') as Schemas['ErrorCode'],
           at: new Date(r.at).toISOString(),
           ...(r.gateway !== null ? { gateway: r.gateway } : {}),
+          ...(r.readmitted_at !== null ? { readmittedAt: new Date(r.readmitted_at).toISOString() } : {}),
+          ...(r.leaf_index !== null ? { leafIndex: r.leaf_index } : {}),
         })),
         // The shape afterCursor decodes, like every other list of this API.
         nextCursor: rows.length > limit ? encodeCursor({ after: page[page.length - 1]!.id }) : null,
@@ -365,8 +373,10 @@ export function buildApp(deps: AuditAppDeps): express.Express {
         rootHash: b64(root),
         ...(latest !== undefined ? { latestCheckpoint: checkpointJson(latest) } : {}),
         checkpointing: deps.checkpointing.status(),
-        ingest: { appended: counters.appended, duplicates: counters.duplicates, quarantined: store.quarantineCount(), gaps: store.gapCount() },
+        ingest: { appended: counters.appended, duplicates: counters.duplicates, quarantined: store.quarantineCount(), gaps: store.gapCount(), readmitted: store.readmittedCount() },
         consumer: { member: consumer.member, restarts: consumer.restarts, stalled: consumer.stalled },
+        trust: deps.trust(),
+        gateways: deps.gateways(),
       } satisfies Schemas['Status']);
     }),
   );

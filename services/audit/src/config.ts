@@ -2,6 +2,7 @@
 import { loadSettings, parse, type SettingsOf } from '../../core/src/config/settings.ts';
 import { DEV_IDP_ISSUER } from '../../core/src/idp/dev-idp.ts';
 import { kafkaSecuritySettings } from '../../core/src/kafka/security.ts';
+import { trustReloadSettings } from '../../core/src/trust/reloadable.ts';
 
 /** The audience auditor tokens must carry unless `MX_IDP_AUDIENCE` says otherwise. */
 export const AUDIT_AUDIENCE = 'mx-audit';
@@ -36,16 +37,18 @@ export const auditSettings = {
   partitions: { env: 'MX_TOPIC_PARTITIONS', doc: 'Partitions of `mx.audit` when the service has to create it', default: 3, parse: parse.int(1, 64) },
   stallAfterMs: { env: 'MX_STALL_AFTER_MS', doc: 'A record retried this long because the store or Kafka is out marks its partition stalled: `/v1/ready` answers 503 naming it, and one error line gives topic, partition and offset (retries go on)', default: 30000, parse: parse.int(100, 3_600_000) },
   dataDir: { env: 'MX_DATA_DIR', doc: 'Directory of the audit store (audit.sqlite: leaves, nodes, index, checkpoints, quarantine)', parse: parse.string },
-  trustDir: { env: 'MX_TRUST_DIR', doc: 'Trust registry: every gateway\'s public `<ENDPOINT>.jwks.json` and `revocations.json`', parse: parse.string },
+  trustDir: { env: 'MX_TRUST_DIR', doc: 'Trust registry: every gateway\'s public `<ENDPOINT>.jwks.json` and `revocations.json` (re-read while running, see `MX_TRUST_RELOAD_SECONDS`)', parse: parse.string },
+  ...trustReloadSettings,
   signingKey: { env: 'MX_AUDIT_SIGNING_KEY_FILE', doc: 'The audit service\'s private Ed25519 JWKS for checkpoints (mode 0600; `mx` deployment set-up creates it)', parse: parse.string, secret: true },
   pseudonymKeyFile: { env: 'MX_PSEUDONYM_KEY_FILE', doc: 'Secret key of auditor pseudonyms in the access log (HMAC of the token subject)', parse: parse.string, secret: true },
   idpJwks: { env: 'MX_IDP_JWKS_FILE', doc: 'Public JWKS of the identity provider whose auditor tokens are accepted', parse: parse.string },
   idpIssuer: { env: 'MX_IDP_ISSUER', doc: 'Required `iss` of auditor tokens', default: DEV_IDP_ISSUER, parse: parse.string },
   idpAudience: { env: 'MX_IDP_AUDIENCE', doc: 'Required `aud` of auditor tokens', default: AUDIT_AUDIENCE, parse: parse.string },
-  idpEndpoints: { env: 'MX_IDP_ENDPOINTS', doc: 'Endpoint claims (`mx_endpoint`) accepted on auditor tokens, comma-separated', default: ['LA', 'TH', 'CN', 'INTERPOL'], parse: endpointList },
+  idpEndpoints: { env: 'MX_IDP_ENDPOINTS', doc: 'Endpoint claims (`mx_endpoint`) accepted on auditor tokens, comma-separated; empty: every endpoint in the trust registry as it is now (an endpoint added to the trust directory is accepted after the next reload)', default: [] as string[], parse: endpointList },
   checkpointEveryLeaves: { env: 'MX_CHECKPOINT_EVERY_LEAVES', doc: 'Sign a checkpoint once this many leaves were appended since the last one', default: 100, parse: parse.int(1, 1_000_000) },
   checkpointEverySeconds: { env: 'MX_CHECKPOINT_EVERY_SECONDS', doc: 'Sign a checkpoint this often when leaves were appended since the last one', default: 10, parse: parse.int(1, 86_400) },
   verifyOnStart: { env: 'MX_AUDIT_VERIFY_ON_START', doc: 'Check the whole store (every leaf and node, every checkpoint root) at start-up; refuse to sign on a problem', default: true, parse: parse.bool },
+  silentAfterSeconds: { env: 'MX_AUDIT_SILENT_AFTER_SECONDS', doc: 'A gateway of which nothing was appended for longer than this (its last event\'s broker append time) is reported `silent` in `/v1/status` `gateways`; gateways send a heartbeat event when idle, so a silent one is stalled or dead', default: 180, parse: parse.int(1, 86_400) },
   clockSkewSeconds: { env: 'MX_CLOCK_SKEW_SECONDS', doc: 'Allowed clock difference for an event\'s `issuedAt` in the future', default: 300, parse: parse.int(0, 3600) },
 } as const;
 

@@ -1,13 +1,22 @@
 /** The audit service program, configured by environment (see config.ts). */
 import { ownerOnlyUmask } from '../../core/src/fs/owner-only.ts';
 import { answerClientErrors } from '../../core/src/http/api.ts';
-import { loadAuditConfig } from './config.ts';
-import { createAuditService } from './service.ts';
+import { assertReadableFiles, exitOnConfigurationError } from '../../core/src/config/settings.ts';
+import { KeyFileError } from '../../core/src/trust/key-format.ts';
+import { auditSettings, loadAuditConfig, type AuditConfig } from './config.ts';
+import { createAuditService, type AuditService } from './service.ts';
 
 // The store, its WAL and anything else this process writes: owner-only.
 ownerOnlyUmask();
-const cfg = loadAuditConfig();
-const service = await createAuditService(cfg);
+let cfg: AuditConfig;
+let service: AuditService;
+try {
+  cfg = loadAuditConfig();
+  assertReadableFiles(auditSettings, cfg, ['signingKey', 'pseudonymKeyFile', 'idpJwks', 'trustDir', 'kafkaSaslPasswordFile', 'kafkaCaFile']);
+  service = await createAuditService(cfg);
+} catch (err) {
+  exitOnConfigurationError('audit service', err, [KeyFileError]);
+}
 const server = service.app.listen(cfg.port, cfg.host, () => {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;

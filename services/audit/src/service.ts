@@ -1,8 +1,10 @@
 /**
- * Builds the audit service from its configuration: store, trust registry, checkpoint key, the
- * `mx.audit` consumer, the checkpointer and the HTTP app. `start()` checks the store, then begins
- * consuming and checkpointing; `stop()` stops consuming, waits for a signing in progress and
- * closes the store.
+ * Builds the audit service from its configuration: store, trust registry (re-read from its
+ * directory while the service runs; each change re-examines the records held for an unknown key),
+ * checkpoint key, the `mx.audit` consumer, the checkpointer and the HTTP app. `start()` checks the
+ * store, re-examines held records, then begins consuming, reloading and checkpointing; `stop()`
+ * stops consuming and reloading, waits for a re-examination or signing in progress and closes the
+ * store.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import { AUDIT_TOPIC_CONFIG, awaitTopics, clusterReachable, createKafka, ensureT
 import { createLogger } from '../../core/src/log/logger.ts';
 import { SchemaRegistry } from '../../core/src/schemas/registry.ts';
 import { openDatabase } from '../../core/src/store/sqlite.ts';
+import { Reloadable, trustDirectoryFiles } from '../../core/src/trust/reloadable.ts';
 import { TrustRegistry } from '../../core/src/trust/trust-registry.ts';
 import { buildApp } from './app.ts';
 import { AuditorAuth } from './auth.ts';
@@ -20,6 +23,7 @@ import { loadCheckpointSigner } from './checkpoint-key.ts';
 import { Checkpointer } from './checkpoints.ts';
 import type { AuditConfig } from './config.ts';
 import { Ingestor } from './ingest.ts';
+import { gatewayLag } from './lag.ts';
 import { AuditStore } from './store.ts';
 
 /** The store's file name under `MX_DATA_DIR`. */
@@ -29,6 +33,8 @@ export interface AuditService {
   app: ReturnType<typeof buildApp>;
   store: AuditStore;
   ingestor: Ingestor;
+  /** The trust registry, re-read from `MX_TRUST_DIR` every `MX_TRUST_RELOAD_SECONDS`. */
+  trust: Reloadable<TrustRegistry>;
   checkpointer: Checkpointer;
   /** The `mx.audit` consumer (its state: membership, stalled partitions, restarts). */
   consumer: RecordConsumer;
@@ -52,11 +58,16 @@ export interface AuditServiceOptions {
 export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOptions = {}): Promise<AuditService> {
   const logger = opts.logger ?? createLogger({ service: 'audit' });
   const schemas = opts.schemas ?? SchemaRegistry.load();
-  const trust = await TrustRegistry.fromDirectory(cfg.trustDir);
+  const trust = await Reloadable.open(trustDirectoryFiles(cfg.trustDir), () => TrustRegistry.fromDirectory(cfg.trustDir), {
+    intervalMs: cfg.trustReloadSeconds * 1000,
+    logger,
+    what: 'trust registry',
+  });
   const signer = await loadCheckpointSigner(cfg.signingKey);
   const pseudonymKey = readFileSync(cfg.pseudonymKeyFile);
   if (pseudonymKey.length < 32) throw new Error('MX_PSEUDONYM_KEY_FILE must hold at least 32 bytes');
-  const auth = new AuditorAuth({ jwksFile: cfg.idpJwks, issuer: cfg.idpIssuer, audience: cfg.idpAudience, endpoints: cfg.idpEndpoints, pseudonymKey });
+  const auditorEndpoints = cfg.idpEndpoints.length > 0 ? () => cfg.idpEndpoints : () => trust.current.endpoints();
+  const auth = new AuditorAuth({ jwksFile: cfg.idpJwks, issuer: cfg.idpIssuer, audience: cfg.idpAudience, endpoints: auditorEndpoints, pseudonymKey });
 
   const dbFile = join(cfg.dataDir, AUDIT_DB_FILE);
   const db = openDatabase(dbFile);
@@ -71,12 +82,14 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
   });
   const ingestor = new Ingestor({
     store,
-    trust,
+    trust: () => trust.current,
     schemas,
     logger,
     clockSkewMs: cfg.clockSkewSeconds * 1000,
     onAppended: (size) => checkpointer.onAppended(size),
   });
+  // A key the registry lacked may be in the new one: records quarantined for it get another look.
+  trust.onChange(() => ingestor.reexamine());
 
   const topic = topicNames(cfg.topicPrefix).audit;
   const security = clientSecurityOf(cfg);
@@ -99,6 +112,7 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
 
   let storeOpen = true;
   let consuming = false;
+  let startedAt: number | undefined;
   const app = buildApp({
     store,
     auth,
@@ -107,6 +121,8 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
     checkpointing: checkpointer,
     ingestCounters: () => ({ ...ingestor.counters }),
     consumerState: () => consumer.state(),
+    trust: () => ({ ...trust.status(), endpoints: trust.current.endpoints() }),
+    gateways: () => gatewayLag(store.gatewayHeads(), trust.current.endpoints(), { now: Date.now(), startedAt, silentAfterMs: cfg.silentAfterSeconds * 1000 }),
     ready: async () => {
       if (!storeOpen || !db.open) return { ready: false, reason: 'the store is closed' };
       const signing = checkpointer.status();
@@ -119,6 +135,7 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
     app,
     store,
     ingestor,
+    trust,
     checkpointer,
     consumer,
     logger,
@@ -144,12 +161,19 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
           }
         }
       }
+      // Records quarantined before a restart whose key the registry knows now (it was added while
+      // the service was down) need no reload to be admitted.
+      trust.start();
+      await ingestor.reexamine();
       consuming = true;
+      startedAt = Date.now();
       await consumer.start();
       checkpointer.start();
     },
     async stop() {
       await consumer.stop();
+      await trust.stop();
+      await ingestor.idle();
       await checkpointer.stop();
       storeOpen = false;
       db.close();

@@ -5,7 +5,10 @@
  * - `events`: the index of every leaf (event id = digest of the exact bytes, gateway, seq, prev
  *   digest, action, message id and type, the event's own time);
  * - `gaps`: holes and broken links in each gateway's sequence chain, maintained on every append;
- * - `quarantine`: records from `mx.audit` that failed verification (metadata only);
+ * - `quarantine`: records from `mx.audit` that failed verification (metadata; for `UNKNOWN_KEY`
+ *   also the exact bytes and the broker append time, so the record can be verified again once the
+ *   trust registry learns its key, and re-admitted: the row stays, marked, as history);
+ * - `gateway_heads`: per gateway, the highest seq and its newest event's times (lag, silence);
  * - `checkpoints`: every signed checkpoint; `checkpoint_refusals`: every refused signing.
  *
  * A leaf, its index row and its gap bookkeeping are written in one transaction, so the index never
@@ -41,6 +44,27 @@ export interface QuarantineRow {
   reason_code: string;
   gateway: string | null;
   at: number;
+  /** When the record was verified again and appended (ms), with its leaf index. */
+  readmitted_at: number | null;
+  leaf_index: number | null;
+}
+
+/** A quarantined record that may verify once the trust registry learns its key. */
+export interface PendingRecord {
+  id: number;
+  bytes: Buffer;
+  /** The broker's append time (ms): revocation is judged as of it, as on first ingest. */
+  appended_at: number;
+}
+
+/** Where a gateway's trail stands. */
+export interface GatewayHeadRow {
+  gateway: string;
+  last_seq: number;
+  /** `issuedAt` of the newest appended event (by broker append time); null for stores older than the column. */
+  last_issued_at: string | null;
+  /** Broker append time of that event (ms). */
+  last_appended_at: number;
 }
 
 /** A gap in a gateway's chain. */
@@ -92,6 +116,7 @@ export class AuditStore {
   constructor(db: Database.Database) {
     this.db = db;
     this.log = new MerkleLog(db);
+    const hadHeads = db.prepare<[], number>(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'gateway_heads'`).pluck().get() === 1;
     db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         leaf_index INTEGER PRIMARY KEY,
@@ -143,12 +168,34 @@ export class AuditStore {
         tree_size INTEGER NOT NULL,
         problem TEXT NOT NULL
       );
+      CREATE TABLE IF NOT EXISTS gateway_heads (
+        gateway TEXT PRIMARY KEY,
+        last_seq INTEGER NOT NULL,
+        last_issued_at TEXT,
+        last_appended_at INTEGER NOT NULL
+      );
     `);
+    // Stores made before re-examination existed: the quarantine gains its columns (empty for old rows).
+    const quarantineColumns = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(quarantine)').all().map((c) => c.name));
+    for (const [column, decl] of [['bytes', 'BLOB'], ['appended_at', 'INTEGER'], ['readmitted_at', 'INTEGER'], ['leaf_index', 'INTEGER']] as const) {
+      if (!quarantineColumns.has(column)) db.exec(`ALTER TABLE quarantine ADD COLUMN ${column} ${decl}`);
+    }
+    db.exec(`CREATE INDEX IF NOT EXISTS quarantine_pending ON quarantine (id) WHERE reason_code = 'UNKNOWN_KEY' AND readmitted_at IS NULL AND bytes IS NOT NULL`);
+    if (!hadHeads) {
+      // A store older than the table: its heads from the index, the log time standing in for the broker's.
+      db.exec('INSERT OR IGNORE INTO gateway_heads (gateway, last_seq, last_issued_at, last_appended_at) SELECT gateway, max(seq), NULL, max(logged_at) FROM events GROUP BY gateway');
+    }
     this.#s = prepareStatements(db);
     this.#appendTx = db.transaction((bytes: Uint8Array, e: IndexedEvent, now: number) => this.#append(bytes, e, now));
+    this.#readmitTx = db.transaction((id: number, bytes: Uint8Array, e: IndexedEvent, now: number) => {
+      const outcome = this.#append(bytes, e, now);
+      this.#s.markReadmitted.run(now, outcome.index, e.body.gateway, id);
+      return outcome;
+    });
   }
 
   readonly #appendTx: Database.Transaction<(bytes: Uint8Array, e: IndexedEvent, now: number) => AppendOutcome>;
+  readonly #readmitTx: Database.Transaction<(id: number, bytes: Uint8Array, e: IndexedEvent, now: number) => AppendOutcome>;
 
   /**
    * Appends a verified event's exact bytes as a leaf, indexes it and updates its gateway's gap
@@ -156,6 +203,15 @@ export class AuditStore {
    */
   appendEvent(bytes: Uint8Array, event: IndexedEvent, now = Date.now()): AppendOutcome {
     return this.#appendTx.immediate(bytes, event, now);
+  }
+
+  /**
+   * Appends a quarantined record that verifies now (as {@link appendEvent}) and marks its
+   * quarantine row re-admitted with the leaf index, in one transaction. Bytes already in the log
+   * (the record redelivered meanwhile) add no leaf; the row is marked all the same.
+   */
+  readmit(id: number, bytes: Uint8Array, event: IndexedEvent, now = Date.now()): AppendOutcome {
+    return this.#readmitTx.immediate(id, bytes, event, now);
   }
 
   /** Leaf index of an event id, if logged. */
@@ -183,6 +239,8 @@ export class AuditStore {
       at_ms: Date.parse(b.at),
       logged_at: now,
     });
+    // A late event (a re-admitted one keeps its original append time) does not move the head forward in time.
+    this.#s.upsertHead.run({ gateway: b.gateway, seq: b.seq, issued_at: e.issuedAt ?? null, appended_at: e.appendedAt ?? now });
     return { kind: 'appended', index, leafHash };
   }
 
@@ -229,9 +287,34 @@ export class AuditStore {
     linkFromPrevious();
   }
 
-  /** Records an unverifiable record; the same (topic, partition, offset) again is a no-op. */
-  quarantine(r: Omit<QuarantineRow, 'id'>): boolean {
-    return this.#s.insertQuarantine.run(r.topic, r.partition, r.offset, r.digest, r.reason_code, r.gateway, r.at).changes > 0;
+  /**
+   * Records an unverifiable record; the same (topic, partition, offset) again is a no-op. `bytes`
+   * and `appendedAt` are kept only for a record worth verifying again (`UNKNOWN_KEY`).
+   */
+  quarantine(r: Omit<QuarantineRow, 'id' | 'readmitted_at' | 'leaf_index'>, keep?: { bytes: Uint8Array; appendedAt: number }): boolean {
+    return this.#s.insertQuarantine.run(r.topic, r.partition, r.offset, r.digest, r.reason_code, r.gateway, r.at, keep ? Buffer.from(keep.bytes) : null, keep?.appendedAt ?? null).changes > 0;
+  }
+
+  /** `UNKNOWN_KEY` records not re-admitted yet, in arrival order, after quarantine id `afterId`. */
+  pendingUnknownKey(afterId: number, limit: number): PendingRecord[] {
+    return this.#s.pendingAfter.all(afterId, limit);
+  }
+
+  /**
+   * A pending record that, its key now known, fails for another reason: that reason replaces
+   * `UNKNOWN_KEY` and the bytes are dropped, as for any other quarantined record.
+   */
+  settleQuarantine(id: number, reasonCode: string, gateway: string | null): void {
+    this.#s.settleQuarantine.run(reasonCode, gateway, id);
+  }
+
+  readmittedCount(): number {
+    return this.#s.readmittedCount.get() ?? 0;
+  }
+
+  /** Every gateway with at least one logged event. */
+  gatewayHeads(): GatewayHeadRow[] {
+    return this.#s.heads.all();
   }
 
   listQuarantine(afterId: number, limit: number): QuarantineRow[] {
@@ -302,6 +385,10 @@ export class AuditStore {
 export interface IndexedEvent {
   readonly eventId: string;
   readonly body: AuditEvent;
+  /** The signed `issuedAt` (the signing time; `body.at` is when the fact was recorded). */
+  readonly issuedAt?: string;
+  /** The broker's append time of the record (ms); default: now. */
+  readonly appendedAt?: number;
 }
 
 function toCheckpoint(row: CheckpointRow): SignedCheckpoint {
@@ -322,8 +409,22 @@ function prepareStatements(db: Database.Database) {
     deleteGap: db.prepare('DELETE FROM gaps WHERE id = ?'),
     gapExists: db.prepare<[string, string, number, number], number>('SELECT 1 FROM gaps WHERE gateway = ? AND kind = ? AND from_seq = ? AND to_seq = ?').pluck(),
     insertQuarantine: db.prepare(
-      `INSERT OR IGNORE INTO quarantine (topic, partition, "offset", digest, reason_code, gateway, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO quarantine (topic, partition, "offset", digest, reason_code, gateway, at, bytes, appended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    pendingAfter: db.prepare<[number, number], PendingRecord>(
+      `SELECT id, bytes, appended_at FROM quarantine WHERE reason_code = 'UNKNOWN_KEY' AND readmitted_at IS NULL AND bytes IS NOT NULL AND id > ? ORDER BY id LIMIT ?`,
+    ),
+    markReadmitted: db.prepare('UPDATE quarantine SET readmitted_at = ?, leaf_index = ?, gateway = ?, bytes = NULL WHERE id = ?'),
+    settleQuarantine: db.prepare('UPDATE quarantine SET reason_code = ?, gateway = ?, bytes = NULL WHERE id = ?'),
+    readmittedCount: db.prepare<[], number>('SELECT count(*) FROM quarantine WHERE readmitted_at IS NOT NULL').pluck(),
+    upsertHead: db.prepare(
+      `INSERT INTO gateway_heads (gateway, last_seq, last_issued_at, last_appended_at) VALUES (@gateway, @seq, @issued_at, @appended_at)
+       ON CONFLICT (gateway) DO UPDATE SET
+         last_seq = max(last_seq, excluded.last_seq),
+         last_issued_at = CASE WHEN excluded.last_appended_at >= last_appended_at THEN excluded.last_issued_at ELSE last_issued_at END,
+         last_appended_at = max(last_appended_at, excluded.last_appended_at)`,
+    ),
+    heads: db.prepare<[], GatewayHeadRow>('SELECT gateway, last_seq, last_issued_at, last_appended_at FROM gateway_heads ORDER BY gateway'),
     insertCheckpoint: db.prepare('INSERT INTO checkpoints (tree_size, origin, root_hash, time, signature) VALUES (?, ?, ?, ?, ?)'),
     latestCheckpoint: db.prepare<[], CheckpointRow>('SELECT * FROM checkpoints ORDER BY tree_size DESC LIMIT 1'),
     checkpointsAfter: db.prepare<[number, number], CheckpointRow>('SELECT * FROM checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT ?'),
@@ -332,7 +433,9 @@ function prepareStatements(db: Database.Database) {
     messageEvents: db.prepare<[string, number], EventRow>('SELECT * FROM events WHERE message_id = ? ORDER BY at_ms, leaf_index LIMIT ?'),
     eventByIndex: db.prepare<[number], EventRow>('SELECT * FROM events WHERE leaf_index = ?'),
     eventByEventId: db.prepare<[string], EventRow>('SELECT * FROM events WHERE event_id = ?'),
-    quarantineAfter: db.prepare<[number, number], QuarantineRow>('SELECT id, topic, partition, "offset" AS offset, digest, reason_code, gateway, at FROM quarantine WHERE id > ? ORDER BY id LIMIT ?'),
+    quarantineAfter: db.prepare<[number, number], QuarantineRow>(
+      'SELECT id, topic, partition, "offset" AS offset, digest, reason_code, gateway, at, readmitted_at, leaf_index FROM quarantine WHERE id > ? ORDER BY id LIMIT ?',
+    ),
     quarantineCount: db.prepare<[], number>('SELECT count(*) FROM quarantine').pluck(),
     gapsAll: db.prepare<[number], GapRow>('SELECT * FROM gaps ORDER BY gateway, from_seq, id LIMIT ?'),
     gapsOf: db.prepare<[string, number], GapRow>('SELECT * FROM gaps WHERE gateway = ? ORDER BY from_seq, id LIMIT ?'),

@@ -4,11 +4,11 @@
  *   mx demo [--exit-after-scenario | --no-scenario]  broker, four gateways, audit service, scripted scenario
  *   mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL]  keys, trust directory, dev identity provider, Kafka CA and passwords
  *   mx kafka provision --dir DIR [--endpoints ...] [--prefix P]  SCRAM credentials, topics and ACLs, as the Kafka admin principal
- *   mx keys init|rotate --endpoint EP --dir DIR
+ *   mx keys init|rotate --endpoint EP --dir DIR  an endpoint's keys (init: and its pseudonym key)
  *   mx token --endpoint EP [--role ROLE] [--for gateway|audit]  a token from the demo's dev identity provider
- *   mx send --endpoint EP --type T --to A,B [--case-ref R] [--in-reply-to ID] --body FILE
- *   mx inbox --endpoint EP [ID] [--type T] [--status S]
- *   mx message --endpoint EP ID
+ *   mx send (--endpoint EP | --url URL --token T) --type T --to A,B [--case-ref R] [--in-reply-to ID] --body FILE
+ *   mx inbox (--endpoint EP | --url URL --token T) [ID] [--type T] [--status S]
+ *   mx message (--endpoint EP | --url URL --token T) ID
  *   mx audit verify ...                   see `mx audit verify --help`
  */
 import { parseArgs } from 'node:util';
@@ -26,9 +26,10 @@ const USAGE = `usage:
   mx kafka provision --dir DIR [--endpoints LA,TH,CN,INTERPOL] [--prefix P] [--partitions N] [--routing-policy FILE]   (KAFKA_BROKERS names the cluster)
   mx keys init|rotate --endpoint EP --dir DIR [--valid-from T] [--valid-until T | --valid-days N]
   mx token --endpoint EP [--role liaison-officer|interpol-desk|auditor] [--subject S] [--for gateway|audit]
-  mx send --endpoint EP --type TYPE --to EP[,EP] [--case-ref REF] [--in-reply-to ID] --body FILE.json
-  mx inbox --endpoint EP [ID] [--type TYPE] [--status unread|read|responded]
-  mx message --endpoint EP ID
+  mx send (--endpoint EP | --url URL --token TOKEN) --type TYPE --to EP[,EP] [--case-ref REF] [--in-reply-to ID] --body FILE.json
+  mx inbox (--endpoint EP | --url URL --token TOKEN) [ID] [--type TYPE] [--status unread|read|responded]
+  mx message (--endpoint EP | --url URL --token TOKEN) ID
+    (--endpoint: a gateway of the running demo; --url: any gateway, with an officer token from --token or MX_TOKEN)
   mx audit verify --url URL --audit-key FILE --trust DIR [--token T] [--sample N] [--state FILE] | --bundle FILE ...`;
 
 async function run(argv: string[]): Promise<number> {

@@ -47,7 +47,11 @@ export interface AppDeps {
   bodyLimitBytes: number;
   /** Does the trust registry know this endpoint (has it published a key)? */
   knowsEndpoint: (endpoint: string) => boolean;
+  /** The trust registry in use (version, last load and check, a refused change). */
+  trustStatus: () => Schemas['TrustStatus'];
   rateLimit: RateLimitSettings;
+  /** The audit trail's backlog (`GET /v1/status`). */
+  auditTrail: () => Schemas['AuditTrailStatus'];
 }
 
 /** The API document: the contract, and the one place the role table is written. */
@@ -174,6 +178,9 @@ export function buildApp(deps: AppDeps): express.Express {
   };
 
   addHealthRoutes(app, deps.ready);
+  app.get('/v1/status', (_req, res) => {
+    res.json({ endpoint: deps.endpoint, trust: deps.trustStatus(), auditTrail: deps.auditTrail() } satisfies Schemas['GatewayStatus']);
+  });
 
   app.post(
     '/v1/notices',
@@ -396,6 +403,8 @@ export function buildApp(deps: AppDeps): express.Express {
           reasonCode: r.reason_code as Schemas['ErrorCode'],
           at: iso(r.at)!,
           ...(r.from_ep !== null ? { from: r.from_ep } : {}),
+          ...(r.parked_as !== null ? { parkedAs: r.parked_as as Schemas['ErrorCode'], parked: r.parked === 1 } : {}),
+          ...(r.readmitted_at !== null ? { readmittedAt: iso(r.readmitted_at)! } : {}),
         })),
         nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
       } satisfies Schemas['DeadLetterPage']);

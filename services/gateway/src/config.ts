@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadSettings, parse, type SettingsOf } from '../../core/src/config/settings.ts';
 import { DEV_IDP_ISSUER } from '../../core/src/idp/dev-idp.ts';
 import { kafkaSecuritySettings } from '../../core/src/kafka/security.ts';
+import { trustReloadSettings } from '../../core/src/trust/reloadable.ts';
 
 export const DEFAULT_ROUTING_POLICY = fileURLToPath(new URL('../routing-policy.json', import.meta.url));
 
@@ -17,6 +18,7 @@ export const gatewaySettings = {
   trustDir: { env: 'MX_TRUST_DIR', doc: 'Trust registry: every endpoint\'s public `<ENDPOINT>.jwks.json` and `revocations.json`', parse: parse.string },
   privateKeys: { env: 'MX_PRIVATE_KEYS_FILE', doc: 'This endpoint\'s private signing JWKS (mode 0600, outside the repository)', parse: parse.string, secret: true },
   pseudonymKeyFile: { env: 'MX_PSEUDONYM_KEY_FILE', doc: 'File holding the secret key of officer pseudonyms (HMAC of the token subject)', parse: parse.string, secret: true },
+  ...trustReloadSettings,
   routingPolicy: { env: 'MX_ROUTING_POLICY', doc: 'Routing policy file (which type may go from whom to whom)', default: DEFAULT_ROUTING_POLICY, parse: parse.string },
   idpJwks: { env: 'MX_IDP_JWKS_FILE', doc: 'Public JWKS of the identity provider whose officer tokens are accepted', parse: parse.string },
   idpIssuer: { env: 'MX_IDP_ISSUER', doc: 'Required `iss` of officer tokens', default: DEV_IDP_ISSUER, parse: parse.string },
@@ -36,6 +38,8 @@ export const gatewaySettings = {
   } },
   consumerSessionTimeoutMs: { env: 'MX_CONSUMER_SESSION_TIMEOUT_MS', doc: 'Kafka consumer session timeout: a gateway killed without leaving its group is replaced after this long (the broker bounds it by `group.min/max.session.timeout.ms`)', default: 10000, parse: parse.int(1000, 300000) },
   stallAfterMs: { env: 'MX_STALL_AFTER_MS', doc: 'A record retried this long because the store or Kafka is out marks its partition stalled: `/v1/ready` answers 503 naming it, and one error line gives topic, partition and offset (retries go on)', default: 30000, parse: parse.int(100, 3_600_000) },
+  auditStallAfterSeconds: { env: 'MX_AUDIT_STALL_AFTER_SECONDS', doc: 'An audit event recorded this long ago and still unsigned or unpublished makes `/v1/ready` answer 503 `audit trail stalled` (`/v1/status` `auditTrail` shows the backlog)', default: 60, parse: parse.int(1, 86400) },
+  auditHeartbeatSeconds: { env: 'MX_AUDIT_HEARTBEAT_SECONDS', doc: 'After this long without any audit event the gateway records a `heartbeat` event, so the audit service can tell an idle gateway from a silent one', default: 60, parse: parse.int(1, 86400) },
   partitions: { env: 'MX_TOPIC_PARTITIONS', doc: 'Partitions of the topics the gateway creates', default: 3, parse: parse.int(1, 64) },
   logLevel: { env: 'MX_LOG_LEVEL', doc: 'pino log level', default: 'info', parse: parse.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
   crashAt: { env: 'MX_CRASH_AT', doc: 'Test hook only: SIGKILL the process at `after-store-commit` or `after-publish-ack`', default: 'none', parse: parse.oneOf(['none', 'after-store-commit', 'after-publish-ack'] as const) },

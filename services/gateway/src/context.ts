@@ -5,11 +5,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/src/clock/clock.ts';
 import type { TopicNames } from '../../core/src/kafka/transport.ts';
-import type { DecryptionKeyRing } from '../../core/src/envelope/decrypt.ts';
 import type { SchemaRegistry } from '../../core/src/schemas/registry.ts';
-import type { SigningKeyRing } from '../../core/src/trust/signer.ts';
-import type { TrustRegistry } from '../../core/src/trust/trust-registry.ts';
-import type { RoutingPolicy } from './policy.ts';
+import type { LiveTrust } from './live-trust.ts';
 import type { GatewayStore } from './store.ts';
 import type { UnitOfWork } from './unit-of-work.ts';
 
@@ -24,6 +21,8 @@ export interface ExchangeSettings {
   maxRecordBytes: number;
   /** How long an `Idempotency-Key` is remembered. */
   idempotencyRetentionMs: number;
+  /** Most records, and most bytes, kept parked for re-examination; beyond either the oldest leave the park (staying dead-lettered). */
+  maxParked: { records: number; bytes: number };
   /** Test hook: SIGKILL the process at this point, to prove crash safety. */
   crashAt?: 'after-store-commit' | undefined;
 }
@@ -36,11 +35,12 @@ export interface GatewayContext {
   store: GatewayStore;
   uow: UnitOfWork;
   schemas: SchemaRegistry;
-  trust: TrustRegistry;
-  keys: SigningKeyRing;
-  /** This endpoint's private X25519 keys, current and retired: what was encrypted to it. */
-  decryptionKeys: DecryptionKeyRing;
-  policy: RoutingPolicy;
+  /**
+   * Trust registry, signing and decryption keys and routing policy, reloaded while the gateway
+   * runs: read `live.current` at the moment of use, never keep what it returns, or a rotation or
+   * revocation would not reach that reader.
+   */
+  live: LiveTrust;
   topics: TopicNames;
   logger: Logger;
   clock: Clock;

@@ -14,7 +14,7 @@ import { decryptBody } from '../../core/src/envelope/decrypt.ts';
 import type { EncryptedBody } from '../../core/src/schemas/types.generated.ts';
 import type { GatewayContext } from './context.ts';
 import { Quarantine } from './quarantine.ts';
-import { Receiving, type ReceiveOutcome } from './receiving.ts';
+import { Receiving, type ReceiveOutcome, type ReexaminationReport } from './receiving.ts';
 import { Sending, type Idempotency, type NoticeRequest, type Submitted } from './sending.ts';
 import type { InboxRow } from './store.ts';
 import { UnitOfWork } from './unit-of-work.ts';
@@ -66,7 +66,7 @@ export class Exchange {
   async openDocument<D extends { id: string; from: string; type: string; schema: string; issuedAt: string; encryptedBody?: EncryptedBody; body?: unknown }>(document: D): Promise<D> {
     if (document.encryptedBody === undefined) return document;
     const { encryptedBody, ...rest } = document;
-    const body = await decryptBody(encryptedBody, document, this.ctx.decryptionKeys);
+    const body = await decryptBody(encryptedBody, document, this.ctx.live.current.decryptionKeys);
     // Same document, the body in clear in place of the ciphertext (the API's InboxItem shape).
     return { ...rest, body } as unknown as D;
   }
@@ -81,6 +81,16 @@ export class Exchange {
 
   receive(rec: IncomingRecord): Promise<ReceiveOutcome> {
     return this.receiving.receive(rec);
+  }
+
+  /** Re-examines the parked records with the trust in use now (after each trust reload). */
+  reexamineParked(): Promise<ReexaminationReport> {
+    return this.receiving.reexamineParked();
+  }
+
+  /** Resolves once no re-examination of parked records is running or queued. */
+  reexaminationsDone(): Promise<void> {
+    return this.receiving.reexaminationsDone();
   }
 
   /** Quarantines a record whose processing failed with anything but a store or Kafka outage. */

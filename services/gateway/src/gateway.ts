@@ -7,8 +7,9 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Clock } from '../../core/src/clock/clock.ts';
+import { systemClock, type Clock } from '../../core/src/clock/clock.ts';
 import { AuditEmitter } from '../../core/src/audit/emitter.ts';
+import { ConfigError } from '../../core/src/config/settings.ts';
 import { gatewayAudience } from '../../core/src/idp/dev-idp.ts';
 import { clientSecurityOf } from '../../core/src/kafka/security.ts';
 import { AUDIT_TOPIC_CONFIG, awaitTopics, clusterReachable, createKafka, ensureTopics, RecordConsumer, RecordPublisher, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
@@ -17,18 +18,21 @@ import { createLogger } from '../../core/src/log/logger.ts';
 import { Outbox, OutboxRelay } from '../../core/src/outbox/outbox.ts';
 import { SchemaRegistry } from '../../core/src/schemas/registry.ts';
 import { openDatabase, type Db } from '../../core/src/store/sqlite.ts';
-import { loadSigningKeys } from '../../core/src/trust/signer.ts';
-import { loadDecryptionKeys } from '../../core/src/trust/decryption-keys.ts';
-import { TrustRegistry } from '../../core/src/trust/trust-registry.ts';
+import type { Reloadable } from '../../core/src/trust/reloadable.ts';
 import { buildApp } from './app.ts';
 import { OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import type { GatewayConfig } from './config.ts';
 import { Exchange } from './exchange.ts';
-import { RoutingPolicy } from './policy.ts';
+import { openLiveTrust, trustStatus, type TrustSet } from './live-trust.ts';
 import { RequestSchemas } from './request-schemas.ts';
 import { GatewayStore } from './store.ts';
 
 const DAY = 86_400_000;
+/**
+ * Most records kept parked for re-examination after a trust reload, and most bytes: whoever may
+ * write to this gateway's inbox topic could otherwise fill its disk with records under made-up kids.
+ */
+const MAX_PARKED = { records: 10_000, bytes: 256 * 1024 * 1024 };
 
 export interface Gateway {
   app: ReturnType<typeof buildApp>;
@@ -38,6 +42,8 @@ export interface Gateway {
   logger: Logger;
   /** The inbox consumer (its state: membership, stalled partitions, restarts). */
   consumer: RecordConsumer;
+  /** Trust registry, routing policy and private keys in use; `check()` re-reads them now. */
+  trust: Reloadable<TrustSet>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -56,15 +62,9 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   const logger = opts.logger ?? createLogger({ service: 'gateway', endpoint: cfg.endpoint }, { level: cfg.logLevel });
   const schemas = opts.schemas ?? SchemaRegistry.load();
   const requests = new RequestSchemas(schemas);
-  const trust = await TrustRegistry.fromDirectory(cfg.trustDir);
-  const keys = await loadSigningKeys(cfg.privateKeys);
-  if (keys.endpoint !== cfg.endpoint) throw new Error(`MX_PRIVATE_KEYS_FILE holds keys of ${keys.endpoint}, not ${cfg.endpoint}`);
-  // The same file holds the X25519 keys beside the signing keys (mx keys init/rotate write both).
-  const decryptionKeys = await loadDecryptionKeys(cfg.privateKeys);
-  if (decryptionKeys.endpoint !== cfg.endpoint) throw new Error(`MX_PRIVATE_KEYS_FILE holds encryption keys of ${decryptionKeys.endpoint}, not ${cfg.endpoint}`);
-  const policy = RoutingPolicy.fromFile(cfg.routingPolicy);
+  const live = await openLiveTrust(cfg, logger);
   const pseudonymKey = readFileSync(cfg.pseudonymKeyFile);
-  if (pseudonymKey.length < 32) throw new Error('MX_PSEUDONYM_KEY_FILE must hold at least 32 bytes');
+  if (pseudonymKey.length < 32) throw new ConfigError([`MX_PSEUDONYM_KEY_FILE ${cfg.pseudonymKeyFile} must hold at least 32 bytes`]);
   const auth = new OfficerAuth({ jwksFile: cfg.idpJwks, issuer: cfg.idpIssuer, audience: cfg.idpAudience || gatewayAudience(cfg.endpoint), endpoint: cfg.endpoint, pseudonymKey });
   const gatewayPseudonym = createHmac('sha256', pseudonymKey).update(`gateway:${cfg.endpoint}`).digest('base64url').slice(0, 32);
 
@@ -72,7 +72,16 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   const db = openDatabase(join(cfg.dataDir, 'gateway.sqlite'));
   const store = new GatewayStore(db);
   const outbox = new Outbox(db);
-  const audit = new AuditEmitter(db, outbox, { endpoint: cfg.endpoint, topic: topics.audit, agency: cfg.agency, officer: gatewayPseudonym, signer: () => keys.current(), logger });
+  const clock = opts.clock ?? systemClock;
+  const audit = new AuditEmitter(db, outbox, {
+    endpoint: cfg.endpoint,
+    topic: topics.audit,
+    agency: cfg.agency,
+    officer: gatewayPseudonym,
+    signer: (now) => live.current.keys.current(now),
+    now: () => clock.now(),
+    logger,
+  });
   const exchange = new Exchange({
     endpoint: cfg.endpoint,
     agency: cfg.agency,
@@ -82,10 +91,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     outbox,
     audit,
     schemas,
-    trust,
-    keys,
-    decryptionKeys,
-    policy,
+    live,
     topics,
     logger,
     ...(opts.clock ? { clock: opts.clock } : {}),
@@ -97,6 +103,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       maxLifetimeMs: cfg.maxLifetimeDays * DAY,
       maxRecordBytes: 256 * 1024,
       idempotencyRetentionMs: cfg.idempotencyRetentionHours * 3_600_000,
+      maxParked: MAX_PARKED,
       crashAt: cfg.crashAt === 'after-store-commit' ? 'after-store-commit' : undefined,
     },
   });
@@ -127,6 +134,38 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
 
   let storeOpen = true;
   let consuming = false;
+
+  // A PLAINTEXT development cluster has no admin principal: the gateway creates what it uses,
+  // for every endpoint its routing policy names (on a secured cluster `mx kafka provision` does).
+  const plaintextTopics = (endpoints: Iterable<string>) => [
+    ...[...endpoints].flatMap((e) => [
+      { topic: topics.inbox(e), numPartitions: cfg.partitions },
+      { topic: topics.dlq(e), numPartitions: 1 },
+    ]),
+    { topic: topics.audit, numPartitions: cfg.partitions, configEntries: AUDIT_TOPIC_CONFIG },
+  ];
+  let withTopics = new Set(live.current.policy.endpoints);
+  live.onChange(async (set) => {
+    const added = [...set.policy.endpoints].filter((e) => !withTopics.has(e));
+    if (!security && added.length > 0) {
+      await ensureTopics(kafka, plaintextTopics(added));
+      logger.info({ endpoints: added }, 'topics created for endpoints the reloaded routing policy names');
+    }
+    withTopics = new Set([...withTopics, ...added]);
+  });
+  // Parked records wait for a key this gateway lacked: any reload may have brought it. Not awaited
+  // here: a long re-examination must not hold back the next reload (a revocation, say).
+  const reexamine = (): void => {
+    if (!storeOpen) return;
+    exchange.reexamineParked().catch((err: unknown) => logger.error({ err: (err as Error).name }, 're-examining parked records failed; they stay parked until the next reload'));
+  };
+  live.onChange(reexamine);
+  const stallAfterMs = cfg.auditStallAfterSeconds * 1000;
+  const auditTrail = () => {
+    const b = audit.backlog();
+    const stalled = b.oldestPendingAt !== undefined && clock.now().getTime() - b.oldestPendingAt.getTime() > stallAfterMs;
+    return { unsigned: b.unsigned, unpublished: b.unpublished, ...(b.oldestPendingAt ? { oldestPendingAt: b.oldestPendingAt.toISOString() } : {}), stalled };
+  };
   const app = buildApp({
     endpoint: cfg.endpoint,
     auth,
@@ -136,11 +175,20 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     logger,
     overdueAfterMs: cfg.overdueAfterSeconds * 1000,
     bodyLimitBytes: cfg.bodyLimitBytes,
-    knowsEndpoint: (e) => trust.hasEndpoint(e),
+    knowsEndpoint: (e) => live.current.trust.hasEndpoint(e),
+    trustStatus: () => trustStatus(live),
     rateLimit: { perOfficer: cfg.rateLimitPerOfficer, perEndpoint: cfg.rateLimitPerEndpoint },
+    auditTrail,
     ready: async () => {
       if (!storeOpen || !db.open) return { ready: false, reason: 'the store is closed' };
-      return consumerReadiness(consumer, { consuming, reachable: () => clusterReachable(probe) });
+      const consumerReady = await consumerReadiness(consumer, { consuming, reachable: () => clusterReachable(probe) });
+      // Kafka being out also leaves audit events unpublished: its own reason, the cause, goes first.
+      if (!consumerReady.ready) return consumerReady;
+      const trail = auditTrail();
+      if (trail.stalled) {
+        return { ready: false, reason: `audit trail stalled: ${trail.unsigned} event(s) unsigned and ${trail.unpublished} unpublished, the oldest recorded at ${trail.oldestPendingAt}` };
+      }
+      return consumerReady;
     },
   });
 
@@ -151,10 +199,13 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     db,
     logger,
     consumer,
+    trust: live,
     async start() {
+      live.start();
       // Sending works while Kafka is down (the outbox queues); consuming needs the topics.
       relay.start();
       void audit.flush();
+      audit.startHeartbeat(cfg.auditHeartbeatSeconds * 1000);
       if (security) {
         // On a secured cluster only the admin creates topics (`mx kafka provision`); a gateway waits for its own.
         await awaitTopics(kafka, [topics.inbox(cfg.endpoint), topics.dlq(cfg.endpoint), topics.audit], {
@@ -162,14 +213,9 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
           onMissing: (missing, problem) => logger.warn({ missing, problem }, 'waiting for Kafka topics to be provisioned (mx kafka provision)'),
         });
       } else {
-        // A PLAINTEXT development cluster has no admin principal: the gateway creates what it uses.
-        const specs = [...policy.endpoints].flatMap((e) => [
-          { topic: topics.inbox(e), numPartitions: cfg.partitions },
-          { topic: topics.dlq(e), numPartitions: 1 },
-        ]);
         for (;;) {
           try {
-            await ensureTopics(kafka, [...specs, { topic: topics.audit, numPartitions: cfg.partitions, configEntries: AUDIT_TOPIC_CONFIG }]);
+            await ensureTopics(kafka, plaintextTopics(live.current.policy.endpoints));
             break;
           } catch (err) {
             logger.warn({ err: (err as Error).message }, 'Kafka not reachable yet; retrying topic set-up');
@@ -179,9 +225,14 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       }
       consuming = true;
       await consumer.start();
+      // Keys published while this gateway was down are in the set it started with.
+      reexamine();
     },
     async stop() {
+      await live.stop();
       await consumer.stop();
+      await exchange.reexaminationsDone();
+      audit.close();
       await relay.stop({ drain: true, timeoutMs: 3000 });
       await publisher.close();
       storeOpen = false;

@@ -1,13 +1,23 @@
 /** The gateway program: one process per endpoint, configured by environment (see config.ts). */
 import { ownerOnlyUmask } from '../../core/src/fs/owner-only.ts';
 import { answerClientErrors } from '../../core/src/http/api.ts';
-import { loadGatewayConfig } from './config.ts';
-import { createGateway } from './gateway.ts';
+import { assertReadableFiles, exitOnConfigurationError } from '../../core/src/config/settings.ts';
+import { KeyFileError } from '../../core/src/trust/key-format.ts';
+import { gatewaySettings, loadGatewayConfig, type GatewayConfig } from './config.ts';
+import { createGateway, type Gateway } from './gateway.ts';
+import { PolicyError } from './policy.ts';
 
 // The store, its WAL and anything else this process writes: owner-only.
 ownerOnlyUmask();
-const cfg = loadGatewayConfig();
-const gw = await createGateway(cfg);
+let cfg: GatewayConfig;
+let gw: Gateway;
+try {
+  cfg = loadGatewayConfig();
+  assertReadableFiles(gatewaySettings, cfg, ['privateKeys', 'pseudonymKeyFile', 'idpJwks', 'routingPolicy', 'trustDir', 'kafkaSaslPasswordFile', 'kafkaCaFile']);
+  gw = await createGateway(cfg);
+} catch (err) {
+  exitOnConfigurationError('gateway', err, [PolicyError, KeyFileError]);
+}
 const server = gw.app.listen(cfg.port, cfg.host, () => {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;

@@ -25,71 +25,109 @@ export function victimDataAllowedAt(endpoint: string): boolean {
   return endpoint !== NEVER_INTERPOL;
 }
 
+/** One rule: `from` may send to `to`, or any two distinct endpoints of `between` to each other. */
+type RuleSpec = { type: string; from?: string | string[]; to?: string | string[]; between?: string | string[] };
+
 interface PolicyFile {
   version: 1;
   groups?: Record<string, string[]>;
-  rules: { type: string; from: string | string[]; to: string | string[] }[];
+  rules: RuleSpec[];
 }
 
-export class PolicyError extends Error {}
+/** A rule as resolved: who may send, and to whom. `between` becomes both directions of its list. */
+interface Rule {
+  from: ReadonlySet<string>;
+  to: ReadonlySet<string>;
+}
+
+/** A routing policy file that cannot be used; the message names the file, the rule index and the field. */
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+}
 
 export class RoutingPolicy {
   private constructor(
-    private readonly rules: ReadonlyMap<MessageType, { from: ReadonlySet<string>; to: ReadonlySet<string> }>,
+    private readonly rules: ReadonlyMap<MessageType, readonly Rule[]>,
     readonly endpoints: ReadonlySet<string>,
   ) {}
 
   static fromFile(file: string): RoutingPolicy {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new PolicyError(`routing policy ${file}: cannot be read (${code ?? (e as Error).message})`);
+    }
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
+      raw = JSON.parse(text);
     } catch (e) {
-      throw new PolicyError(`routing policy ${file}: ${(e as Error).message}`);
+      throw new PolicyError(`routing policy ${file}: not JSON: ${(e as Error).message}`);
     }
-    return RoutingPolicy.fromObject(raw, file);
+    return RoutingPolicy.fromObject(raw, `routing policy ${file}`);
   }
 
-  /** Validates a policy document: every message type covered exactly once, groups resolved. */
+  /**
+   * Validates a policy document. Every message type needs at least one rule; several rules for a
+   * type add up (a message is allowed when any of them allows it). A rule names either `from` and
+   * `to`, or `between` (any two distinct endpoints of the list, both directions).
+   */
   static fromObject(raw: unknown, where = 'routing policy'): RoutingPolicy {
     const p = raw as PolicyFile;
     if (typeof p !== 'object' || p === null || p.version !== 1 || !Array.isArray(p.rules)) throw new PolicyError(`${where}: expected { version: 1, rules: [...] }`);
     const groups = p.groups ?? {};
-    const resolve = (v: string | string[], field: string): Set<string> => {
+    if (typeof groups !== 'object' || groups === null || Array.isArray(groups)) throw new PolicyError(`${where}: groups must be an object of endpoint lists`);
+    const resolve = (v: unknown, field: string): Set<string> => {
       const items = typeof v === 'string' ? [v] : v;
-      if (!Array.isArray(items)) throw new PolicyError(`${where}: ${field} must be an endpoint list or @group`);
+      if (!Array.isArray(items)) throw new PolicyError(`${where}: ${field}: must be an endpoint, an endpoint list or @group`);
       const out = new Set<string>();
-      for (const item of items) {
+      for (const item of items as unknown[]) {
+        if (typeof item !== 'string') throw new PolicyError(`${where}: ${field}: must hold endpoint names or @group`);
         if (item.startsWith('@')) {
           const g = groups[item.slice(1)];
-          if (!g) throw new PolicyError(`${where}: unknown group ${item}`);
+          if (!Array.isArray(g)) throw new PolicyError(`${where}: ${field}: unknown group ${item}`);
           g.forEach((e) => out.add(e));
         } else out.add(item);
       }
-      for (const e of out) if (!isEndpoint(e)) throw new PolicyError(`${where}: ${e} is not an endpoint`);
+      for (const e of out) if (!isEndpoint(e)) throw new PolicyError(`${where}: ${field}: ${e} is not an endpoint`);
       return out;
     };
-    const rules = new Map<MessageType, { from: Set<string>; to: Set<string> }>();
-    for (const r of p.rules) {
-      if (!(MESSAGE_TYPES as readonly string[]).includes(r.type)) throw new PolicyError(`${where}: unknown message type ${r.type}`);
-      if (rules.has(r.type as MessageType)) throw new PolicyError(`${where}: two rules for ${r.type}`);
-      const rule = { from: resolve(r.from, `${r.type}.from`), to: resolve(r.to, `${r.type}.to`) };
-      if (VICTIM_TYPES.includes(r.type as MessageType) && (rule.to.has(NEVER_INTERPOL) || rule.from.has(NEVER_INTERPOL))) {
-        throw new PolicyError(`${where}: ${r.type} may never be routed to or from INTERPOL`);
+    const rules = new Map<MessageType, Rule[]>();
+    p.rules.forEach((r: RuleSpec, i) => {
+      const at = `rules[${i}]`;
+      if (typeof r !== 'object' || r === null) throw new PolicyError(`${where}: ${at} must be an object`);
+      if (!(MESSAGE_TYPES as readonly string[]).includes(r.type)) throw new PolicyError(`${where}: ${at}.type: unknown message type ${String(r.type)}`);
+      const type = r.type as MessageType;
+      let rule: Rule;
+      if (r.between !== undefined) {
+        if (r.from !== undefined || r.to !== undefined) throw new PolicyError(`${where}: ${at}.between: a rule names either between or from and to, not both`);
+        const between = resolve(r.between, `${at}.between`);
+        if (between.size < 2) throw new PolicyError(`${where}: ${at}.between: must name at least two endpoints`);
+        rule = { from: between, to: between };
+      } else {
+        if (r.from === undefined) throw new PolicyError(`${where}: ${at}.from: required (or between)`);
+        if (r.to === undefined) throw new PolicyError(`${where}: ${at}.to: required (or between)`);
+        rule = { from: resolve(r.from, `${at}.from`), to: resolve(r.to, `${at}.to`) };
       }
-      rules.set(r.type as MessageType, rule);
-    }
+      if (VICTIM_TYPES.includes(type) && (rule.to.has(NEVER_INTERPOL) || rule.from.has(NEVER_INTERPOL))) {
+        const field = r.between !== undefined ? 'between' : rule.from.has(NEVER_INTERPOL) ? 'from' : 'to';
+        throw new PolicyError(`${where}: ${at}.${field}: ${type} may never be routed to or from INTERPOL`);
+      }
+      rules.set(type, [...(rules.get(type) ?? []), rule]);
+    });
     const missing = MESSAGE_TYPES.filter((t) => !rules.has(t));
     if (missing.length > 0) throw new PolicyError(`${where}: no rule for ${missing.join(', ')}`);
     const endpoints = new Set<string>();
-    for (const r of rules.values()) [...r.from, ...r.to].forEach((e) => endpoints.add(e));
+    for (const list of rules.values()) for (const r of list) [...r.from, ...r.to].forEach((e) => endpoints.add(e));
     return new RoutingPolicy(rules, endpoints);
   }
 
   /** May `from` send a `type` to `to`? Never to itself. */
   allows(type: string, from: string, to: string): boolean {
-    const rule = this.rules.get(type as MessageType);
-    if (!rule || from === to) return false;
+    const list = this.rules.get(type as MessageType);
+    if (!list || from === to) return false;
     if (VICTIM_TYPES.includes(type as MessageType) && (!victimDataAllowedAt(from) || !victimDataAllowedAt(to))) return false;
-    return rule.from.has(from) && rule.to.has(to);
+    return list.some((rule) => rule.from.has(from) && rule.to.has(to));
   }
 }

@@ -29,7 +29,7 @@ export function signReceipt(
     sender: { officer: ctx.gatewayPseudonym, agency: ctx.agency },
     body: { messageId: of.id, messageDigest: of.digest, outcome, ...(reasonCode ? { reasonCode } : {}), receivedAt: now.toISOString() },
   };
-  return signNotice(document, ctx.keys.current(now));
+  return signNotice(document, ctx.live.current.keys.current(now));
 }
 
 /** Queues a signed receipt for `to`, under the record key of the message it is about. */

@@ -3,18 +3,40 @@
  * then admission by {@link admit}), stored in the inbox with a signed receipt to its sender and an
  * audit event, in one commit; or quarantined. Receipts from counterparts update the lifecycle of
  * what this gateway sent.
+ *
+ * A record refused only because this gateway lacks a key (its kid names no key known here, or its
+ * body is encrypted to a key of this endpoint not in the private key file yet) is parked, and
+ * re-examined through this same path after every trust reload ({@link Receiving.reexamineParked}).
+ * Revocation is judged as of the first receive time, on this gateway's clock, which no signer can
+ * choose: a record dated before a key's `revokedAt` but received after it is `KEY_REVOKED`, and
+ * parking neither lets a revoked key through nor rejects what arrived before the revocation.
  */
 import { digestOf } from '../../core/src/envelope/digest.ts';
 import { TYP_BY_CLASS } from '../../core/src/envelope/typ.ts';
 import { verifyNotice, type VerifiedNotice } from '../../core/src/envelope/verify.ts';
 import { MxError } from '../../core/src/errors/mx-error.ts';
 import type { IncomingRecord } from '../../core/src/kafka/transport.ts';
+import { parseKid } from '../../core/src/trust/key-format.ts';
 import type { GatewayContext } from './context.ts';
+import type { TrustSet } from './live-trust.ts';
 import type { Quarantine } from './quarantine.ts';
 import { queueReceipt, signReceipt } from './receipts.ts';
 import { admit, recordKey, type ReceivedDocument } from './rules.ts';
+import type { ParkedRow } from './store.ts';
+import type { Work } from './unit-of-work.ts';
 
-export type ReceiveOutcome = 'stored' | 'duplicate' | 'receipt' | 'quarantined';
+/** `parked`: a re-examined record that still lacks its key, left in the park. */
+export type ReceiveOutcome = 'stored' | 'duplicate' | 'receipt' | 'quarantined' | 'parked';
+
+/** What one re-examination of the park did. */
+export interface ReexaminationReport {
+  admitted: number;
+  stillParked: number;
+  requarantined: number;
+  expired: number;
+}
+
+const PARK_PAGE = 100;
 
 export class Receiving {
   constructor(
@@ -27,42 +49,59 @@ export class Receiving {
    * errors propagate: the consumer retries those that are a store or Kafka outage and quarantines
    * the rest (as INTERNAL), so no record blocks its partition.
    */
-  async receive(rec: IncomingRecord): Promise<ReceiveOutcome> {
+  async receive(rec: IncomingRecord, parked?: ParkedRow): Promise<ReceiveOutcome> {
     const { ctx } = this;
     const digest = digestOf(rec.value);
+    const now = ctx.clock.now();
+    // A parked record that leaves the park admitted says so in the same commit as its admission.
+    const readmit = (_w: Work): void => {
+      if (parked) ctx.store.markReadmitted(parked.dead_letter_id, now.getTime());
+    };
     // The exact bytes were verified and stored before: answer with the stored receipt, nothing more.
     const dup = ctx.store.inboxByDigest(digest);
     if (dup) {
-      ctx.uow.commit((w) => queueReceipt(ctx, w, dup.from_ep, dup.receipt, recordKey({ caseRef: dup.case_ref ?? undefined, inReplyTo: dup.in_reply_to ?? undefined, id: dup.id }), dup.id));
+      ctx.uow.commit((w) => {
+        readmit(w);
+        queueReceipt(ctx, w, dup.from_ep, dup.receipt, recordKey({ caseRef: dup.case_ref ?? undefined, inReplyTo: dup.in_reply_to ?? undefined, id: dup.id }), dup.id);
+      });
       return 'duplicate';
     }
-    if (ctx.store.hasReceiptDigest(digest)) return 'duplicate';
+    if (ctx.store.hasReceiptDigest(digest)) {
+      if (parked) ctx.uow.commit(readmit);
+      return 'duplicate';
+    }
 
-    const now = ctx.clock.now();
+    // One set for the whole record, even if a reload lands while it is being verified.
+    const set = ctx.live.current;
+    const firstReceivedAt = parked ? new Date(parked.first_received_at) : now;
     let verified: VerifiedNotice<ReceivedDocument>;
     try {
-      verified = await verifyNotice<ReceivedDocument>(rec.value, ctx.trust, ctx.schemas, {
+      verified = await verifyNotice<ReceivedDocument>(rec.value, set.trust, ctx.schemas, {
         now,
+        revokedAsOf: firstReceivedAt,
         typ: [TYP_BY_CLASS.notice, TYP_BY_CLASS.receipt],
         clockSkewMs: ctx.settings.clockSkewMs,
         maxAgeMs: ctx.settings.maxAgeMs,
         maxLifetimeMs: ctx.settings.maxLifetimeMs,
         maxBytes: ctx.settings.maxRecordBytes,
-        decryption: ctx.decryptionKeys,
-        policy: ({ document }) => admit(document, ctx.endpoint, ctx.policy, ctx.store),
+        decryption: set.decryptionKeys,
+        policy: ({ document }) => admit(document, ctx.endpoint, set.policy, ctx.store),
       });
     } catch (err) {
       if (!(err instanceof MxError)) throw err;
-      await this.quarantine.record(rec, err, digest);
+      const lacksKey = lacksKeyHere(err, rec.value, set, ctx.endpoint);
+      if (parked && lacksKey) return 'parked';
+      await this.quarantine.record(rec, err, digest, parked ? { reexamined: parked } : lacksKey ? { park: { firstReceivedAt: now.getTime() } } : {});
       return 'quarantined';
     }
     const doc = verified.document;
     if (doc.type === 'delivery-receipt') {
-      this.acceptReceipt(doc, digest, now);
+      this.acceptReceipt(doc, digest, now, readmit);
       return 'receipt';
     }
     const receipt = await signReceipt(ctx, doc.from, { id: doc.id, digest, caseRef: doc.caseRef ?? null }, 'accepted', undefined, now);
     ctx.uow.commit((w) => {
+      readmit(w);
       ctx.store.insertInbox({
         from_ep: doc.from,
         id: doc.id,
@@ -91,10 +130,67 @@ export class Receiving {
     return 'stored';
   }
 
-  private acceptReceipt(doc: ReceivedDocument, digest: string, now: Date): void {
+  /**
+   * Re-examines every parked record through {@link receive} with the trust set in use (called after
+   * each reload): admitted ones go to the inbox as usual and leave the park, their dead letter
+   * marked re-admitted; those that still lack a key stay; those failing now for another reason
+   * are quarantined with it. Records first received longer ago than the maximum age (plus the
+   * clock skew) leave the park first: they could only be TOO_OLD now. Runs one at a time.
+   */
+  reexamineParked(): Promise<ReexaminationReport> {
+    // A run that has not started yet will read the newest trust set: several reloads share it.
+    if (this.queued) return this.queued;
+    const run = this.reexamining.catch(() => undefined).then(() => {
+      this.queued = undefined;
+      return this.reexamineAll();
+    });
+    this.queued = run;
+    this.reexamining = run;
+    return run;
+  }
+
+  /** Resolves once no re-examination is running or queued (before the store closes). */
+  async reexaminationsDone(): Promise<void> {
+    await this.reexamining.catch(() => undefined);
+  }
+
+  private reexamining: Promise<unknown> = Promise.resolve();
+  private queued: Promise<ReexaminationReport> | undefined;
+
+  private async reexamineAll(): Promise<ReexaminationReport> {
+    const { ctx } = this;
+    const report: ReexaminationReport = { admitted: 0, stillParked: 0, requarantined: 0, expired: 0 };
+    report.expired = ctx.store.expireParked(ctx.clock.now().getTime() - ctx.settings.maxAgeMs - ctx.settings.clockSkewMs);
+    if (report.expired > 0) ctx.logger.warn({ expired: report.expired }, 'parked records older than the maximum age left the park (they stay dead-lettered)');
+    for (let after = 0; ; ) {
+      const rows = ctx.store.listParked(after, PARK_PAGE);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        after = row.dead_letter_id;
+        const rec: IncomingRecord = { topic: row.topic, partition: row.partition, offset: row.offset, timestamp: new Date(row.first_received_at), key: null, value: row.record, headers: {} };
+        let outcome: ReceiveOutcome;
+        try {
+          outcome = await this.receive(rec, row);
+        } catch (err) {
+          // A store outage or a fault: the record stays parked and is looked at after the next reload.
+          ctx.logger.error({ err: (err as Error).name, topic: row.topic, partition: row.partition, offset: row.offset, digest: row.digest }, 'a parked record could not be re-examined; it stays parked');
+          report.stillParked++;
+          continue;
+        }
+        if (outcome === 'parked') report.stillParked++;
+        else if (outcome === 'quarantined') report.requarantined++;
+        else report.admitted++;
+      }
+    }
+    if (report.admitted + report.requarantined + report.expired > 0) ctx.logger.info({ ...report }, 'parked records re-examined');
+    return report;
+  }
+
+  private acceptReceipt(doc: ReceivedDocument, digest: string, now: Date, readmit: (w: Work) => void): void {
     const { ctx } = this;
     const body = doc.body as { messageId: string; outcome: 'accepted' | 'rejected' | 'read'; reasonCode?: string };
     ctx.uow.commit((w) => {
+      readmit(w);
       ctx.store.insertReceiptSeen(doc.from, doc.id, digest);
       if (body.outcome === 'read') ctx.store.markRecipientRead(body.messageId, doc.from, now.getTime());
       else ctx.store.markDelivered(body.messageId, doc.from, now.getTime(), digest, body.outcome === 'rejected' ? (body.reasonCode ?? 'REJECTED') : null);
@@ -112,5 +208,50 @@ export class Receiving {
         now,
       );
     });
+  }
+}
+
+/**
+ * Whether `err` says only that this gateway lacks a key it may learn by a reload: the kid names no
+ * key known here (`UNKNOWN_KEY`), or the body is encrypted to a key of this endpoint that the
+ * private key file in use does not hold (`DECRYPT_FAILED`). Anything else is the record's fault.
+ */
+function lacksKeyHere(err: MxError, bytes: Buffer, set: TrustSet, me: string): boolean {
+  if (err.code === 'UNKNOWN_KEY') {
+    const kid = protectedKid(bytes);
+    return kid !== undefined && parseKid(kid) !== undefined && set.trust.resolve(kid) === undefined;
+  }
+  if (err.code === 'DECRYPT_FAILED' && err.verifiedSender !== undefined) {
+    // The signature verified, so the recipient list is the sender's own.
+    const held = new Set(set.decryptionKeys.keys.map((k) => k.kid));
+    const kids = encryptedToKids(bytes);
+    const mine = kids.filter((k) => parseKid(k)?.endpoint === me);
+    return mine.length === 1 && !held.has(mine[0]!);
+  }
+  return false;
+}
+
+/** The `kid` of a record's protected header (the record was bounded and parsed by verifyNotice before). */
+function protectedKid(bytes: Buffer): string | undefined {
+  try {
+    const jws = JSON.parse(bytes.toString('utf8')) as { protected?: unknown };
+    if (typeof jws.protected !== 'string') return undefined;
+    const header = JSON.parse(Buffer.from(jws.protected, 'base64url').toString('utf8')) as { kid?: unknown };
+    return typeof header.kid === 'string' ? header.kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The recipient kids of a signed record's `encryptedBody`. */
+function encryptedToKids(bytes: Buffer): string[] {
+  try {
+    const jws = JSON.parse(bytes.toString('utf8')) as { payload: string };
+    const doc = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as { encryptedBody?: { recipients?: { header?: { kid?: unknown } }[] } };
+    const recipients = doc.encryptedBody?.recipients;
+    if (!Array.isArray(recipients)) return [];
+    return recipients.map((r) => r?.header?.kid).filter((k): k is string => typeof k === 'string');
+  } catch {
+    return [];
   }
 }

@@ -84,7 +84,7 @@ export class Sending {
       this.validateBody(type, req.body);
       const to = [...new Set(req.to)];
       if (to.includes(ctx.endpoint)) throw new MxError('VALIDATION_FAILED', 'a gateway does not send to itself', { issues: [issue('/to', 'notSelf', 'must not name this endpoint')] });
-      checkRoute(ctx.policy, type, ctx.endpoint, to);
+      checkRoute(ctx.live.current.policy, type, ctx.endpoint, to);
       let caseRef = req.caseRef;
       let openCase: string[] | undefined;
       if (caseRef !== undefined) {
@@ -108,7 +108,7 @@ export class Sending {
       if (!hasRole(officer, RESPONDING[type])) throw new MxError('FORBIDDEN', `the caller's role may not send a ${type}`);
       this.validateBody(type, req.body);
       const to = [item.from_ep];
-      checkRoute(this.ctx.policy, type, this.ctx.endpoint, to);
+      checkRoute(this.ctx.live.current.policy, type, this.ctx.endpoint, to);
       const slot = `${item.from_ep}/${item.id}`;
       const stored = (JSON.parse(this.ctx.store.inboxByKey(item.from_ep, item.id)?.response_ids ?? '[]') as string[]).length;
       const signing = this.answering.get(slot) ?? 0;
@@ -179,7 +179,7 @@ export class Sending {
     };
     const issues = ctx.schemas.validateDocument(document);
     if (issues.length > 0) throw new MxError('VALIDATION_FAILED', 'the notice does not satisfy the envelope schema', { issues });
-    const record = await signNotice(document, ctx.keys.current(now), { maxBytes: ctx.settings.maxRecordBytes });
+    const record = await signNotice(document, ctx.live.current.keys.current(now), { maxBytes: ctx.settings.maxRecordBytes });
     const digest = digestOf(record);
     const key = recordKey(document);
     const answer: Submitted = { id, digest, status: 'queued', ...(m.caseRef !== undefined ? { caseRef: m.caseRef } : {}) };
@@ -206,8 +206,9 @@ export class Sending {
 
   /** Each recipient's newest active encryption key; a recipient without one cannot be sent to. */
   private recipientKeys(to: readonly string[], now: Date): { endpoint: string; kid: string; key: CryptoKey }[] {
+    const { trust } = this.ctx.live.current;
     return to.map((endpoint) => {
-      const k = this.ctx.trust.currentEncryptionKey(endpoint, now);
+      const k = trust.currentEncryptionKey(endpoint, now);
       if (k === undefined) {
         throw new MxError('UNKNOWN_ENDPOINT', `${endpoint} has no active encryption key in the trust registry`, { issues: [issue('/to', 'encryptionKey', 'every recipient needs an active encryption key')] });
       }

@@ -63,6 +63,25 @@ export interface DeadLetterRow {
   from_ep: string | null;
   message_id: string | null;
   at: number;
+  /** The code the record was parked under (UNKNOWN_KEY, DECRYPT_FAILED), when it ever was. */
+  parked_as: string | null;
+  /** When a re-examination admitted it (the row stays: the history shows it was parked). */
+  readmitted_at: number | null;
+  /** 1 while its bytes are kept for re-examination. */
+  parked: number;
+}
+
+/** A parked record: a dead letter whose exact bytes are kept to be re-examined after a trust reload. */
+export interface ParkedRow {
+  dead_letter_id: number;
+  topic: string;
+  partition: number;
+  offset: string;
+  digest: string;
+  reason_code: string;
+  record: Buffer;
+  /** When the gateway first received it: revocation is judged as of this instant. */
+  first_received_at: number;
 }
 
 export function createGatewayTables(db: Db): void {
@@ -141,6 +160,14 @@ export function createGatewayTables(db: Db): void {
     at INTEGER NOT NULL,
     UNIQUE (topic, partition, offset)
   );
+  -- Records quarantined only because a key was missing here, kept byte for byte until a trust
+  -- reload may let them verify (receiving.ts); bounded in number and by the maximum age.
+  CREATE TABLE IF NOT EXISTS parked_records (
+    dead_letter_id INTEGER PRIMARY KEY REFERENCES dead_letters(id),
+    record BLOB NOT NULL,
+    bytes INTEGER NOT NULL,
+    first_received_at INTEGER NOT NULL
+  );
   -- The last case number handed out per prefix ('LA-2026'), so opened cases never share a reference.
   CREATE TABLE IF NOT EXISTS case_numbers (
     prefix TEXT PRIMARY KEY,
@@ -158,6 +185,10 @@ export function createGatewayTables(db: Db): void {
   );
   CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created_at);
   `);
+  // Stores made before parking existed get its two dead-letter columns.
+  const columns = new Set((db.prepare('PRAGMA table_info(dead_letters)').all() as { name: string }[]).map((c) => c.name));
+  if (!columns.has('parked_as')) db.exec('ALTER TABLE dead_letters ADD COLUMN parked_as TEXT');
+  if (!columns.has('readmitted_at')) db.exec('ALTER TABLE dead_letters ADD COLUMN readmitted_at INTEGER');
 }
 
 /** Prepared queries over the gateway tables. */
@@ -364,17 +395,70 @@ export class GatewayStore {
     this.prepare('INSERT OR REPLACE INTO idempotency_keys (officer, key, fingerprint, message_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(officer, key, fingerprint, messageId, response, at);
   }
 
-  insertDeadLetter(row: Omit<DeadLetterRow, 'id'>): boolean {
-    return (
-      this.db
-        .prepare('INSERT OR IGNORE INTO dead_letters (topic, partition, offset, digest, reason_code, from_ep, message_id, at) VALUES (@topic, @partition, @offset, @digest, @reason_code, @from_ep, @message_id, @at)')
-        .run(row).changes > 0
-    );
+  /** A new dead letter; its id, or undefined when this offset was quarantined before. */
+  insertDeadLetter(row: Omit<DeadLetterRow, 'id' | 'parked_as' | 'readmitted_at' | 'parked'>): number | undefined {
+    const r = this.prepare(
+      'INSERT OR IGNORE INTO dead_letters (topic, partition, offset, digest, reason_code, from_ep, message_id, at) VALUES (@topic, @partition, @offset, @digest, @reason_code, @from_ep, @message_id, @at)',
+    ).run(row);
+    return r.changes > 0 ? Number(r.lastInsertRowid) : undefined;
+  }
+
+  /** A parked record re-examined fails now for another reason: its dead letter takes that reason. */
+  requarantineDeadLetter(id: number, row: { reason_code: string; from_ep: string | null; message_id: string | null }): void {
+    this.prepare('UPDATE dead_letters SET reason_code = ?, from_ep = coalesce(?, from_ep), message_id = coalesce(?, message_id) WHERE id = ?').run(row.reason_code, row.from_ep, row.message_id, id);
+    this.unpark(id);
   }
 
   /** Dead letters after entry `afterId`, quarantined at or after `since` (epoch ms) when given. */
   listDeadLetters(afterId: number, limit: number, since?: number): DeadLetterRow[] {
-    if (since === undefined) return this.prepare('SELECT * FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as DeadLetterRow[];
-    return this.prepare('SELECT * FROM dead_letters WHERE id > ? AND at >= ? ORDER BY id LIMIT ?').all(afterId, since, limit) as DeadLetterRow[];
+    const cols = 'd.*, EXISTS (SELECT 1 FROM parked_records p WHERE p.dead_letter_id = d.id) AS parked';
+    if (since === undefined) return this.prepare(`SELECT ${cols} FROM dead_letters d WHERE d.id > ? ORDER BY d.id LIMIT ?`).all(afterId, limit) as DeadLetterRow[];
+    return this.prepare(`SELECT ${cols} FROM dead_letters d WHERE d.id > ? AND d.at >= ? ORDER BY d.id LIMIT ?`).all(afterId, since, limit) as DeadLetterRow[];
+  }
+
+  /**
+   * Keeps a dead letter's bytes for re-examination. Beyond `limits.records` parked records or
+   * `limits.bytes` parked bytes the oldest leave the park (their dead letters stay); returns how
+   * many did.
+   */
+  park(deadLetterId: number, reasonCode: string, record: Buffer, firstReceivedAt: number, limits: { records: number; bytes: number }): number {
+    this.prepare('UPDATE dead_letters SET parked_as = ? WHERE id = ?').run(reasonCode, deadLetterId);
+    this.prepare('INSERT OR REPLACE INTO parked_records (dead_letter_id, record, bytes, first_received_at) VALUES (?, ?, ?, ?)').run(deadLetterId, record, record.length, firstReceivedAt);
+    const total = this.prepare('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM parked_records').get() as { n: number; b: number };
+    if (total.n <= limits.records && total.b <= limits.bytes) return 0;
+    return this.prepare(
+      `DELETE FROM parked_records WHERE dead_letter_id IN (
+         SELECT dead_letter_id FROM (
+           SELECT dead_letter_id, sum(bytes) OVER (ORDER BY dead_letter_id DESC) AS kept_bytes, row_number() OVER (ORDER BY dead_letter_id DESC) AS kept
+           FROM parked_records)
+         WHERE kept > ? OR kept_bytes > ?)`,
+    ).run(limits.records, limits.bytes).changes;
+  }
+
+  unpark(deadLetterId: number): void {
+    this.prepare('DELETE FROM parked_records WHERE dead_letter_id = ?').run(deadLetterId);
+  }
+
+  /** A parked record was admitted: it leaves the park, its dead letter shows when. */
+  markReadmitted(deadLetterId: number, at: number): void {
+    this.prepare('UPDATE dead_letters SET readmitted_at = coalesce(readmitted_at, ?) WHERE id = ?').run(at, deadLetterId);
+    this.unpark(deadLetterId);
+  }
+
+  /** Drops parked records first received before `before` (they could only fail TOO_OLD now); returns how many. */
+  expireParked(before: number): number {
+    return this.prepare('DELETE FROM parked_records WHERE first_received_at < ?').run(before).changes;
+  }
+
+  /** Parked records after `afterId`, oldest first. */
+  listParked(afterId: number, limit: number): ParkedRow[] {
+    return this.prepare(
+      `SELECT p.dead_letter_id, d.topic, d.partition, d.offset, d.digest, d.reason_code, p.record, p.first_received_at
+       FROM parked_records p JOIN dead_letters d ON d.id = p.dead_letter_id WHERE p.dead_letter_id > ? ORDER BY p.dead_letter_id LIMIT ?`,
+    ).all(afterId, limit) as ParkedRow[];
+  }
+
+  parkedCount(): number {
+    return (this.prepare('SELECT count(*) AS n FROM parked_records').get() as { n: number }).n;
   }
 }

@@ -1,17 +1,20 @@
 /**
- * `mx keys init` and `mx keys rotate`: generate an endpoint's Ed25519 signing key.
+ * `mx keys init` and `mx keys rotate`: generate an endpoint's keys.
  *
  *   mx keys init   --endpoint TH --dir <dir> [--valid-from <date-time>] [--valid-until <date-time> | --valid-days <n>]
  *   mx keys rotate --endpoint TH --dir <dir> [same options]
  *
  * Writes `<dir>/private/TH.jwks.json` (mode 0600, directory 0700) and `<dir>/trust/TH.jwks.json`
- * (public; hand it to every counterpart), creating `<dir>/trust/revocations.json` if absent.
- * Prints what it wrote, never the private key. `<dir>` belongs outside the repository.
+ * (public; hand it to every counterpart), creating `<dir>/trust/revocations.json` if absent; `init`
+ * also writes the pseudonym key `<dir>/private/TH.pseudonym.key`, so the directory holds every
+ * file a new endpoint's gateway needs. Prints what it wrote, never a private key. `<dir>` belongs
+ * outside the repository.
  */
 import { parseArgs } from 'node:util';
 import { MxError } from '../../../core/src/errors/mx-error.ts';
 import { generateEndpointKeys, privateJwksPathOf, type GeneratedKey } from '../../../core/src/trust/keygen.ts';
 import { readJsonIfExists } from '../../../core/src/trust/files.ts';
+import { ensurePseudonymKey } from '../deployment/setup.ts';
 
 /** Parsed options of the key commands. */
 export interface KeysOptions {
@@ -99,25 +102,41 @@ function keyOptions(o: KeysOptions): { validFrom?: Date; validUntil?: Date } {
   return { ...(o.validFrom !== undefined ? { validFrom: o.validFrom } : {}), ...(o.validUntil !== undefined ? { validUntil: o.validUntil } : {}) };
 }
 
+/** What `mx keys init` wrote: the keys, and the endpoint's pseudonym key file. */
+export interface InitializedEndpoint extends GeneratedKey {
+  /** `<dir>/private/<ENDPOINT>.pseudonym.key` (32 random bytes, mode 0600): the gateway's `MX_PSEUDONYM_KEY_FILE`. */
+  pseudonymKeyPath: string;
+  /** False when the file was there already (it is never replaced: every officer pseudonym would change). */
+  pseudonymKeyCreated: boolean;
+}
+
 /**
- * `mx keys init`: the endpoint's first key. Refuses when the endpoint already has keys (use
- * {@link keysRotate}). Accepts raw arguments or parsed options.
+ * `mx keys init`: the endpoint's first key, and its pseudonym key. Refuses when the endpoint
+ * already has keys (use {@link keysRotate}). Accepts raw arguments or parsed options.
  */
-export async function keysInit(args: readonly string[] | KeysOptions, io: KeysIo = stdoutIo): Promise<GeneratedKey> {
+export async function keysInit(args: readonly string[] | KeysOptions, io: KeysIo = stdoutIo): Promise<InitializedEndpoint> {
   const options = toOptions(args, 'init');
   if ((await existingKeyCount(options)) > 0) {
     throw new MxError('VALIDATION_FAILED', `${privateJwksPathOf(options.dir, options.endpoint)} already holds keys; use mx keys rotate`);
   }
   const key = await generateEndpointKeys(options.endpoint, options.dir, keyOptions(options));
+  const pseudonym = ensurePseudonymKey(options.dir, options.endpoint);
   report('created', key, io);
-  return key;
+  io.out(`  pseudonym key: ${pseudonym.path} (mode 0600; the gateway's MX_PSEUDONYM_KEY_FILE${pseudonym.created ? '' : '; it existed already and was kept'})`);
+  return { ...key, pseudonymKeyPath: pseudonym.path, pseudonymKeyCreated: pseudonym.created };
 }
 
 /**
  * `mx keys rotate`: adds a new signing and encryption key pair beside the existing ones. The
  * signer and every sender (encrypting to this endpoint) switch to them from their `validFrom`;
  * the old keys stay (and stay trusted) until they expire, so what they signed still verifies
- * and what was encrypted to them can still be read. Distribute the new public file before the new key's `validFrom`.
+ * and what was encrypted to them can still be read.
+ *
+ * Without `--valid-from` the new keys are valid at once (no lead time by default: an operator
+ * rotating away from a suspect key wants it replaced now, and a record a counterpart receives
+ * before it has the new public key is quarantined `UNKNOWN_KEY` and admitted once the key arrives).
+ * With `--valid-from` set ahead by more than it takes to copy the public file everywhere plus
+ * `MX_TRUST_RELOAD_SECONDS`, no record waits at all. The steps are printed.
  */
 export async function keysRotate(args: readonly string[] | KeysOptions, io: KeysIo = stdoutIo): Promise<GeneratedKey> {
   const options = toOptions(args, 'rotate');
@@ -126,5 +145,11 @@ export async function keysRotate(args: readonly string[] | KeysOptions, io: Keys
   }
   const key = await generateEndpointKeys(options.endpoint, options.dir, keyOptions(options));
   report('added', key, io);
+  const ahead = key.validFrom.getTime() - Date.now();
+  io.out('next steps:');
+  io.out(`  1. copy ${key.publicJwksPath} into the trust directory of every counterpart gateway and of the audit service (same file name)`);
+  io.out('  2. the running services pick it up within MX_TRUST_RELOAD_SECONDS (default 5 s); nothing needs a restart');
+  io.out(`  3. ${key.endpoint}'s gateway signs with ${key.kid} from ${key.validFrom.toISOString()}${ahead > 0 ? ` (in ${Math.ceil(ahead / 1000)} s)` : ' (now)'}; the old key stays valid for what it signed`);
+  if (ahead <= 0) io.out('  the new key is valid already: a counterpart without the new public file quarantines records as UNKNOWN_KEY until it has it, then admits them; use --valid-from ahead of time to avoid that wait');
   return key;
 }

@@ -1,6 +1,8 @@
 /**
- * The commands a person uses against a running demo: `mx token`, `mx send`, `mx inbox`,
- * `mx message`. They speak the gateway's HTTP API with a token from the dev identity provider.
+ * The commands a person uses against a gateway: `mx token`, `mx send`, `mx inbox`, `mx message`.
+ * They speak the gateway's HTTP API. With `--url` (and `--token` or `MX_TOKEN`, an officer token
+ * from the endpoint's identity provider) they work against any deployment; without, against the
+ * running demo, whose state file names the gateways and whose dev identity provider mints a token.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,13 +45,40 @@ function role(v: string | undefined, endpoint: string): Role {
   return r as Role;
 }
 
-/** Calls a gateway of the running demo; prints the JSON answer. Returns the HTTP status. */
-export async function callGateway(endpoint: string, method: string, path: string, opts: { role?: string; body?: unknown; dir?: string }, io: Io = stdout): Promise<number> {
-  const dir = opts.dir ?? demoDir();
+/** Where a command sends its request: `url` and `token` given, or the running demo's gateway of `endpoint`. */
+export interface GatewayTarget {
+  endpoint?: string;
+  role?: string;
+  dir?: string;
+  /** A gateway's base URL (e.g. `https://gw.th.example`); then `token` (or `MX_TOKEN`) is required. */
+  url?: string;
+  token?: string;
+}
+
+async function resolveTarget(t: GatewayTarget): Promise<{ base: string; token: string }> {
+  const given = t.token ?? (process.env.MX_TOKEN || undefined);
+  if (t.url !== undefined) {
+    let base: URL;
+    try {
+      base = new URL(t.url);
+    } catch {
+      throw new UsageError(`--url is not a URL: ${t.url}`);
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError('--url must be an http or https URL');
+    if (given === undefined) throw new UsageError('--url needs --token TOKEN (or MX_TOKEN): an officer token from the endpoint\'s identity provider');
+    return { base: base.href.replace(/\/+$/, ''), token: given };
+  }
+  const endpoint = need(t.endpoint, '--endpoint (or --url and --token)');
+  const dir = t.dir ?? demoDir();
   const state = readDemoState(dir);
   const base = state.gateways[endpoint];
   if (!base) throw new UsageError(`no gateway ${endpoint} in the running demo (have ${Object.keys(state.gateways).join(', ')})`);
-  const token = await officerToken(dir, endpoint, role(opts.role, endpoint));
+  return { base, token: given ?? (await officerToken(dir, endpoint, role(t.role, endpoint))) };
+}
+
+/** Calls a gateway (see {@link GatewayTarget}); prints the JSON answer. Returns the HTTP status. */
+export async function callGateway(target: GatewayTarget, method: string, path: string, opts: { body?: unknown } = {}, io: Io = stdout): Promise<number> {
+  const { base, token } = await resolveTarget(target);
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -75,6 +104,17 @@ export function deploymentEndpoints(dir: string): string[] {
 }
 
 const common = { endpoint: { type: 'string' }, role: { type: 'string' }, dir: { type: 'string' } } as const;
+const target = { ...common, url: { type: 'string' }, token: { type: 'string' } } as const;
+
+function targetOf(values: { endpoint?: string | undefined; role?: string | undefined; dir?: string | undefined; url?: string | undefined; token?: string | undefined }): GatewayTarget {
+  const t: GatewayTarget = {};
+  if (values.endpoint !== undefined) t.endpoint = values.endpoint;
+  if (values.role !== undefined) t.role = values.role;
+  if (values.dir !== undefined) t.dir = values.dir;
+  if (values.url !== undefined) t.url = values.url;
+  if (values.token !== undefined) t.token = values.token;
+  return t;
+}
 
 export async function tokenCommand(args: string[], io: Io = stdout): Promise<number> {
   const { values } = parseArgs({ args, options: { ...common, subject: { type: 'string' }, for: { type: 'string' } } });
@@ -94,9 +134,8 @@ export async function tokenCommand(args: string[], io: Io = stdout): Promise<num
 export async function sendCommand(args: string[], io: Io = stdout): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...common, type: { type: 'string' }, to: { type: 'string' }, 'case-ref': { type: 'string' }, 'in-reply-to': { type: 'string' }, body: { type: 'string' } },
+    options: { ...target, type: { type: 'string' }, to: { type: 'string' }, 'case-ref': { type: 'string' }, 'in-reply-to': { type: 'string' }, body: { type: 'string' } },
   });
-  const endpoint = need(values.endpoint, '--endpoint');
   const body = JSON.parse(readFileSync(need(values.body, '--body (a JSON file)'), 'utf8')) as unknown;
   const request = {
     type: need(values.type, '--type'),
@@ -105,26 +144,24 @@ export async function sendCommand(args: string[], io: Io = stdout): Promise<numb
     ...(values['in-reply-to'] ? { inReplyTo: values['in-reply-to'] } : {}),
     body,
   };
-  const status = await callGateway(endpoint, 'POST', '/v1/notices', { ...(values.role ? { role: values.role } : {}), body: request, ...(values.dir ? { dir: values.dir } : {}) }, io);
+  const status = await callGateway(targetOf(values), 'POST', '/v1/notices', { body: request }, io);
   return status < 300 ? 0 : 1;
 }
 
 export async function inboxCommand(args: string[], io: Io = stdout): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { ...common, type: { type: 'string' }, status: { type: 'string' } }, allowPositionals: true });
-  const endpoint = need(values.endpoint, '--endpoint');
+  const { values, positionals } = parseArgs({ args, options: { ...target, type: { type: 'string' }, status: { type: 'string' } }, allowPositionals: true });
   const id = positionals[0];
   const q = new URLSearchParams();
   if (values.type) q.set('type', values.type);
   if (values.status) q.set('status', values.status);
   const path = id ? `/v1/inbox/${encodeURIComponent(id)}` : `/v1/inbox${q.size ? `?${q}` : ''}`;
-  const status = await callGateway(endpoint, 'GET', path, { ...(values.role ? { role: values.role } : {}), ...(values.dir ? { dir: values.dir } : {}) }, io);
+  const status = await callGateway(targetOf(values), 'GET', path, {}, io);
   return status < 300 ? 0 : 1;
 }
 
 export async function messageCommand(args: string[], io: Io = stdout): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: common, allowPositionals: true });
-  const endpoint = need(values.endpoint, '--endpoint');
+  const { values, positionals } = parseArgs({ args, options: target, allowPositionals: true });
   const id = need(positionals[0], 'the message id');
-  const status = await callGateway(endpoint, 'GET', `/v1/messages/${encodeURIComponent(id)}`, { ...(values.role ? { role: values.role } : {}), ...(values.dir ? { dir: values.dir } : {}) }, io);
+  const status = await callGateway(targetOf(values), 'GET', `/v1/messages/${encodeURIComponent(id)}`, {}, io);
   return status < 300 ? 0 : 1;
 }

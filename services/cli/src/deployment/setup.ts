@@ -49,12 +49,7 @@ export async function setupDeployment(dir: string, endpoints: readonly string[] 
   if (opts.kafkaSecretsDir === undefined) ensureDeploymentKafkaPasswords(dir, endpoints);
   for (const e of endpoints) {
     if (!existsSync(privateJwksPathOf(dir, e))) await generateEndpointKeys(e, dir);
-    const pk = pseudonymKeyFile(dir, e);
-    if (!existsSync(pk)) {
-      mkdirSync(join(dir, 'private'), { recursive: true, mode: 0o700 });
-      writeFileSync(pk, randomBytes(32), { mode: 0o600 });
-      chmodSync(pk, 0o600);
-    }
+    ensurePseudonymKey(dir, e);
     mkdirSync(join(dir, 'data', e), { recursive: true });
   }
   const idp = await initDevIdp(dir);
@@ -76,6 +71,19 @@ export function kafkaClientEnv(dep: Deployment, principal: string): Record<strin
 
 export function pseudonymKeyFile(dir: string, endpoint: string): string {
   return join(dir, 'private', `${endpoint}.pseudonym.key`);
+}
+
+/**
+ * Creates `<dir>/private/<name>.pseudonym.key` (32 random bytes, mode 0600, directory 0700) unless
+ * it exists: an existing key is never replaced, since every pseudonym made with it would change.
+ */
+export function ensurePseudonymKey(dir: string, name: string): { path: string; created: boolean } {
+  const path = pseudonymKeyFile(dir, name);
+  if (existsSync(path)) return { path, created: false };
+  mkdirSync(join(dir, 'private'), { recursive: true, mode: 0o700 });
+  writeFileSync(path, randomBytes(32), { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return { path, created: true };
 }
 
 /** The environment a gateway of this deployment runs with (the variables of services/gateway/src/config.ts). */
@@ -111,12 +119,7 @@ export interface AuditDeployment {
 export async function setupAudit(dep: Deployment): Promise<AuditDeployment> {
   const paths = auditKeyPaths(dep.dir);
   if (!existsSync(paths.privateJwks)) await generateAuditKey(dep.dir);
-  const pk = pseudonymKeyFile(dep.dir, 'audit');
-  if (!existsSync(pk)) {
-    mkdirSync(join(dep.dir, 'private'), { recursive: true, mode: 0o700 });
-    writeFileSync(pk, randomBytes(32), { mode: 0o600 });
-    chmodSync(pk, 0o600);
-  }
+  const pk = ensurePseudonymKey(dep.dir, 'audit').path;
   const dataDir = join(dep.dir, 'data', 'audit');
   mkdirSync(dataDir, { recursive: true });
   return { signingKeyFile: paths.privateJwks, publicKeyFile: paths.publicJwks, pseudonymKeyFile: pk, dataDir };
@@ -143,7 +146,6 @@ export function auditEnv(
     MX_IDP_JWKS_FILE: devIdpPaths(dep.dir).publicJwks,
     MX_IDP_ISSUER: DEV_IDP_ISSUER,
     MX_IDP_AUDIENCE: AUDIT_AUDIENCE,
-    MX_IDP_ENDPOINTS: dep.endpoints.join(','),
     ...(opts.checkpointEveryLeaves !== undefined ? { MX_CHECKPOINT_EVERY_LEAVES: String(opts.checkpointEveryLeaves) } : {}),
     ...(opts.checkpointEverySeconds !== undefined ? { MX_CHECKPOINT_EVERY_SECONDS: String(opts.checkpointEverySeconds) } : {}),
   };

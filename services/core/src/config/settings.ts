@@ -3,6 +3,7 @@
  * service declares its table once; `loadSettings` validates every value at start-up and returns a
  * frozen object, and the README's configuration tables are printed from the same declarations.
  */
+import { accessSync, constants } from 'node:fs';
 import { isEndpoint } from '../ids/patterns.ts';
 
 export interface Setting<T> {
@@ -75,6 +76,44 @@ export function loadSettings<S extends SettingsSpec>(spec: S, env: Record<string
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(out) as SettingsOf<S>;
+}
+
+/**
+ * Refuses to start unless every named setting that is set names a file (or directory) this
+ * process can read: one problem per path, naming the variable and the path (paths are not
+ * secret, the files' contents are), so a missing secret file is not a stack trace from deep in
+ * start-up.
+ */
+export function assertReadableFiles<S extends SettingsSpec>(spec: S, values: SettingsOf<S>, keys: readonly (keyof S & string)[]): void {
+  const problems: string[] = [];
+  for (const key of keys) {
+    const path = values[key] as unknown;
+    if (typeof path !== 'string' || path === '') continue;
+    try {
+      accessSync(path, constants.R_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
+      problems.push(`${spec[key]!.env} names ${path}, which ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/**
+ * Ends a service that cannot start because of its configuration with one line on stderr (no
+ * stack trace) and exit code 2; any other error is rethrown. `known` are the configuration-like
+ * error types of the caller (routing policy, key files) whose message names what is wrong.
+ */
+export function exitOnConfigurationError(service: string, err: unknown, known: readonly (abstract new (...args: never[]) => Error)[] = []): never {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${service}: cannot start: invalid configuration: ${err.problems.join('; ')}\n`);
+    process.exit(2);
+  }
+  if (known.some((k) => err instanceof k)) {
+    process.stderr.write(`${service}: cannot start: ${(err as Error).message.replaceAll('\n', ' ')}\n`);
+    process.exit(2);
+  }
+  throw err;
 }
 
 /** A Markdown table of the settings, for the README. */

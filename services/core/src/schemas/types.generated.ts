@@ -11,7 +11,7 @@ export type AuditEvent = {
   /** The emitting gateway; equals the envelope's from. */
   gateway: Endpoint;
   /** What happened. */
-  action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated";
+  action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated" | "heartbeat";
   /** The message concerned. */
   messageId?: MessageId;
   /** Its type. */
@@ -28,7 +28,7 @@ export type AuditEvent = {
   reasonCode?: ReasonCode;
   /** Key id concerned (key-rotated). */
   kid?: KeyId;
-  /** When it happened (UTC). */
+  /** When it happened (UTC): when the fact was recorded. The envelope's issuedAt is when the event was signed, which may be later. */
   at: Timestamp;
 };
 

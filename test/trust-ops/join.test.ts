@@ -291,13 +291,20 @@ test("KH's gateway starts with its own files and reads its inbox", async () => {
 let victimId: string;
 let alertId: string;
 
-test('TH sends KH a victim notice, encrypted to KH: delivered, readable at KH, its lifecycle shown at TH', async () => {
+test("TH sends KH a victim notice with mx send --url (encrypted to KH): delivered, readable at KH, its lifecycle shown at TH by mx message", async () => {
   const caseRef = `TH-2026-${String(100_000 + Math.floor(Math.random() * 800_000)).padStart(6, '0')}`;
-  const r = await gw.TH!.call('POST', '/v1/notices', { token: tokens.TH!, body: { type: 'victim-repatriation-notice', to: ['KH'], caseRef, body: loadBody('victim-repatriation-notice') } });
-  expect(r.status).toBe(202);
-  victimId = r.body.id;
+  // As an officer would, with `mx` pointed at TH's gateway (the token in MX_TOKEN, off the command line).
+  const bodyFile = join(dep.dir, 'victim-notice.json');
+  writeFileSync(bodyFile, JSON.stringify(loadBody('victim-repatriation-notice')));
+  const sent = await run(MX_MAIN, ['send', '--url', gw.TH!.url, '--type', 'victim-repatriation-notice', '--to', 'KH', '--case-ref', caseRef, '--body', bodyFile], { MX_TOKEN: tokens.TH! });
+  expect(sent.err).toBe('');
+  expect(sent.code).toBe(0);
+  victimId = (JSON.parse(sent.out) as { id: string }).id;
   const m = await deliveredAtSender('TH', victimId, ['KH']);
   expect(m.recipients).toEqual([expect.objectContaining({ endpoint: 'KH', published: true, delivered: true })]);
+  const shown = await run(MX_MAIN, ['message', '--url', gw.TH!.url, victimId], { MX_TOKEN: tokens.TH! });
+  expect(shown.code).toBe(0);
+  expect(JSON.parse(shown.out)).toMatchObject({ id: victimId, recipients: [{ endpoint: 'KH', delivered: true }] });
 
   const item = await gw.KH!.call('GET', `/v1/inbox/${victimId}`, { token: tokens.KH! });
   expect(item.status).toBe(200);

@@ -3,7 +3,7 @@
  *
  *   mx demo [--exit-after-scenario | --no-scenario]  broker, four gateways, audit service, scripted scenario
  *   mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL]  keys, trust directory, dev identity provider, Kafka CA and passwords
- *   mx kafka provision --dir DIR [--endpoints ...] [--prefix P]  topics and ACLs, as the Kafka admin principal
+ *   mx kafka provision --dir DIR [--endpoints ...] [--prefix P]  SCRAM credentials, topics and ACLs, as the Kafka admin principal
  *   mx keys init|rotate --endpoint EP --dir DIR  an endpoint's keys (init: and its pseudonym key)
  *   mx token --endpoint EP [--role ROLE] [--for gateway|audit]  a token from the demo's dev identity provider
  *   mx send (--endpoint EP | --url URL --token T) --type T --to A,B [--case-ref R] [--in-reply-to ID] --body FILE
@@ -66,7 +66,7 @@ async function run(argv: string[]): Promise<number> {
         ...(partitions !== undefined ? { partitions } : {}),
         ...(values['routing-policy'] !== undefined ? { routingPolicyFile: values['routing-policy'] } : {}),
       });
-      process.stdout.write(`provisioned ${done.topics} topics${done.secured ? ` and ${done.acls} ACLs as the admin principal` : ' (PLAINTEXT cluster: no ACLs)'}\n`);
+      process.stdout.write(`provisioned ${done.topics} topics${done.secured ? ` and ${done.acls} ACLs as the admin principal` : ' (PLAINTEXT cluster: no ACLs)'}${done.credentialsSet.length > 0 ? `; SCRAM credentials set for ${done.credentialsSet.join(', ')}` : ''}\n`);
       return 0;
     }
     case 'keys':

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { MESSAGE_TYPES } from '../../../core/src/schemas/registry.ts';
-import { provisionKafka, provisionPlan } from '../../../core/src/kafka/provision.ts';
+import { ensureScramCredentials, provisionKafka, provisionPlan } from '../../../core/src/kafka/provision.ts';
 import { ADMIN_PRINCIPAL, AUDIT_PRINCIPAL, ensureKafkaPasswords, gatewayPrincipal, kafkaCaFile, kafkaPasswordFile, type KafkaClientSecurity } from '../../../core/src/kafka/security.ts';
 import { createKafka } from '../../../core/src/kafka/transport.ts';
 import { DEFAULT_ROUTING_POLICY } from '../../../gateway/src/config.ts';
@@ -47,14 +47,18 @@ export interface ProvisionOptions {
 }
 
 /**
- * Creates the deployment's topics and, on a secured cluster, its ACLs, connected as the admin
- * principal. On a PLAINTEXT cluster (no CA in the deployment) only the topics: it has no authorizer.
+ * Creates the deployment's topics and, on a secured cluster, its principals' SCRAM credentials
+ * and its ACLs, connected as the admin principal. Idempotent, and made for a running cluster: a
+ * new endpoint gets a password file (when absent) and a credential the broker accepts before this
+ * returns. On a PLAINTEXT cluster (no CA in the deployment) only the topics: it has no authorizer.
  */
-export async function provisionDeploymentKafka(o: ProvisionOptions): Promise<{ topics: number; acls: number; secured: boolean }> {
+export async function provisionDeploymentKafka(o: ProvisionOptions): Promise<{ topics: number; acls: number; secured: boolean; credentialsSet: string[] }> {
   const policy = RoutingPolicy.fromFile(o.routingPolicyFile ?? DEFAULT_ROUTING_POLICY);
   const plan = provisionPlan({ sendsTo: sendsTo(policy, o.endpoints), ...(o.topicPrefix !== undefined ? { prefix: o.topicPrefix } : {}), ...(o.partitions !== undefined ? { partitions: o.partitions } : {}), ...(o.auditGroup !== undefined ? { auditGroup: o.auditGroup } : {}) });
   const security = o.secretsDir === undefined ? undefined : deploymentKafkaSecurity(o.secretsDir, ADMIN_PRINCIPAL);
+  // Credentials first: once its ACLs are listed, a principal can already log in and use them.
+  const credentialsSet = security && o.secretsDir !== undefined ? await ensureScramCredentials(o.brokers, security, ensureDeploymentKafkaPasswords(o.secretsDir, o.endpoints)) : [];
   const kafka = createKafka({ brokers: o.brokers, clientId: 'mx-provision', ...(security ? { security } : {}) });
   const done = await provisionKafka(kafka, security ? plan : { ...plan, grants: [] });
-  return { ...done, secured: security !== undefined };
+  return { ...done, secured: security !== undefined, credentialsSet };
 }

@@ -361,11 +361,19 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
   if (earlier === undefined) {
     const clusterId = randomBytes(16).toString('base64url');
     // SCRAM users exist from the first moment: KRaft stores them in the metadata log, written at format time.
+    // The tool reads arguments from `@file` (one a line): the passwords stay off its command line.
     const scram = Object.entries(opts.security?.users ?? {}).flatMap(([name, password]) => ['--add-scram', `SCRAM-SHA-512=[name=${name},password=${password}]`]);
-    const fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', props, '--ignore-formatted', ...scram], {
-      encoding: 'utf8',
-      env: process.env,
-    });
+    const argsFile = join(dir, 'format-scram.args');
+    if (scram.length > 0) writeFileSync(argsFile, `${scram.join('\n')}\n`, { mode: 0o600 });
+    let fmt;
+    try {
+      fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', props, '--ignore-formatted', ...(scram.length > 0 ? [`@${argsFile}`] : [])], {
+        encoding: 'utf8',
+        env: process.env,
+      });
+    } finally {
+      rmSync(argsFile, { force: true });
+    }
     if (fmt.error) throw new LocalBrokerError('JAVA_MISSING', `could not run java: ${fmt.error.message}`);
     if (fmt.status !== 0) {
       throw new LocalBrokerError('FORMAT_FAILED', `formatting KRaft storage failed (exit ${fmt.status}):\n${`${fmt.stdout}${fmt.stderr}`.trim().split('\n').slice(-15).join('\n')}`);

@@ -3,11 +3,16 @@
  * configs, and the ACLs that give each principal exactly what it needs. Idempotent: run it again
  * after the routing policy changes (it adds; revoking a grant is an operator's explicit act).
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import kafkajs, { type Kafka } from 'kafkajs';
+import { ensureKafkaJars } from './local-broker.ts';
 import { AUDIT_TOPIC_CONFIG, ensureTopics, topicNames, type TopicSpec } from './transport.ts';
-import { AUDIT_PRINCIPAL, gatewayPrincipal } from './security.ts';
+import { ADMIN_PRINCIPAL, AUDIT_PRINCIPAL, gatewayPrincipal, kafkajsSecurity, type KafkaClientSecurity } from './security.ts';
 
-const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka: KafkaClient, logLevel, ResourcePatternTypes } = kafkajs;
 
 export type AclOperation = 'READ' | 'WRITE' | 'DESCRIBE';
 
@@ -97,4 +102,115 @@ export async function provisionKafka(kafka: Kafka, plan: ProvisionPlan): Promise
     }
   }
   return { topics: plan.topics.length, acls: acl.length };
+}
+
+/** Whether the broker refused a login (SASL), as opposed to being unreachable or slow. */
+function isAuthenticationFailure(e: unknown, depth = 0): boolean {
+  if (e === null || typeof e !== 'object' || depth > 6) return false;
+  const x = e as { name?: unknown; type?: unknown; cause?: unknown; originalError?: unknown };
+  if (x.name === 'KafkaJSSASLAuthenticationError' || x.type === 'SASL_AUTHENTICATION_FAILED') return true;
+  return isAuthenticationFailure(x.cause, depth + 1) || isAuthenticationFailure(x.originalError, depth + 1);
+}
+
+/**
+ * Does the broker accept a SCRAM login of this principal with this password? A refused login is
+ * `false`; anything else (broker unreachable, TLS trouble) is thrown: it says nothing about the user.
+ */
+export async function acceptsLogin(brokers: string[], security: KafkaClientSecurity): Promise<boolean> {
+  const admin = new KafkaClient({ clientId: 'mx-provision-login', brokers, logLevel: logLevel.NOTHING, connectionTimeout: 5000, retry: { retries: 0 }, ...kafkajsSecurity(security) }).admin();
+  try {
+    // The SASL handshake runs when the admin connects to its seed broker.
+    await admin.connect();
+    return true;
+  } catch (e) {
+    if (isAuthenticationFailure(e)) return false;
+    throw e;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+// Characters that need no escaping in a Java properties value nor inside a JAAS quoted string.
+const PLAIN_SECRET = /^[A-Za-z0-9._~+/=-]+$/;
+
+function plainSecret(what: string, value: string): string {
+  if (!PLAIN_SECRET.test(value)) throw new Error(`${what} holds characters other than letters, digits and ._~+/=- (the password files mx creates never do)`);
+  return value;
+}
+
+/** The SCRAM iteration count of credentials made here (the broker's minimum for SHA-512 is 4096). */
+export const SCRAM_ITERATIONS = 8192;
+
+/**
+ * Sets one user's SCRAM-SHA-512 credential on a running cluster with Kafka's own ConfigCommand
+ * (kafkajs has no AlterUserScramCredentials), as the admin principal. Neither password is ever on
+ * a command line: the admin's client properties and the new credential go to owner-only files in
+ * a private temporary directory (`--command-config`, `--add-config-file`), removed afterwards.
+ */
+export async function alterScramCredential(brokers: string[], admin: KafkaClientSecurity, user: string, password: string): Promise<void> {
+  let lib: string;
+  try {
+    ({ lib } = ensureKafkaJars());
+  } catch (e) {
+    throw new Error(`setting the SCRAM credential of ${user} runs Kafka's ConfigCommand, which needs Java and the Kafka jars here (or run kafka-configs.sh --add-config-file on the cluster): ${(e as Error).message}`);
+  }
+  const work = mkdtempSync(join(tmpdir(), 'mx-scram-'));
+  try {
+    const ca = join(work, 'ca.pem');
+    const clientProps = join(work, 'admin.properties');
+    const credential = join(work, 'credential.properties');
+    writeFileSync(ca, admin.caPem, { mode: 0o600 });
+    writeFileSync(
+      clientProps,
+      [
+        'security.protocol=SASL_SSL',
+        'sasl.mechanism=SCRAM-SHA-512',
+        `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${plainSecret('the admin user name', admin.username)}" password="${plainSecret("the admin's password file", admin.password)}";`,
+        'ssl.truststore.type=PEM',
+        `ssl.truststore.location=${ca}`,
+        'ssl.endpoint.identification.algorithm=https',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    // From a file the value is taken as written: no square brackets (those only group --add-config's list).
+    writeFileSync(credential, `SCRAM-SHA-512=iterations=${SCRAM_ITERATIONS},password=${plainSecret(`the password file of ${user}`, password)}\n`, { mode: 0o600 });
+    const args = ['-Xmx256m', '-Djava.awt.headless=true', '-cp', `${lib}/*`, 'kafka.admin.ConfigCommand', '--bootstrap-server', brokers.join(','), '--command-config', clientProps, '--alter', '--entity-type', 'users', '--entity-name', user, '--add-config-file', credential];
+    await new Promise<void>((resolve, reject) => {
+      execFile('java', args, { encoding: 'utf8', timeout: 120_000, env: process.env }, (err, stdout, stderr) => {
+        if (!err) return resolve();
+        // The tool may echo a rejected credential: whatever it said, no password leaves here.
+        const said = `${stdout}${stderr}`.split(password).join('***').split(admin.password).join('***').trim().split('\n').slice(-8).join('\n');
+        reject(new Error(`setting the SCRAM credential of ${user} failed (${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'java is not on PATH' : `exit ${err.code ?? err.signal}`}): ${said}`));
+      });
+    });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Makes sure the broker accepts a SCRAM login of every user with its password: a user it refuses
+ * (new, or its password file replaced) gets its credential set on the running cluster, and this
+ * returns once the broker accepts that login (credentials reach the broker through its metadata
+ * log, a moment after the change). The admin is not among `users`: it must work already. Returns
+ * the users whose credential was set.
+ */
+export async function ensureScramCredentials(brokers: string[], admin: KafkaClientSecurity, users: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<string[]> {
+  const as = (username: string, password: string): KafkaClientSecurity => ({ caPem: admin.caPem, username, password });
+  const changed: string[] = [];
+  for (const [user, password] of Object.entries(users).sort(([a], [b]) => a.localeCompare(b))) {
+    if (user === ADMIN_PRINCIPAL) continue;
+    if (await acceptsLogin(brokers, as(user, password))) continue;
+    await alterScramCredential(brokers, admin, user, password);
+    changed.push(user);
+  }
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  for (const user of changed) {
+    while (!(await acceptsLogin(brokers, as(user, users[user]!)))) {
+      if (Date.now() > deadline) throw new Error(`the broker did not accept a login of ${user} within ${opts.timeoutMs ?? 30_000} ms of setting its SCRAM credential`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return changed;
 }

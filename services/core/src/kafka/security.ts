@@ -63,7 +63,14 @@ export function ensureKafkaPasswords(dir: string, principals: readonly string[])
   for (const p of principals) {
     const file = kafkaPasswordFile(dir, p);
     // base64url has no character that needs quoting in a JAAS line or a --add-scram argument.
-    if (!existsSync(file)) writeSecret(file, randomBytes(24).toString('base64url'));
+    if (!existsSync(file)) {
+      // Exclusive: two provisioning runs at once must not each hand out a password of their own.
+      try {
+        writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600, flag: 'wx' });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
     out[p] = readFileSync(file, 'utf8').trim();
   }
   return out;

@@ -28,21 +28,22 @@ answerClientErrors(server);
 // Registered before start(): a signal while it is still setting up (Kafka unreachable, the group
 // coordinator loading) is a clean stop, not death by the signal's default action.
 let stopping = false;
-for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(sig, () => {
-    if (stopping) return;
-    stopping = true;
-    service.logger.info({ signal: sig }, 'stopping: no more consuming, finishing a checkpoint in progress, closing the store');
-    server.close();
-    void service.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        service.logger.error({ err }, 'unclean stop');
-        process.exit(1);
-      },
-    );
-  });
+function shutdown(reason: string): void {
+  if (stopping) return;
+  stopping = true;
+  service.logger.info({ reason }, 'stopping: no more consuming, finishing a checkpoint in progress, closing the store');
+  server.close();
+  void service.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      service.logger.error({ err }, 'unclean stop');
+      process.exit(1);
+    },
+  );
 }
+for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => shutdown(sig));
+// Spawned with an IPC channel by a supervisor (the tests, the demo): when it is gone, do not linger.
+if (process.send) process.on('disconnect', () => shutdown('supervisor disconnected'));
 
 try {
   await service.start();

@@ -6,6 +6,7 @@
  * that joined are accepted, a bad file is refused while the last good registry stays in use, and
  * each gateway's lag shows a trail that stopped.
  */
+import type { components as AuditComponents } from '../../openapi/generated/audit.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,20 +41,8 @@ afterAll(async () => {
   await topic?.close();
 });
 
-interface TrustStatus {
-  version: string;
-  problem?: string;
-  refusedVersion?: string;
-  endpoints: string[];
-}
-interface Lag {
-  gateway: string;
-  lastSeq: number;
-  lastIssuedAt?: string;
-  lastAppendedAt?: string;
-  lagSeconds?: number;
-  silent: boolean;
-}
+type TrustStatus = AuditComponents['schemas']['TrustStatus'];
+type Lag = AuditComponents['schemas']['GatewayLag'];
 interface Quarantined {
   digest: string;
   reasonCode: string;

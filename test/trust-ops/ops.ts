@@ -7,6 +7,7 @@
  * and {@link OpsDeployment.publish} copies a public key file to the services that should learn it.
  * Every service reloads its trust files each second (`MX_TRUST_RELOAD_SECONDS=1`).
  */
+import type { components as AuditComponents } from '../../openapi/generated/audit.ts';
 import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,14 +62,9 @@ interface Quarantined {
   gateway?: string;
 }
 
-export interface AuditGatewayStatus {
-  gateway: string;
-  lastSeq: number;
-  lastIssuedAt?: string;
-  lastAppendedAt?: string;
-  lagSeconds?: number;
-  silent: boolean;
-}
+/** One gateway's row of the audit service's `/v1/status` `gateways`. */
+type AuditSchemas = AuditComponents['schemas'];
+export type AuditGatewayStatus = AuditSchemas['GatewayLag'];
 
 /** Copies a file so that a reader sees the old bytes or the new ones, never half a file. */
 function copyAtomic(from: string, to: string, mode?: number): void {

@@ -79,6 +79,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/inbox/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-Sent Events stream of arrivals and lifecycle changes
+         * @description A `text/event-stream` (Server-Sent Events) of what happens at this endpoint, as it commits:
+         *     `arrival` (a message stored in this endpoint's inbox, `status: unread`), `lifecycle` (a
+         *     recipient of a message this endpoint sent changed state: `delivered`, `rejected`, `read`,
+         *     `responded`), and kinds added later (an `escalation`); a client ignores a kind it does not
+         *     know. Metadata only (see `InboxEvent`), never a body. Filtered by role exactly as
+         *     `GET /v1/inbox`: the INTERPOL desk never receives an event about a victim notice or status
+         *     update, not even its id. Auditors read the audit service, not the desks' stream.
+         *
+         *     Each event is `id: <n>`, `event: <kind>`, `data: <InboxEvent as JSON>` and a blank line; ids
+         *     grow monotonically. Without `Last-Event-ID` the stream starts with events from now on; with
+         *     it (or `lastEventId`), first every event after that id still kept (events are kept 7 days),
+         *     then live ones. A comment line (`: heartbeat`) comes every `MX_SSE_HEARTBEAT_SECONDS`. The
+         *     stream ends when the token expires (reconnect with a fresh token and `Last-Event-ID`). An
+         *     officer holds at most `MX_SSE_MAX_STREAMS_PER_OFFICER` open streams; one more is 429.
+         *
+         */
+        get: operations["streamInboxEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/inbox/{id}": {
         parameters: {
             query?: never;
@@ -537,6 +571,26 @@ export interface components {
          * @enum {string}
          */
         InboxStatus: "unread" | "read" | "responded";
+        /** @description The `data` of one event of `GET /v1/inbox/events`: metadata of a change, never a body.
+         *     `kind` is open: clients ignore kinds they do not know.
+         *      */
+        InboxEvent: {
+            /** @description The SSE id (also on the `id:` line), monotonic per gateway. */
+            id: string;
+            /**
+             * @description `arrival`, `lifecycle`, or a kind added later such as `escalation`.
+             * @example arrival
+             * @example lifecycle
+             */
+            kind: string;
+            messageId: components["schemas"]["MessageId"];
+            type: components["schemas"]["BusinessMessageType"];
+            counterpart: components["schemas"]["Endpoint"];
+            caseRef?: components["schemas"]["CaseRef"];
+            /** @description `unread` for an arrival; `delivered`, `rejected`, `read` or `responded` for a lifecycle change. */
+            status: string;
+            at: components["schemas"]["Timestamp"];
+        };
         /** @description A received message without its body. */
         InboxSummary: components["schemas"]["InboxFields"];
         /** @description What the inbox knows about a received message, besides its document. */
@@ -1390,6 +1444,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InboxPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    streamInboxEvents: {
+        parameters: {
+            query?: {
+                /** @description The same as the `Last-Event-ID` header, for clients that cannot set it; the header wins. */
+                lastEventId?: string;
+            };
+            header?: {
+                /** @description The id of the last event the client received; the stream resumes after it. */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The open stream. Each event's `data` line is an `InboxEvent`, for example:
+             *
+             *         id: 42
+             *         event: arrival
+             *         data: {"id":"42","kind":"arrival","messageId":"0190...","type":"offender-travel-alert","counterpart":"TH","caseRef":"TH-2026-000123","status":"unread","at":"2026-12-01T05:00:00.000Z"}
+             *      */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
                 };
             };
             400: components["responses"]["BadRequest"];

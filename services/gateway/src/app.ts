@@ -22,6 +22,7 @@ import {
 import type { components } from '../../../openapi/generated/gateway.ts';
 import { ROLES } from '../../core/src/idp/dev-idp.ts';
 import type { Officer, OfficerAuth } from '../../core/src/idp/officer-auth.ts';
+import { EventStreams, type EventStreamSettings } from './events.ts';
 import { inboxStatus, isOverdue, sentStatus } from './lifecycle.ts';
 import { RateLimiter, type RateLimitSettings } from './rate-limit.ts';
 import type { Exchange, NoticeRequest } from './exchange.ts';
@@ -52,6 +53,8 @@ export interface AppDeps {
   rateLimit: RateLimitSettings;
   /** The audit trail's backlog (`GET /v1/status`). */
   auditTrail: () => Schemas['AuditTrailStatus'];
+  /** `GET /v1/inbox/events`: heartbeat period and open streams per officer. */
+  eventStreams: EventStreamSettings;
 }
 
 /** The API document: the contract, and the one place the role table is written. */
@@ -133,6 +136,8 @@ export function buildApp(deps: AppDeps): express.Express {
 
   const limiter = new RateLimiter(deps.rateLimit, deps.logger);
   app.locals.rateLimit = limiter.counters;
+  const streams = new EventStreams(store, deps.eventStreams, deps.logger);
+  app.locals.eventStreams = streams;
 
   const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true });
   const requireJson = (req: Request, _res: Response, next: NextFunction): void => {
@@ -327,6 +332,14 @@ export function buildApp(deps: AppDeps): express.Express {
   );
 
 
+
+  app.get(
+    '/v1/inbox/events',
+    route('GET /v1/inbox/events', async (req, res, officer) => {
+      // The same types as GET /v1/inbox: a stream never names a message its reader may not list.
+      streams.serve(req, res, officer, visible(officer));
+    }),
+  );
 
   function inboxItemFor(req: Request, officer: Officer): InboxRow {
     const id = pathParam(req, 'id', UUIDV7_PATTERN);

@@ -179,6 +179,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     trustStatus: () => trustStatus(live),
     rateLimit: { perOfficer: cfg.rateLimitPerOfficer, perEndpoint: cfg.rateLimitPerEndpoint },
     auditTrail,
+    eventStreams: { heartbeatMs: cfg.sseHeartbeatSeconds * 1000, maxStreamsPerOfficer: cfg.sseMaxStreamsPerOfficer },
     ready: async () => {
       if (!storeOpen || !db.open) return { ready: false, reason: 'the store is closed' };
       const consumerReady = await consumerReadiness(consumer, { consuming, reachable: () => clusterReachable(probe) });

@@ -20,6 +20,7 @@ import { parseKid } from '../../core/src/trust/key-format.ts';
 import type { GatewayContext } from './context.ts';
 import type { TrustSet } from './live-trust.ts';
 import type { Quarantine } from './quarantine.ts';
+import { recordEvent } from './events.ts';
 import { queueReceipt, signReceipt } from './receipts.ts';
 import { admit, recordKey, type ReceivedDocument } from './rules.ts';
 import type { ParkedRow } from './store.ts';
@@ -122,7 +123,12 @@ export class Receiving {
       if (doc.type === 'victim-repatriation-notice' && doc.caseRef && !ctx.store.caseParties(doc.caseRef)) {
         ctx.store.openCase(doc.caseRef, [doc.from, ...doc.to], doc.from, doc.id);
       }
-      if (doc.inReplyTo) ctx.store.addRecipientResponse(doc.inReplyTo, doc.from, doc.id);
+      recordEvent(ctx.store, { kind: 'arrival', messageId: doc.id, type: doc.type, counterpart: doc.from, caseRef: doc.caseRef ?? null, status: 'unread', at: now.getTime() });
+      if (doc.inReplyTo) {
+        ctx.store.addRecipientResponse(doc.inReplyTo, doc.from, doc.id);
+        const answered = ctx.store.sent(doc.inReplyTo);
+        if (answered) recordEvent(ctx.store, { kind: 'lifecycle', messageId: answered.id, type: answered.type, counterpart: doc.from, caseRef: answered.case_ref, status: 'responded', at: now.getTime() });
+      }
       queueReceipt(ctx, w, doc.from, receipt, recordKey(doc), doc.id);
       w.audit({ action: 'delivered', messageId: doc.id, messageType: doc.type, messageDigest: digest, counterpart: doc.from, outcome: 'accepted' }, now);
     });
@@ -192,9 +198,16 @@ export class Receiving {
     ctx.uow.commit((w) => {
       readmit(w);
       ctx.store.insertReceiptSeen(doc.from, doc.id, digest);
+      const before = ctx.store.recipient(body.messageId, doc.from);
       if (body.outcome === 'read') ctx.store.markRecipientRead(body.messageId, doc.from, now.getTime());
       else ctx.store.markDelivered(body.messageId, doc.from, now.getTime(), digest, body.outcome === 'rejected' ? (body.reasonCode ?? 'REJECTED') : null);
       const sent = ctx.store.sent(body.messageId);
+      // A second receipt of the same outcome changes nothing, so it is not pushed again.
+      const changed = before !== undefined && (body.outcome === 'read' ? before.read_at === null : before.delivered_at === null);
+      if (sent && changed) {
+        const status = body.outcome === 'accepted' ? 'delivered' : body.outcome;
+        recordEvent(ctx.store, { kind: 'lifecycle', messageId: sent.id, type: sent.type, counterpart: doc.from, caseRef: sent.case_ref, status, at: now.getTime() });
+      }
       w.audit(
         {
           action: 'receipt-received',

@@ -4,6 +4,7 @@
  * quarantined. The outbox and the audit trail live in the same file, so one transaction covers a
  * state change, the records it sends and the audit events it causes.
  */
+import { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
 import { MxError } from '../../core/src/errors/mx-error.ts';
 import { formatCaseRef } from '../../core/src/ids/patterns.ts';
@@ -69,6 +70,18 @@ export interface DeadLetterRow {
   readmitted_at: number | null;
   /** 1 while its bytes are kept for re-examination. */
   parked: number;
+}
+
+/** One pushed event (events.ts): metadata of a change, never a body. */
+export interface InboxEventRow {
+  id: number;
+  kind: string;
+  message_id: string;
+  type: string;
+  counterpart: string;
+  case_ref: string | null;
+  status: string;
+  at: number;
 }
 
 /** A parked record: a dead letter whose exact bytes are kept to be re-examined after a trust reload. */
@@ -184,6 +197,19 @@ export function createGatewayTables(db: Db): void {
     PRIMARY KEY (officer, key)
   );
   CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created_at);
+  -- Append-only: what the desks' event streams carry (events.ts); the id is the SSE id, so it
+  -- never goes back (AUTOINCREMENT: not even after the newest rows are pruned).
+  CREATE TABLE IF NOT EXISTS inbox_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    counterpart TEXT NOT NULL,
+    case_ref TEXT,
+    status TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS inbox_events_at ON inbox_events (at);
   `);
   // Stores made before parking existed get its two dead-letter columns.
   const columns = new Set((db.prepare('PRAGMA table_info(dead_letters)').all() as { name: string }[]).map((c) => c.name));
@@ -195,8 +221,41 @@ export function createGatewayTables(db: Db): void {
 export class GatewayStore {
   private readonly statements = new Map<string, Database.Statement<unknown[]>>();
 
+  private readonly eventsAppended = new EventEmitter().setMaxListeners(0);
+
   constructor(readonly db: Db) {
     createGatewayTables(db);
+  }
+
+  /**
+   * Appends an event and prunes those older than `pruneBefore`. Listeners are told in a
+   * microtask: a better-sqlite3 transaction is synchronous, so by then it has committed (and
+   * readers see the row) or rolled back (and they find nothing new).
+   */
+  appendEvent(e: { kind: string; messageId: string; type: string; counterpart: string; caseRef: string | null; status: string; at: number }, pruneBefore: number): void {
+    this.prepare('INSERT INTO inbox_events (kind, message_id, type, counterpart, case_ref, status, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(e.kind, e.messageId, e.type, e.counterpart, e.caseRef, e.status, e.at);
+    this.prepare('DELETE FROM inbox_events WHERE at < ?').run(pruneBefore);
+    queueMicrotask(() => this.eventsAppended.emit('appended'));
+  }
+
+  /** Events after `afterId` of `types`, oldest first. */
+  eventsAfter(afterId: number, types: readonly string[], limit: number): InboxEventRow[] {
+    if (types.length === 0) return [];
+    return this.prepare(`SELECT * FROM inbox_events WHERE id > ? AND type IN (${types.map(() => '?').join(',')}) ORDER BY id LIMIT ?`).all(afterId, ...types, limit) as InboxEventRow[];
+  }
+
+  /** The newest event id ever handed out (0 before the first). */
+  lastEventId(): number {
+    const row = this.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'inbox_events'").get() as { seq: number } | undefined;
+    return row?.seq ?? 0;
+  }
+
+  onEventAppended(listener: () => void): void {
+    this.eventsAppended.on('appended', listener);
+  }
+
+  offEventAppended(listener: () => void): void {
+    this.eventsAppended.off('appended', listener);
   }
 
   /** Each SQL text is prepared once: preparing on every call cost about 5% of a loaded gateway's CPU. */

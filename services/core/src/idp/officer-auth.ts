@@ -18,6 +18,8 @@ export interface Officer {
   endpoint: string;
   agency: string;
   roles: ReadonlySet<Role>;
+  /** When the token expires (epoch ms): a long-lived response such as an event stream ends then. */
+  expiresAt?: number;
 }
 
 export interface AuthOptions {
@@ -67,6 +69,6 @@ export class OfficerAuth {
     if (endpoint !== this.opts.endpoint) throw new MxError('FORBIDDEN', `the token is for another endpoint than ${this.opts.endpoint}`);
     const roles = (rawRoles as string[]).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
     if (roles.length === 0) throw new MxError('FORBIDDEN', 'the token carries no known role');
-    return { pseudonym: this.pseudonymOf(sub), endpoint, agency, roles: new Set(roles) };
+    return { pseudonym: this.pseudonymOf(sub), endpoint, agency, roles: new Set(roles), ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}) };
   }
 }

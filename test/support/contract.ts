@@ -90,3 +90,10 @@ export function assertConforms(name: 'gateway' | 'audit', method: string, url: s
   const problems = responseProblems(name, method, url, res.status, res.headers.get('content-type'), body);
   if (problems.length > 0) throw new Error(`response does not match openapi/${name}.yaml:\n${problems.join('\n')}`);
 }
+
+/** What is wrong with `value` against `components.schemas.<schema>` of the document `name`; empty when it conforms. */
+export function componentProblems(name: 'gateway' | 'audit', schema: string, value: unknown): string[] {
+  const v = contractOf(name).ajv.getSchema(`${name}#/components/schemas/${schema}`) as ValidateFunction | undefined;
+  if (v === undefined) return [`no schema ${schema} in ${name}.yaml`];
+  return v(value) ? [] : (v.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`);
+}

@@ -7,6 +7,7 @@
 import { loadBody } from '../fixtures/documents/index.ts';
 import { startCluster, type Cluster } from '../support/gateways.ts';
 import { eventually } from '../support/kafka.ts';
+import { SseClient } from '../support/sse.ts';
 import { expectNoPersonalData } from '../support/wire.ts';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,10 +63,12 @@ afterAll(async () => {
  * For each route, a request a caller allowed by the table can make successfully at LA, and the
  * status it then gets. Every route of ROUTE_ROLES must be here (checked below).
  */
-const PROBES: Record<string, { method: string; path: () => string; body?: () => unknown; ok: number }> = {
+const PROBES: Record<string, { method: string; path: () => string; body?: () => unknown; ok: number; stream?: true }> = {
   'POST /v1/notices': { method: 'POST', path: () => '/v1/notices', body: () => ({ type: 'offender-travel-alert', to: ['INTERPOL'], body: loadBody('offender-travel-alert') }), ok: 202 },
   'GET /v1/messages/{id}': { method: 'GET', path: () => `/v1/messages/${ids.alert}`, ok: 200 },
   'GET /v1/inbox': { method: 'GET', path: () => '/v1/inbox', ok: 200 },
+  // A stream never ends by itself: the probe reads its opening, then aborts.
+  'GET /v1/inbox/events': { method: 'GET', path: () => '/v1/inbox/events', ok: 200, stream: true },
   'GET /v1/inbox/{id}': { method: 'GET', path: () => `/v1/inbox/${ids.alert}`, ok: 200 },
   'POST /v1/inbox/{id}/responses': { method: 'POST', path: () => `/v1/inbox/${ids.alert}/responses`, body: () => ({ type: 'offender-alert-response', body: loadBody('offender-alert-response') }), ok: 202 },
   'GET /v1/cases/{caseRef}': { method: 'GET', path: () => `/v1/cases/${ALERT_CASE}`, ok: 200 },
@@ -117,7 +120,9 @@ const cells = Object.keys(ROUTE_ROLES).flatMap((route) => ROLES.map((role) => [r
 test.each(cells)('%s as %s: allowed exactly when the table says so', async (route, role) => {
   const probe = PROBES[route]!;
   const token = await c.token('LA', [role]);
-  const r = await c.call('LA', probe.method, probe.path(), { token, ...(probe.body ? { body: probe.body() } : {}) });
+  const r = probe.stream
+    ? await SseClient.probe(c.gateways.LA!.url, probe.path(), token)
+    : await c.call('LA', probe.method, probe.path(), { token, ...(probe.body ? { body: probe.body() } : {}) });
   if (ROUTE_ROLES[route]!.includes(role)) {
     expect({ status: r.status, code: r.body?.code }).toEqual({ status: probe.ok, code: undefined });
   } else {

@@ -138,22 +138,26 @@ export class EventStreams {
       }
       expiry = setTimeout(armExpiry, Math.min(left, MAX_TIMER_MS));
     };
-    this.store.onEventAppended(pump);
+    // Woken from a microtask: a throw here would be an uncaught exception, so it ends this stream only.
+    const wake = (): void => {
+      try {
+        pump();
+      } catch (err) {
+        this.logger.error({ err: (err as Error).name }, 'an event stream could not be read from the store; it is closed');
+        res.end();
+      }
+    };
+    this.store.onEventAppended(wake);
     res.on('close', () => {
       clearInterval(heartbeat);
       if (expiry) clearTimeout(expiry);
-      this.store.offEventAppended(pump);
+      this.store.offEventAppended(wake);
       const n = (this.open.get(officer.pseudonym) ?? 1) - 1;
       if (n > 0) this.open.set(officer.pseudonym, n);
       else this.open.delete(officer.pseudonym);
     });
     armExpiry();
-    try {
-      pump();
-    } catch (err) {
-      this.logger.error({ err: (err as Error).name }, 'an event stream could not be read from the store');
-      res.end();
-    }
+    wake();
   }
 
   /** Streams open now, per officer pseudonym (for tests and diagnostics). */

@@ -73,6 +73,7 @@ export function formatEvent(row: InboxEventRow): string {
 /** The open streams of one gateway. */
 export class EventStreams {
   private readonly open = new Map<string, number>();
+  private readonly responses = new Set<Response>();
 
   constructor(
     private readonly store: GatewayStore,
@@ -93,6 +94,7 @@ export class EventStreams {
       throw new MxError('RATE_LIMITED', `an officer may hold at most ${this.settings.maxStreamsPerOfficer} open event streams`);
     }
     this.open.set(officer.pseudonym, mine + 1);
+    this.responses.add(res);
     let cursor = resumeFrom ?? this.store.lastEventId();
     const visible = new Set(types);
 
@@ -119,7 +121,7 @@ export class EventStreams {
             waitingForDrain = true;
             res.once('drain', () => {
               waitingForDrain = false;
-              pump();
+              wake();
             });
             return;
           }
@@ -149,6 +151,7 @@ export class EventStreams {
     };
     this.store.onEventAppended(wake);
     res.on('close', () => {
+      this.responses.delete(res);
       clearInterval(heartbeat);
       if (expiry) clearTimeout(expiry);
       this.store.offEventAppended(wake);
@@ -158,6 +161,11 @@ export class EventStreams {
     });
     armExpiry();
     wake();
+  }
+
+  /** Ends every open stream (the gateway is stopping: clients reconnect with `Last-Event-ID`). */
+  closeAll(): void {
+    for (const res of this.responses) res.end();
   }
 
   /** Streams open now, per officer pseudonym (for tests and diagnostics). */

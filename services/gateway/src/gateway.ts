@@ -20,6 +20,7 @@ import { SchemaRegistry } from '../../core/src/schemas/registry.ts';
 import { openDatabase, type Db } from '../../core/src/store/sqlite.ts';
 import type { Reloadable } from '../../core/src/trust/reloadable.ts';
 import { buildApp } from './app.ts';
+import type { EventStreams } from './events.ts';
 import { OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import type { GatewayConfig } from './config.ts';
 import { Exchange } from './exchange.ts';
@@ -230,6 +231,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       reexamine();
     },
     async stop() {
+      (app.locals.eventStreams as EventStreams).closeAll();
       await live.stop();
       await consumer.stop();
       await exchange.reexaminationsDone();

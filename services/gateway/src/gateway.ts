@@ -104,6 +104,8 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       maxRecordBytes: 256 * 1024,
       idempotencyRetentionMs: cfg.idempotencyRetentionHours * 3_600_000,
       maxParked: MAX_PARKED,
+      alertLeadMs: cfg.alertLeadHours * 3_600_000,
+      alertEscalateMs: cfg.alertEscalateHours * 3_600_000,
       crashAt: cfg.crashAt === 'after-store-commit' ? 'after-store-commit' : undefined,
     },
   });

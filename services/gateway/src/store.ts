@@ -205,6 +205,9 @@ export function createGatewayTables(db: Db): void {
   addColumns('sent', { arrival_at: 'INTEGER', departure_at: 'INTEGER' });
   addColumns('sent_recipients', { escalated_at: 'INTEGER' });
   addColumns('inbox', { arrival_at: 'INTEGER', departure_at: 'INTEGER', escalated_at: 'INTEGER' });
+  // Escalation is looked for before every lifecycle and inbox read: only alerts are scanned.
+  db.exec('CREATE INDEX IF NOT EXISTS sent_alert_arrival ON sent (arrival_at) WHERE arrival_at IS NOT NULL');
+  db.exec('CREATE INDEX IF NOT EXISTS inbox_alert_arrival ON inbox (arrival_at) WHERE arrival_at IS NOT NULL AND escalated_at IS NULL');
 }
 
 /** Prepared queries over the gateway tables. */

@@ -340,15 +340,15 @@ export class GatewayStore {
   sentEscalationCandidates(nowMs: number, escalateMs: number): { message_id: string; endpoint: string; type: string; arrival_at: number; departure_at: number | null }[] {
     return this.prepare(
       `SELECT r.message_id, r.endpoint, s.type, s.arrival_at, s.departure_at FROM sent_recipients r JOIN sent s ON s.id = r.message_id
-       WHERE s.arrival_at IS NOT NULL AND s.arrival_at - ? <= ? AND r.escalated_at IS NULL AND r.response_ids = '[]' AND r.rejected_reason IS NULL`,
-    ).all(escalateMs, nowMs) as { message_id: string; endpoint: string; type: string; arrival_at: number; departure_at: number | null }[];
+       WHERE s.arrival_at IS NOT NULL AND s.arrival_at <= ? AND r.escalated_at IS NULL AND r.response_ids = '[]' AND r.rejected_reason IS NULL`,
+    ).all(nowMs + escalateMs) as { message_id: string; endpoint: string; type: string; arrival_at: number; departure_at: number | null }[];
   }
 
   /** Received alerts that may be due for escalation at `nowMs`. */
   inboxEscalationCandidates(nowMs: number, escalateMs: number): { from_ep: string; id: string; type: string; arrival_at: number; departure_at: number | null }[] {
     return this.prepare(
-      `SELECT from_ep, id, type, arrival_at, departure_at FROM inbox WHERE arrival_at IS NOT NULL AND arrival_at - ? <= ? AND escalated_at IS NULL AND response_ids = '[]'`,
-    ).all(escalateMs, nowMs) as { from_ep: string; id: string; type: string; arrival_at: number; departure_at: number | null }[];
+      `SELECT from_ep, id, type, arrival_at, departure_at FROM inbox WHERE arrival_at IS NOT NULL AND arrival_at <= ? AND escalated_at IS NULL AND response_ids = '[]'`,
+    ).all(nowMs + escalateMs) as { from_ep: string; id: string; type: string; arrival_at: number; departure_at: number | null }[];
   }
 
   /** Whether this call set the flag (an escalation is recorded once). */

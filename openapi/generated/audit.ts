@@ -370,7 +370,7 @@ export interface components {
              * @description What happened.
              * @enum {string}
              */
-            action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated" | "heartbeat";
+            action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated" | "heartbeat" | "escalated";
             /** @description The message concerned. */
             messageId?: components["schemas"]["CommonDefsV1.messageId"];
             /** @description Its type. */

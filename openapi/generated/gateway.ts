@@ -554,6 +554,35 @@ export interface components {
             responseIds: components["schemas"]["MessageId"][];
             /** @description No receipt arrived within the configured receipt deadline. */
             overdue: boolean;
+            alert?: components["schemas"]["AlertTimeliness"];
+        };
+        /** @description The travel an offender alert warns of, as instants: `arrivalAt` is the start (00:00 UTC) of
+         *     the arrival date, `departureAt` the end (00:00 UTC of the next day) of the expected departure
+         *     date. Kept as metadata beside the encrypted body.
+         *      */
+        AlertTravel: {
+            arrivalAt: components["schemas"]["Timestamp"];
+            departureAt?: components["schemas"]["Timestamp"];
+            /** @description The alert was still unanswered (no `offender-alert-response` from this recipient, or
+             *     from this endpoint for a received alert) `MX_ALERT_ESCALATE_HOURS` before arrival, and
+             *     was escalated (audit event `escalated`, recorded once).
+             *      */
+            escalated: boolean;
+            escalatedAt?: components["schemas"]["Timestamp"];
+        };
+        /** @description Only for an `offender-travel-alert`: how timely it reached this recipient. `timeliness` is
+         *     `timely` (delivered at least `MX_ALERT_LEAD_HOURS` before arrival), `short-notice` (before
+         *     arrival, with less lead), `after-arrival` (from arrival until departure, or for good without
+         *     a departure date), `after-departure`; `pending` while no delivery receipt arrived, with
+         *     `predicted` the class a delivery now would get.
+         *      */
+        AlertTimeliness: components["schemas"]["AlertTravel"] & {
+            /** @enum {string} */
+            timeliness: "timely" | "short-notice" | "after-arrival" | "after-departure" | "pending";
+            /** @enum {string} */
+            predicted?: "timely" | "short-notice" | "after-arrival" | "after-departure";
+            /** @description An `offender-alert-response` from the recipient was recorded before arrival. */
+            respondedBeforeArrival: boolean;
         };
         /**
          * @description The furthest stage reached: for a sent message, by every recipient (`queued`, `published`,
@@ -604,6 +633,8 @@ export interface components {
             issuedAt: components["schemas"]["Timestamp"];
             expiresAt?: components["schemas"]["Timestamp"];
             receivedAt: components["schemas"]["Timestamp"];
+            /** @description Only for an `offender-travel-alert`, its travel and escalation. */
+            alert?: components["schemas"]["AlertTravel"];
             digest: components["schemas"]["Digest"];
             status: components["schemas"]["InboxStatus"];
             readAt?: components["schemas"]["Timestamp"];

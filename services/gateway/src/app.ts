@@ -23,13 +23,13 @@ import type { components } from '../../../openapi/generated/gateway.ts';
 import { ROLES } from '../../core/src/idp/dev-idp.ts';
 import type { Officer, OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import { EventStreams, type EventStreamSettings } from './events.ts';
-import { inboxStatus, isOverdue, sentStatus } from './lifecycle.ts';
+import { alertTimeliness, inboxStatus, isOverdue, predictedTimeliness, respondedBeforeArrival, sentStatus, type TravelWindow } from './lifecycle.ts';
 import { RateLimiter, type RateLimitSettings } from './rate-limit.ts';
 import type { Exchange, NoticeRequest } from './exchange.ts';
 import { CASE_REF_PATTERN, UUIDV7_PATTERN } from '../../core/src/ids/patterns.ts';
 import { idempotencyOf } from './idempotency.ts';
 import { ALERT_TYPES, RESPONSE_OF, victimDataAllowedAt } from './policy.ts';
-import type { GatewayStore, InboxRow, SentRow } from './store.ts';
+import type { GatewayStore, InboxRow, RecipientRow, SentRow } from './store.ts';
 import type { RequestSchemas } from './request-schemas.ts';
 
 type Schemas = components['schemas'];
@@ -223,8 +223,40 @@ export function buildApp(deps: AppDeps): express.Express {
     };
   }
 
+  /** An alert's travel and escalation, from its columns (undefined for any other message). */
+  function alertTravel(row: { arrival_at: number | null; departure_at: number | null }, escalatedAt: number | null): { travel: TravelWindow; fields: Schemas['AlertTravel'] } | undefined {
+    if (row.arrival_at === null) return undefined;
+    const travel: TravelWindow = { arrivalAt: row.arrival_at, departureAt: row.departure_at };
+    return {
+      travel,
+      fields: {
+        arrivalAt: iso(row.arrival_at)!,
+        ...(row.departure_at !== null ? { departureAt: iso(row.departure_at)! } : {}),
+        escalated: escalatedAt !== null,
+        ...(escalatedAt !== null ? { escalatedAt: iso(escalatedAt)! } : {}),
+      },
+    };
+  }
+
+  /** A recipient's view of an alert: its class from the delivery time, or pending with a prediction. */
+  function alertTimelinessOf(a: { travel: TravelWindow; fields: Schemas['AlertTravel'] }, deliveredAt: number | null, respondedAt: number | null, now: number): Schemas['AlertTimeliness'] {
+    return {
+      ...a.fields,
+      ...(deliveredAt !== null
+        ? { timeliness: alertTimeliness(a.travel, deliveredAt, exchange.alertLeadMs) }
+        : { timeliness: 'pending' as const, predicted: predictedTimeliness(a.travel, now, exchange.alertLeadMs) }),
+      respondedBeforeArrival: respondedBeforeArrival(a.travel, respondedAt),
+    };
+  }
+
   function sentLifecycle(row: SentRow): Schemas['MessageLifecycle'] {
-    const now = Date.now();
+    const now = exchange.now().getTime();
+    const alertOf = (r: RecipientRow, responseIds: string[]): { alert?: Schemas['AlertTimeliness'] } => {
+      const a = alertTravel(row, r.escalated_at);
+      // A rejected alert was never delivered: it has no class, only its receipt's reason.
+      const deliveredAt = r.rejected_reason === null ? r.delivered_at : null;
+      return a ? { alert: alertTimelinessOf(a, deliveredAt, store.firstResponseReceivedAt(r.endpoint, responseIds), now) } : {};
+    };
     const recipients = store.recipients(row.id).map((r) => {
       const responseIds = JSON.parse(r.response_ids) as string[];
       const delivered = r.delivered_at !== null && r.rejected_reason === null;
@@ -241,6 +273,7 @@ export function buildApp(deps: AppDeps): express.Express {
         responded: responseIds.length > 0,
         responseIds,
         overdue: isOverdue(r, row.created_at, now, deps.overdueAfterMs),
+        ...alertOf(r, responseIds),
       };
     });
     const status = sentStatus(recipients);
@@ -255,6 +288,7 @@ export function buildApp(deps: AppDeps): express.Express {
 
   function receivedLifecycle(row: InboxRow): Schemas['MessageLifecycle'] {
     const responseIds = JSON.parse(row.response_ids) as string[];
+    const a = alertTravel(row, row.escalated_at);
     return {
       ...messageFields(row),
       direction: 'received',
@@ -271,13 +305,16 @@ export function buildApp(deps: AppDeps): express.Express {
           responded: responseIds.length > 0,
           responseIds,
           overdue: false,
+          ...(a ? { alert: alertTimelinessOf(a, row.received_at, store.firstResponseSentAt(responseIds), exchange.now().getTime()) } : {}),
         },
       ],
     };
   }
 
   function inboxFields(row: InboxRow): Schemas['InboxSummary'] {
+    const a = alertTravel(row, row.escalated_at);
     return {
+      ...(a ? { alert: a.fields } : {}),
       ...messageFields(row),
       from: row.from_ep,
       receivedAt: iso(row.received_at)!,
@@ -291,6 +328,8 @@ export function buildApp(deps: AppDeps): express.Express {
     '/v1/messages/:id',
     route('GET /v1/messages/{id}', async (req, res, officer) => {
       const id = pathParam(req, 'id', UUIDV7_PATTERN);
+      // Escalations due are recorded before a read, so what the desk sees is never behind the clock.
+      exchange.escalateDue();
       const sent = store.sent(id);
       const received = sent ? undefined : store.inboxById(id);
       const type = sent?.type ?? received?.type;
@@ -303,6 +342,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.get(
     '/v1/inbox',
     route('GET /v1/inbox', async (req, res, officer) => {
+      exchange.escalateDue();
       const q = req.query;
       const allTypes = visible(officer);
       const type = q.type;
@@ -352,6 +392,7 @@ export function buildApp(deps: AppDeps): express.Express {
     '/v1/inbox/:id',
     route('GET /v1/inbox/{id}', async (req, res, officer) => {
       const item = inboxItemFor(req, officer);
+      exchange.escalateDue();
       await exchange.recordAccess(item, officer);
       const fresh = store.inboxByKey(item.from_ep, item.id)!;
       const jws = JSON.parse(fresh.record.toString('utf8')) as { payload: string };

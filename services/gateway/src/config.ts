@@ -25,6 +25,8 @@ export const gatewaySettings = {
   idpAudience: { env: 'MX_IDP_AUDIENCE', doc: 'Required `aud` of officer tokens (default `mx-gateway-<ENDPOINT>`)', default: '', parse: parse.string },
   noticeLifetimeDays: { env: 'MX_NOTICE_LIFETIME_DAYS', doc: 'Lifetime of a notice submitted without `expiresAt`', default: 30, parse: parse.int(1, 90) },
   overdueAfterSeconds: { env: 'MX_OVERDUE_AFTER_SECONDS', doc: 'A recipient with no receipt this long after publication is shown `overdue`', default: 300, parse: parse.int(1, 30 * 86400) },
+  alertLeadHours: { env: 'MX_ALERT_LEAD_HOURS', doc: 'An offender alert delivered at least this long before the start (00:00 UTC) of its arrival date is `timely`, with less `short-notice`', default: 48, parse: parse.int(1, 24 * 90) },
+  alertEscalateHours: { env: 'MX_ALERT_ESCALATE_HOURS', doc: 'An offender alert still without an `offender-alert-response` this long before its arrival is escalated (audit event `escalated`, flag in lifecycle and inbox)', default: 24, parse: parse.int(0, 24 * 90) },
   clockSkewSeconds: { env: 'MX_CLOCK_SKEW_SECONDS', doc: 'Allowed clock difference for `issuedAt` in the future', default: 300, parse: parse.int(0, 3600) },
   maxAgeDays: { env: 'MX_MAX_AGE_DAYS', doc: 'Oldest `issuedAt` accepted on receipt', default: 7, parse: parse.int(1, 365) },
   maxLifetimeDays: { env: 'MX_MAX_LIFETIME_DAYS', doc: 'Longest `expiresAt - issuedAt` accepted', default: 90, parse: parse.int(1, 365) },

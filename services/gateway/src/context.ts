@@ -23,6 +23,10 @@ export interface ExchangeSettings {
   idempotencyRetentionMs: number;
   /** Most records, and most bytes, kept parked for re-examination; beyond either the oldest leave the park (staying dead-lettered). */
   maxParked: { records: number; bytes: number };
+  /** An offender alert delivered at least this long before arrival is `timely`. */
+  alertLeadMs: number;
+  /** An offender alert still unanswered this long before arrival is escalated. */
+  alertEscalateMs: number;
   /** Test hook: SIGKILL the process at this point, to prove crash safety. */
   crashAt?: 'after-store-commit' | undefined;
 }

@@ -15,12 +15,12 @@ import type { EncryptedBody } from '../../core/src/schemas/types.generated.ts';
 import type { GatewayContext } from './context.ts';
 import { Quarantine } from './quarantine.ts';
 import { Receiving, type ReceiveOutcome, type ReexaminationReport } from './receiving.ts';
-import { Sending, type Idempotency, type NoticeRequest, type Submitted } from './sending.ts';
+import { Sending, type Escalation, type Idempotency, type NoticeRequest, type Submitted } from './sending.ts';
 import type { InboxRow } from './store.ts';
 import { UnitOfWork } from './unit-of-work.ts';
 
 export type { ExchangeSettings } from './context.ts';
-export type { Idempotency, NoticeRequest, Submitted } from './sending.ts';
+export type { Escalation, Idempotency, NoticeRequest, Submitted } from './sending.ts';
 
 /** What an exchange is built from: the shared context, less what the exchange makes itself. */
 export interface ExchangeDeps extends Omit<GatewayContext, 'uow' | 'clock'> {
@@ -91,6 +91,29 @@ export class Exchange {
   /** Resolves once no re-examination of parked records is running or queued. */
   reexaminationsDone(): Promise<void> {
     return this.receiving.reexaminationsDone();
+  }
+
+  /** The exchange's clock, now (lifecycle views judge timeliness and overdue by it). */
+  now(): Date {
+    return this.ctx.clock.now();
+  }
+
+  /** An offender alert delivered at least this long before arrival is `timely`. */
+  get alertLeadMs(): number {
+    return this.ctx.settings.alertLeadMs;
+  }
+
+  /** Records the escalations due now (see {@link Sending.escalateDue}). */
+  escalateDue(): Escalation[] {
+    return this.sending.escalateDue();
+  }
+
+  /**
+   * Called after each escalation is committed, with metadata only (direction, messageId,
+   * counterpart, at): the hook a push channel to the desks subscribes to.
+   */
+  onEscalation(listener: (e: Escalation) => void): void {
+    this.sending.onEscalation(listener);
   }
 
   /** Quarantines a record whose processing failed with anything but a store or Kafka outage. */

@@ -34,6 +34,8 @@ const DAY = 86_400_000;
  * write to this gateway's inbox topic could otherwise fill its disk with records under made-up kids.
  */
 const MAX_PARKED = { records: 10_000, bytes: 256 * 1024 * 1024 };
+/** How often due escalations are looked for between reads (an escalation is at most this late). */
+const ESCALATION_CHECK_MS = 60_000;
 
 export interface Gateway {
   app: ReturnType<typeof buildApp>;
@@ -105,6 +107,8 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       maxRecordBytes: 256 * 1024,
       idempotencyRetentionMs: cfg.idempotencyRetentionHours * 3_600_000,
       maxParked: MAX_PARKED,
+      alertLeadMs: cfg.alertLeadHours * 3_600_000,
+      alertEscalateMs: cfg.alertEscalateHours * 3_600_000,
       crashAt: cfg.crashAt === 'after-store-commit' ? 'after-store-commit' : undefined,
     },
   });
@@ -194,6 +198,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     },
   });
 
+  let escalationTimer: NodeJS.Timeout | undefined;
   return {
     app,
     exchange,
@@ -204,6 +209,16 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     trust: live,
     async start() {
       live.start();
+      // Escalations fall due as time passes, not only when someone reads; reads check too.
+      escalationTimer = setInterval(() => {
+        if (!storeOpen) return;
+        try {
+          exchange.escalateDue();
+        } catch (err) {
+          logger.warn({ err: (err as Error).message }, 'checking offender alerts for escalation failed; retrying at the next check');
+        }
+      }, ESCALATION_CHECK_MS);
+      escalationTimer.unref();
       // Sending works while Kafka is down (the outbox queues); consuming needs the topics.
       relay.start();
       void audit.flush();
@@ -232,6 +247,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     },
     async stop() {
       (app.locals.eventStreams as EventStreams).closeAll();
+      clearInterval(escalationTimer);
       await live.stop();
       await consumer.stop();
       await exchange.reexaminationsDone();

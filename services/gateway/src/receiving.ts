@@ -21,6 +21,7 @@ import type { GatewayContext } from './context.ts';
 import type { TrustSet } from './live-trust.ts';
 import type { Quarantine } from './quarantine.ts';
 import { recordEvent } from './events.ts';
+import { travelColumns } from './lifecycle.ts';
 import { queueReceipt, signReceipt } from './receipts.ts';
 import { admit, recordKey, type ReceivedDocument } from './rules.ts';
 import type { ParkedRow } from './store.ts';
@@ -119,6 +120,7 @@ export class Receiving {
         topic: rec.topic,
         partition: rec.partition,
         offset: rec.offset,
+        ...travelColumns(doc.type, verified.body),
       });
       if (doc.type === 'victim-repatriation-notice' && doc.caseRef && !ctx.store.caseParties(doc.caseRef)) {
         ctx.store.openCase(doc.caseRef, [doc.from, ...doc.to], doc.from, doc.id);

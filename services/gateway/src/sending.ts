@@ -15,6 +15,7 @@ import type { GatewayContext } from './context.ts';
 import { RESPONSE_OF } from './policy.ts';
 import { queueReceipt, signReceipt } from './receipts.ts';
 import { caseAction, checkRoute, hasRole, issue, MAX_RESPONSES, ORIGINATING, recordKey, RESPONDING } from './rules.ts';
+import { escalationDue, travelColumns, type TravelWindow } from './lifecycle.ts';
 import type { InboxRow } from './store.ts';
 import type { CryptoKey } from 'jose';
 
@@ -54,7 +55,18 @@ interface Outgoing {
   body: Record<string, unknown>;
 }
 
+/** What an escalation hook is told: metadata only, as the audit event. */
+export interface Escalation {
+  /** `sent`: a recipient has not answered our alert; `received`: we have not answered theirs. */
+  direction: 'sent' | 'received';
+  messageId: string;
+  counterpart: string;
+  at: Date;
+}
+
 export class Sending {
+  private readonly escalationListeners: ((e: Escalation) => void)[] = [];
+
   /** Keys of requests being processed now: a concurrent retry must not send a second message. */
   private readonly inFlight = new Set<string>();
   /**
@@ -185,7 +197,7 @@ export class Sending {
     const answer: Submitted = { id, digest, status: 'queued', ...(m.caseRef !== undefined ? { caseRef: m.caseRef } : {}) };
     ctx.uow.commit((w) => {
       ctx.store.insertSent(
-        { id, type: m.type, to_json: JSON.stringify(m.to), case_ref: m.caseRef ?? null, in_reply_to: m.inReplyTo ?? null, issued_at: document.issuedAt, expires_at: expiresAt, digest, record: Buffer.from(record), officer: officer.pseudonym, created_at: now.getTime() },
+        { id, type: m.type, to_json: JSON.stringify(m.to), case_ref: m.caseRef ?? null, in_reply_to: m.inReplyTo ?? null, issued_at: document.issuedAt, expires_at: expiresAt, digest, record: Buffer.from(record), officer: officer.pseudonym, created_at: now.getTime(), ...travelColumns(m.type, m.body) },
         m.to,
       );
       for (const r of m.to) {
@@ -214,6 +226,50 @@ export class Sending {
       }
       return { endpoint, kid: k.kid, key: k.key };
     });
+  }
+
+  /** Called after each escalation is committed (e.g. to push it to the desks). */
+  onEscalation(listener: (e: Escalation) => void): void {
+    this.escalationListeners.push(listener);
+  }
+
+  /**
+   * Escalates every offender alert unanswered `alertEscalateMs` before arrival: the ones we sent
+   * (per recipient) and the ones we received (so our desk sees it). Each is recorded once, with
+   * one `escalated` audit event. Run periodically and before lifecycle and inbox reads.
+   */
+  escalateDue(): Escalation[] {
+    const { ctx } = this;
+    const now = ctx.clock.now();
+    const at = now.getTime();
+    const esc = ctx.settings.alertEscalateMs;
+    const window = (r: { arrival_at: number; departure_at: number | null }): TravelWindow => ({ arrivalAt: r.arrival_at, departureAt: r.departure_at });
+    const done: Escalation[] = [];
+    const sent = ctx.store.sentEscalationCandidates(at, esc).filter((r) => escalationDue(window(r), at, esc, { answered: false, escalated: false }));
+    const received = ctx.store.inboxEscalationCandidates(at, esc).filter((r) => escalationDue(window(r), at, esc, { answered: false, escalated: false }));
+    if (sent.length === 0 && received.length === 0) return done;
+    ctx.uow.commit((w) => {
+      for (const r of sent) {
+        if (!ctx.store.markRecipientEscalated(r.message_id, r.endpoint, at)) continue;
+        w.audit({ action: 'escalated', messageId: r.message_id, messageType: r.type, counterpart: r.endpoint }, now);
+        done.push({ direction: 'sent', messageId: r.message_id, counterpart: r.endpoint, at: now });
+      }
+      for (const r of received) {
+        if (!ctx.store.markInboxEscalated(r.from_ep, r.id, at)) continue;
+        w.audit({ action: 'escalated', messageId: r.id, messageType: r.type, counterpart: r.from_ep }, now);
+        done.push({ direction: 'received', messageId: r.id, counterpart: r.from_ep, at: now });
+      }
+    });
+    for (const e of done) {
+      for (const l of this.escalationListeners) {
+        try {
+          l(e);
+        } catch {
+          // A listener's failure must not undo or repeat an escalation already committed.
+        }
+      }
+    }
+    return done;
   }
 
   /** An officer's request was refused: audited with the reason, nothing else kept. */

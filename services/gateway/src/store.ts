@@ -21,6 +21,9 @@ export interface SentRow {
   digest: string;
   officer: string;
   created_at: number;
+  /** An offender alert's travel (lifecycle.ts travelWindow); null for other types. */
+  arrival_at: number | null;
+  departure_at: number | null;
 }
 
 export interface RecipientRow {
@@ -32,6 +35,7 @@ export interface RecipientRow {
   rejected_reason: string | null;
   read_at: number | null;
   response_ids: string;
+  escalated_at: number | null;
 }
 
 export interface InboxRow {
@@ -52,6 +56,9 @@ export interface InboxRow {
   topic: string;
   partition: number;
   offset: string;
+  arrival_at: number | null;
+  departure_at: number | null;
+  escalated_at: number | null;
 }
 
 export interface DeadLetterRow {
@@ -215,6 +222,18 @@ export function createGatewayTables(db: Db): void {
   const columns = new Set((db.prepare('PRAGMA table_info(dead_letters)').all() as { name: string }[]).map((c) => c.name));
   if (!columns.has('parked_as')) db.exec('ALTER TABLE dead_letters ADD COLUMN parked_as TEXT');
   if (!columns.has('readmitted_at')) db.exec('ALTER TABLE dead_letters ADD COLUMN readmitted_at INTEGER');
+  // An offender alert's travel dates (epoch ms, lifecycle.ts travelWindow) and when it was
+  // escalated: metadata kept in clear beside the ciphertext, so timeliness needs no decryption.
+  const addColumns = (table: string, wanted: Record<string, string>): void => {
+    const have = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+    for (const [name, type] of Object.entries(wanted)) if (!have.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+  };
+  addColumns('sent', { arrival_at: 'INTEGER', departure_at: 'INTEGER' });
+  addColumns('sent_recipients', { escalated_at: 'INTEGER' });
+  addColumns('inbox', { arrival_at: 'INTEGER', departure_at: 'INTEGER', escalated_at: 'INTEGER' });
+  // Escalation is looked for before every lifecycle and inbox read: only alerts are scanned.
+  db.exec('CREATE INDEX IF NOT EXISTS sent_alert_arrival ON sent (arrival_at) WHERE arrival_at IS NOT NULL');
+  db.exec('CREATE INDEX IF NOT EXISTS inbox_alert_arrival ON inbox (arrival_at) WHERE arrival_at IS NOT NULL AND escalated_at IS NULL');
 }
 
 /** Prepared queries over the gateway tables. */
@@ -283,7 +302,7 @@ export class GatewayStore {
   insertSent(row: SentRow & { record: Buffer }, recipients: readonly string[]): void {
     this.db
       .prepare(
-        'INSERT INTO sent (id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, record, officer, created_at) VALUES (@id, @type, @to_json, @case_ref, @in_reply_to, @issued_at, @expires_at, @digest, @record, @officer, @created_at)',
+        'INSERT INTO sent (id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, record, officer, created_at, arrival_at, departure_at) VALUES (@id, @type, @to_json, @case_ref, @in_reply_to, @issued_at, @expires_at, @digest, @record, @officer, @created_at, @arrival_at, @departure_at)',
       )
       .run(row);
     const rec = this.prepare('INSERT INTO sent_recipients (message_id, endpoint) VALUES (?, ?)');
@@ -291,7 +310,7 @@ export class GatewayStore {
   }
 
   sent(id: string): SentRow | undefined {
-    return this.prepare('SELECT id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, officer, created_at FROM sent WHERE id = ?').get(id) as SentRow | undefined;
+    return this.prepare('SELECT id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, officer, created_at, arrival_at, departure_at FROM sent WHERE id = ?').get(id) as SentRow | undefined;
   }
 
   recipients(messageId: string): RecipientRow[] {
@@ -335,13 +354,13 @@ export class GatewayStore {
     return this.prepare('SELECT * FROM inbox WHERE id = ? ORDER BY received_at LIMIT 1').get(id) as InboxRow | undefined;
   }
 
-  insertInbox(row: Omit<InboxRow, 'read_at' | 'response_ids'>): void {
+  insertInbox(row: Omit<InboxRow, 'read_at' | 'response_ids' | 'escalated_at' | 'arrival_at' | 'departure_at'> & Partial<Pick<InboxRow, 'arrival_at' | 'departure_at'>>): void {
     this.db
       .prepare(
-        `INSERT INTO inbox (from_ep, id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, record, receipt, received_at, topic, partition, offset)
-         VALUES (@from_ep, @id, @type, @to_json, @case_ref, @in_reply_to, @issued_at, @expires_at, @digest, @record, @receipt, @received_at, @topic, @partition, @offset)`,
+        `INSERT INTO inbox (from_ep, id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, record, receipt, received_at, topic, partition, offset, arrival_at, departure_at)
+         VALUES (@from_ep, @id, @type, @to_json, @case_ref, @in_reply_to, @issued_at, @expires_at, @digest, @record, @receipt, @received_at, @topic, @partition, @offset, @arrival_at, @departure_at)`,
       )
-      .run(row);
+      .run({ arrival_at: null, departure_at: null, ...row });
   }
 
   markInboxRead(from: string, id: string, at: number): boolean {
@@ -374,6 +393,44 @@ export class GatewayStore {
     }
     args.push(q.limit);
     return this.prepare(`SELECT * FROM inbox WHERE ${where.join(' AND ')} ORDER BY received_at, from_ep, id LIMIT ?`).all(...args) as InboxRow[];
+  }
+
+  /** Sent alerts' recipients that may be due for escalation at `nowMs` (lifecycle.ts escalationDue decides). */
+  sentEscalationCandidates(nowMs: number, escalateMs: number): { message_id: string; endpoint: string; type: string; arrival_at: number; departure_at: number | null }[] {
+    return this.prepare(
+      `SELECT r.message_id, r.endpoint, s.type, s.arrival_at, s.departure_at FROM sent_recipients r JOIN sent s ON s.id = r.message_id
+       WHERE s.arrival_at IS NOT NULL AND s.arrival_at <= ? AND r.escalated_at IS NULL AND r.response_ids = '[]' AND r.rejected_reason IS NULL`,
+    ).all(nowMs + escalateMs) as { message_id: string; endpoint: string; type: string; arrival_at: number; departure_at: number | null }[];
+  }
+
+  /** Received alerts that may be due for escalation at `nowMs`. */
+  inboxEscalationCandidates(nowMs: number, escalateMs: number): { from_ep: string; id: string; type: string; arrival_at: number; departure_at: number | null }[] {
+    return this.prepare(
+      `SELECT from_ep, id, type, arrival_at, departure_at FROM inbox WHERE arrival_at IS NOT NULL AND arrival_at <= ? AND escalated_at IS NULL AND response_ids = '[]'`,
+    ).all(nowMs + escalateMs) as { from_ep: string; id: string; type: string; arrival_at: number; departure_at: number | null }[];
+  }
+
+  /** Whether this call set the flag (an escalation is recorded once). */
+  markRecipientEscalated(messageId: string, endpoint: string, at: number): boolean {
+    return this.prepare('UPDATE sent_recipients SET escalated_at = ? WHERE message_id = ? AND endpoint = ? AND escalated_at IS NULL').run(at, messageId, endpoint).changes > 0;
+  }
+
+  markInboxEscalated(from: string, id: string, at: number): boolean {
+    return this.prepare('UPDATE inbox SET escalated_at = ? WHERE from_ep = ? AND id = ? AND escalated_at IS NULL').run(at, from, id).changes > 0;
+  }
+
+  /** When the first of these responses was received from `from` (null: none stored). */
+  firstResponseReceivedAt(from: string, ids: readonly string[]): number | null {
+    if (ids.length === 0) return null;
+    const row = this.prepare(`SELECT min(received_at) AS at FROM inbox WHERE from_ep = ? AND id IN (${ids.map(() => '?').join(',')})`).get(from, ...ids) as { at: number | null };
+    return row.at;
+  }
+
+  /** When the first of these responses was sent from here (null: none stored). */
+  firstResponseSentAt(ids: readonly string[]): number | null {
+    if (ids.length === 0) return null;
+    const row = this.prepare(`SELECT min(created_at) AS at FROM sent WHERE id IN (${ids.map(() => '?').join(',')})`).get(...ids) as { at: number | null };
+    return row.at;
   }
 
   seenReceipt(from: string, id: string): { digest: string } | undefined {

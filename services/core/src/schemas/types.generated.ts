@@ -11,7 +11,7 @@ export type AuditEvent = {
   /** The emitting gateway; equals the envelope's from. */
   gateway: Endpoint;
   /** What happened. */
-  action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated" | "heartbeat";
+  action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated" | "heartbeat" | "escalated";
   /** The message concerned. */
   messageId?: MessageId;
   /** Its type. */

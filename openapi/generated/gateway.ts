@@ -91,7 +91,8 @@ export interface paths {
          * @description A `text/event-stream` (Server-Sent Events) of what happens at this endpoint, as it commits:
          *     `arrival` (a message stored in this endpoint's inbox, `status: unread`), `lifecycle` (a
          *     recipient of a message this endpoint sent changed state: `delivered`, `rejected`, `read`,
-         *     `responded`), and kinds added later (an `escalation`); a client ignores a kind it does not
+         *     `responded`), `escalation` (an offender alert escalated, at the sender per recipient and at the
+         *     receiver, `status: escalated`), and kinds added later; a client ignores a kind it does not
          *     know. Metadata only (see `InboxEvent`), never a body. Filtered by role exactly as
          *     `GET /v1/inbox`: the INTERPOL desk never receives an event about a victim notice or status
          *     update, not even its id. Auditors read the audit service, not the desks' stream.
@@ -607,16 +608,17 @@ export interface components {
             /** @description The SSE id (also on the `id:` line), monotonic per gateway. */
             id: string;
             /**
-             * @description `arrival`, `lifecycle`, or a kind added later such as `escalation`.
+             * @description `arrival`, `lifecycle`, `escalation`, or a kind added later.
              * @example arrival
              * @example lifecycle
+             * @example escalation
              */
             kind: string;
             messageId: components["schemas"]["MessageId"];
             type: components["schemas"]["BusinessMessageType"];
             counterpart: components["schemas"]["Endpoint"];
             caseRef?: components["schemas"]["CaseRef"];
-            /** @description `unread` for an arrival; `delivered`, `rejected`, `read` or `responded` for a lifecycle change. */
+            /** @description `unread` for an arrival; `delivered`, `rejected`, `read` or `responded` for a lifecycle change; `escalated` for an escalation. */
             status: string;
             at: components["schemas"]["Timestamp"];
         };

@@ -199,3 +199,24 @@ test('heartbeats keep an idle stream alive; more than the allowed streams per of
   expect(expiring.ended).toBe(false);
   await eventually(() => (expiring.ended ? true : undefined), 15_000, 'the stream ended at token expiry');
 });
+
+test('an escalation is pushed at both ends: the sender per recipient, the receiver for its own unanswered alert', async () => {
+  const la = await c.token('LA', ['liaison-officer']);
+  const th = await c.token('TH', ['liaison-officer']);
+  const deskAtLa = await stream('LA', await c.token('LA', ['interpol-desk']));
+  const thStream = await stream('TH', th);
+  // Arrival at the start of tomorrow (UTC): under MX_ALERT_ESCALATE_HOURS (24) away, so it escalates at once.
+  const day = (n: number): string => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+  const body = loadBody('offender-travel-alert') as { travel: Record<string, unknown> };
+  const alert = await send('TH', th, { type: 'offender-travel-alert', to: ['LA'], body: { ...body, travel: { ...body.travel, arrivalDate: day(1), expectedDepartureDate: day(5) } } });
+  await eventually(() => c.gateways.LA!.gateway.store.inboxById(alert), 20_000, 'the alert stored at LA');
+  // Escalations are looked for before these reads (and every minute).
+  expect((await c.call('LA', 'GET', '/v1/inbox', { token: la })).status).toBe(200);
+  expect((await c.call('TH', 'GET', `/v1/messages/${alert}`, { token: th })).status).toBe(200);
+  const atLa = await waitFor(deskAtLa, alert, 'escalation');
+  expect(atLa.data).toMatchObject({ kind: 'escalation', messageId: alert, type: 'offender-travel-alert', counterpart: 'TH', status: 'escalated' });
+  const atTh = await waitFor(thStream, alert, 'escalation');
+  expect(atTh.data).toMatchObject({ counterpart: 'LA', status: 'escalated' });
+  expectWellFormed(deskAtLa);
+  expectWellFormed(thStream);
+});

@@ -18,7 +18,7 @@ import type { GatewayStore, InboxEventRow } from './store.ts';
  * Event kinds are open: a new kind is one `recordEvent(store, { kind: 'escalation', ... })` call
  * inside the commit that makes the change; streams carry it without any change here.
  */
-export type InboxEventKind = 'arrival' | 'lifecycle' | (string & {});
+export type InboxEventKind = 'arrival' | 'lifecycle' | 'escalation' | (string & {});
 
 export interface InboxEvent {
   kind: InboxEventKind;

@@ -15,6 +15,7 @@ import type { GatewayContext } from './context.ts';
 import { RESPONSE_OF } from './policy.ts';
 import { queueReceipt, signReceipt } from './receipts.ts';
 import { caseAction, checkRoute, hasRole, issue, MAX_RESPONSES, ORIGINATING, recordKey, RESPONDING } from './rules.ts';
+import { recordEvent } from './events.ts';
 import { escalationDue, travelColumns, type TravelWindow } from './lifecycle.ts';
 import type { InboxRow } from './store.ts';
 import type { CryptoKey } from 'jose';
@@ -252,11 +253,13 @@ export class Sending {
       for (const r of sent) {
         if (!ctx.store.markRecipientEscalated(r.message_id, r.endpoint, at)) continue;
         w.audit({ action: 'escalated', messageId: r.message_id, messageType: r.type, counterpart: r.endpoint }, now);
+        recordEvent(ctx.store, { kind: 'escalation', messageId: r.message_id, type: r.type, counterpart: r.endpoint, caseRef: null, status: 'escalated', at });
         done.push({ direction: 'sent', messageId: r.message_id, counterpart: r.endpoint, at: now });
       }
       for (const r of received) {
         if (!ctx.store.markInboxEscalated(r.from_ep, r.id, at)) continue;
         w.audit({ action: 'escalated', messageId: r.id, messageType: r.type, counterpart: r.from_ep }, now);
+        recordEvent(ctx.store, { kind: 'escalation', messageId: r.id, type: r.type, counterpart: r.from_ep, caseRef: null, status: 'escalated', at });
         done.push({ direction: 'received', messageId: r.id, counterpart: r.from_ep, at: now });
       }
     });

@@ -1,7 +1,7 @@
 /**
  * Push to the desks: `GET /v1/inbox/events`, a Server-Sent Events stream of what happened at this
- * endpoint (arrivals, lifecycle changes of what it sent, and any other kind recorded later, such
- * as escalations). Each event is a row of the store's `inbox_events` table written in the same
+ * endpoint (arrivals, lifecycle changes of what it sent, escalations of offender alerts, and any
+ * kind recorded later). Each event is a row of the store's `inbox_events` table written in the same
  * commit as the change it reports, so a stream never reports what did not commit and never misses
  * what did; its row id is the SSE `id`, so a client resumes with `Last-Event-ID`.
  *

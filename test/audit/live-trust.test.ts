@@ -17,7 +17,8 @@ import { generateEndpointKeys, privateJwksPathOf } from '../../services/core/src
 import { auditDeployment, AuditTopic, freshPrefix, GatewayTrail, installTrustFile, revokeKey, rotateElsewhere, startAudit, type RunningAudit } from '../support/audit.ts';
 import { eventually } from '../support/kafka.ts';
 
-const SILENT_AFTER_SECONDS = 5;
+// Wide enough that an event just logged is not yet silent on a loaded machine.
+const SILENT_AFTER_SECONDS = 10;
 const ENV = { MX_AUDIT_SILENT_AFTER_SECONDS: String(SILENT_AFTER_SECONDS) };
 
 let dep: Deployment;

@@ -48,8 +48,9 @@ test('(a) no restart: the new public key is published to LA and the audit servic
   const trickle = new Trickle(ops).start();
   await trickle.more(2);
   const before = (await ops.deadLetters('LA')).length;
-  // Lead time for the copy and one reload everywhere; TH switches on its own at validFrom.
-  const key = await ops.rotate('TH', new Date(Date.now() + 6000));
+  // Lead time for the copy and one reload everywhere (1 s each, ten times over for a loaded
+  // machine); TH switches on its own at validFrom.
+  const key = await ops.rotate('TH', new Date(Date.now() + 10_000));
   const copiedAt = new Date();
   ops.publish('TH', ['LA', 'audit']);
   await ops.learned(['LA', 'audit'], copiedAt);

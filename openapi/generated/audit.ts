@@ -354,7 +354,7 @@ export interface components {
          * @description An error code from the error catalogue; the README lists each with its HTTP status and meaning.
          * @enum {string}
          */
-        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ENCRYPTION_REQUIRED" | "DECRYPT_FAILED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "TOO_MANY_RESPONSES" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "INVALID_PARAMETER" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
+        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "UNKNOWN_TYPE" | "UNSUPPORTED_VERSION" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ENCRYPTION_REQUIRED" | "DECRYPT_FAILED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "TOO_MANY_RESPONSES" | "NOT_ORIGINAL_SENDER" | "UNKNOWN_ORIGINAL" | "ALREADY_WITHDRAWN" | "SUPERSEDED" | "NOT_WITHDRAWABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "INVALID_PARAMETER" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
         /**
          * AuditEvent
          * @description One event in a gateway's audit chain. Metadata only: ids, types, endpoints, pseudonyms, digests, outcomes, reason codes; no personal data field exists.
@@ -370,7 +370,7 @@ export interface components {
              * @description What happened.
              * @enum {string}
              */
-            action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated" | "heartbeat" | "escalated";
+            action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated" | "heartbeat" | "escalated" | "withdrawn" | "corrected";
             /** @description The message concerned. */
             messageId?: components["schemas"]["CommonDefsV1.messageId"];
             /** @description Its type. */
@@ -388,6 +388,13 @@ export interface components {
             outcome?: "accepted" | "rejected" | "read";
             /** @description Reason code of a rejection or dead letter. */
             reasonCode?: components["schemas"]["CommonDefsV1.reasonCode"];
+            /** @description The withdrawal (withdrawn) or the new version (corrected) of the message concerned. */
+            relatedMessageId?: components["schemas"]["CommonDefsV1.messageId"];
+            /**
+             * @description Why an offender alert was withdrawn (withdrawn).
+             * @enum {string}
+             */
+            withdrawalReason?: "travel-cancelled" | "issued-in-error" | "other";
             /** @description Key id concerned (key-rotated). */
             kid?: components["schemas"]["CommonDefsV1.keyId"];
             /** @description When it happened (UTC): when the fact was recorded. The envelope's issuedAt is when the event was signed, which may be later. */
@@ -685,7 +692,7 @@ export interface components {
          * @description The type of a notice document.
          * @enum {string}
          */
-        "CommonDefsV1.messageType": "victim-repatriation-notice" | "repatriation-status-update" | "offender-travel-alert" | "offender-alert-response" | "delivery-receipt" | "audit-event";
+        "CommonDefsV1.messageType": "victim-repatriation-notice" | "repatriation-status-update" | "offender-travel-alert" | "offender-alert-response" | "offender-alert-withdrawal" | "delivery-receipt" | "audit-event";
         /**
          * Timestamp
          * Format: date-time

@@ -324,7 +324,7 @@ export interface components {
          * @description An error code from the error catalogue; the README lists each with its HTTP status and meaning.
          * @enum {string}
          */
-        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ENCRYPTION_REQUIRED" | "DECRYPT_FAILED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "TOO_MANY_RESPONSES" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "INVALID_PARAMETER" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
+        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "UNKNOWN_TYPE" | "UNSUPPORTED_VERSION" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ENCRYPTION_REQUIRED" | "DECRYPT_FAILED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "TOO_MANY_RESPONSES" | "NOT_ORIGINAL_SENDER" | "UNKNOWN_ORIGINAL" | "ALREADY_WITHDRAWN" | "SUPERSEDED" | "NOT_WITHDRAWABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "INVALID_PARAMETER" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
         /**
          * NoticeEnvelope
          * @description The notice document carried as the JWS payload. This schema checks the envelope only; body is checked against the schema of its type (bodySchemaId(type)), never a schema named by the sender.
@@ -348,6 +348,8 @@ export interface components {
             caseRef?: components["schemas"]["CommonDefsV1.caseRef"];
             /** @description Id of the message answered; required for repatriation-status-update and offender-alert-response. */
             inReplyTo?: components["schemas"]["CommonDefsV1.messageId"];
+            /** @description Id of the earlier message of the same sender that this one corrects (same type, a new version) or withdraws (offender-alert-withdrawal). Required for offender-alert-withdrawal. */
+            supersedes?: components["schemas"]["CommonDefsV1.messageId"];
             /** @description Who sent the document, as a pseudonym and an agency. */
             sender: {
                 /** @description Pseudonym of the submitting officer (or of the gateway for automatic messages). */
@@ -359,7 +361,7 @@ export interface components {
             body?: components["schemas"]["NoticeDocument.clearBody"];
             /** @description The body encrypted to the recipients (JWE general JSON); every business type is sent this way, receipts and audit events never. */
             encryptedBody?: components["schemas"]["CommonDefsV1.encryptedBody"];
-        } & (unknown & unknown & unknown)) & ({
+        } & (unknown & unknown & unknown & unknown & unknown)) & ({
             body: unknown;
         } | {
             encryptedBody: unknown;
@@ -747,7 +749,7 @@ export interface components {
          * @description The message types officers send and answer (not receipts or audit events).
          * @enum {string}
          */
-        BusinessMessageType: "victim-repatriation-notice" | "repatriation-status-update" | "offender-travel-alert" | "offender-alert-response";
+        BusinessMessageType: "victim-repatriation-notice" | "repatriation-status-update" | "offender-travel-alert" | "offender-alert-response" | "offender-alert-withdrawal";
         /**
          * Common definitions
          * @description Definitions shared by the envelope and the body schemas. Every string is bounded, every array is bounded, every object is closed.
@@ -787,7 +789,7 @@ export interface components {
          * @description The type of a notice document.
          * @enum {string}
          */
-        "CommonDefsV1.messageType": "victim-repatriation-notice" | "repatriation-status-update" | "offender-travel-alert" | "offender-alert-response" | "delivery-receipt" | "audit-event";
+        "CommonDefsV1.messageType": "victim-repatriation-notice" | "repatriation-status-update" | "offender-travel-alert" | "offender-alert-response" | "offender-alert-withdrawal" | "delivery-receipt" | "audit-event";
         /**
          * Timestamp
          * Format: date-time

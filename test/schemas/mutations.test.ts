@@ -50,6 +50,7 @@ describe('mutants of each body fixture', () => {
     'repatriation-status-update': 40,
     'offender-travel-alert': 220,
     'offender-alert-response': 25,
+    'offender-alert-withdrawal': 3,
     'delivery-receipt': 30,
     'audit-event': 80,
   };

@@ -3,7 +3,7 @@
  * members (exactly one body, type-specific requirements, schema derived from type), and that no
  * issue ever echoes a value.
  */
-import { bodySchemaId, ENVELOPE_SCHEMA_ID, SCHEMA_BASE, SchemaRegistry, type ValidationIssue } from '../../services/core/src/schemas/registry.ts';
+import { bodySchemaId, ENVELOPE_SCHEMA_ID, SCHEMA_BASE, SchemaRegistry, unsupportedReason, type ValidationIssue } from '../../services/core/src/schemas/registry.ts';
 import { buildDocument, loadBody, loadEncryptedBody, loadEnvelope } from '../fixtures/documents/index.ts';
 
 const registry = SchemaRegistry.load();
@@ -206,7 +206,7 @@ describe('body rules that cross members', () => {
   it('an audit event has no member for personal data', () => {
     const schema = registry.schema(bodySchemaId('audit-event')) as { properties: Record<string, unknown> };
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ['action', 'at', 'counterpart', 'gateway', 'kid', 'messageDigest', 'messageId', 'messageType', 'officer', 'outcome', 'prevDigest', 'reasonCode', 'seq'].sort(),
+      ['action', 'at', 'counterpart', 'gateway', 'kid', 'messageDigest', 'messageId', 'messageType', 'officer', 'outcome', 'prevDigest', 'reasonCode', 'relatedMessageId', 'seq', 'withdrawalReason'].sort(),
     );
     const withName = { ...loadBody('audit-event'), childName: 'Testchild Examplevong' };
     expect(codes(registry.validate(bodySchemaId('audit-event'), withName))).toEqual([' additionalProperties']);
@@ -251,5 +251,35 @@ describe('issues never echo the value', () => {
     const issues = registry.validate(ENVELOPE_SCHEMA_ID, doc);
     expect(codes(issues)).toEqual(['/caseRef maxLength']);
     expect(JSON.stringify(issues)).not.toContain(SECRET);
+  });
+});
+
+describe('what a receiver does not know (unsupportedReason)', () => {
+  it('an unknown type is UNKNOWN_TYPE, a known type at another schema version UNSUPPORTED_VERSION', () => {
+    const amendment = { ...buildDocument('offender-travel-alert'), type: 'offender-alert-amendment', schema: `${SCHEMA_BASE}offender-alert-amendment.v1.json` };
+    expect(registry.validateDocument(amendment)).not.toEqual([]);
+    expect(unsupportedReason(amendment)).toBe('UNKNOWN_TYPE');
+    const v2 = { ...buildDocument('offender-travel-alert'), schema: `${SCHEMA_BASE}offender-travel-alert.v2.json` };
+    expect(registry.validateDocument(v2)).not.toEqual([]);
+    expect(unsupportedReason(v2)).toBe('UNSUPPORTED_VERSION');
+  });
+
+  it('a broken document of a known type and version is none of them (SCHEMA_INVALID)', () => {
+    expect(unsupportedReason(buildDocument('offender-travel-alert'))).toBeUndefined();
+    expect(unsupportedReason({ ...buildDocument('offender-travel-alert'), schema: `${SCHEMA_BASE}offender-alert-response.v1.json` })).toBeUndefined();
+    expect(unsupportedReason({ ...buildDocument('offender-travel-alert'), type: 42 })).toBeUndefined();
+    expect(unsupportedReason({ ...buildDocument('offender-travel-alert'), type: 'Not A Type' })).toBeUndefined();
+    expect(unsupportedReason(null)).toBeUndefined();
+  });
+
+  it('supersedes is required on a withdrawal and refused on responses, receipts and audit events', () => {
+    const w = buildDocument('offender-alert-withdrawal') as Record<string, unknown>;
+    expect(registry.validateDocument(w)).toEqual([]);
+    delete w['supersedes'];
+    expect(registry.validateDocument(w).map((i) => i.path)).toContain('/supersedes');
+    const response = { ...buildDocument('offender-alert-response'), supersedes: '01950c2a-6b3e-7c1d-8e2f-0123456789ad' };
+    expect(registry.validateDocument(response)).not.toEqual([]);
+    const correction = { ...buildDocument('offender-travel-alert'), supersedes: '01950c2a-6b3e-7c1d-8e2f-0123456789ad' };
+    expect(registry.validateDocument(correction)).toEqual([]);
   });
 });

@@ -28,6 +28,7 @@ const EXPECTED_FILES = [
   'delivery-receipt.v1.json',
   'envelope.v1.json',
   'offender-alert-response.v1.json',
+  'offender-alert-withdrawal.v1.json',
   'offender-travel-alert.v1.json',
   'repatriation-status-update.v1.json',
   'victim-repatriation-notice.v1.json',
@@ -80,6 +81,7 @@ describe('SchemaRegistry.load', () => {
       `${SCHEMA_BASE}repatriation-status-update.v1.json`,
       `${SCHEMA_BASE}offender-travel-alert.v1.json`,
       `${SCHEMA_BASE}offender-alert-response.v1.json`,
+      `${SCHEMA_BASE}offender-alert-withdrawal.v1.json`,
       `${SCHEMA_BASE}delivery-receipt.v1.json`,
       `${SCHEMA_BASE}audit-event.v1.json`,
     ]);
@@ -120,7 +122,7 @@ describe('SchemaRegistry.load refuses a broken schema directory', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('loads the minimal control directory', () => {
-    expect(SchemaRegistry.load(dir).schemaIds()).toHaveLength(8);
+    expect(SchemaRegistry.load(dir).schemaIds()).toHaveLength(9);
   });
 
   it('when an $id does not match the path', () => {

@@ -9,7 +9,14 @@ import { isEndpoint } from '../../core/src/ids/patterns.ts';
 import { MESSAGE_TYPES, type MessageType } from '../../core/src/schemas/registry.ts';
 
 export const VICTIM_TYPES: readonly MessageType[] = ['victim-repatriation-notice', 'repatriation-status-update'];
-export const ALERT_TYPES: readonly MessageType[] = ['offender-travel-alert', 'offender-alert-response'];
+export const ALERT_TYPES: readonly MessageType[] = ['offender-travel-alert', 'offender-alert-response', 'offender-alert-withdrawal'];
+/**
+ * Types that follow an earlier message and go where it went: without a rule of their own they are
+ * routed by the rules of the type they follow (a withdrawal may go wherever its alert could).
+ */
+export const FOLLOWS: Partial<Record<MessageType, MessageType>> = {
+  'offender-alert-withdrawal': 'offender-travel-alert',
+};
 /** Types that answer an earlier message, and the type each answers. */
 export const RESPONSE_OF: Partial<Record<MessageType, MessageType>> = {
   'repatriation-status-update': 'victim-repatriation-notice',
@@ -116,7 +123,7 @@ export class RoutingPolicy {
       }
       rules.set(type, [...(rules.get(type) ?? []), rule]);
     });
-    const missing = MESSAGE_TYPES.filter((t) => !rules.has(t));
+    const missing = MESSAGE_TYPES.filter((t) => !rules.has(t) && FOLLOWS[t] === undefined);
     if (missing.length > 0) throw new PolicyError(`${where}: no rule for ${missing.join(', ')}`);
     const endpoints = new Set<string>();
     for (const list of rules.values()) for (const r of list) [...r.from, ...r.to].forEach((e) => endpoints.add(e));
@@ -125,7 +132,8 @@ export class RoutingPolicy {
 
   /** May `from` send a `type` to `to`? Never to itself. */
   allows(type: string, from: string, to: string): boolean {
-    const list = this.rules.get(type as MessageType);
+    const followed = FOLLOWS[type as MessageType];
+    const list = this.rules.get(type as MessageType) ?? (followed !== undefined ? this.rules.get(followed) : undefined);
     if (!list || from === to) return false;
     if (VICTIM_TYPES.includes(type as MessageType) && (!victimDataAllowedAt(from) || !victimDataAllowedAt(to))) return false;
     return list.some((rule) => rule.from.has(from) && rule.to.has(to));

@@ -19,6 +19,11 @@ export const RESPONDING: Partial<Record<MessageType, readonly string[]>> = {
   'offender-alert-response': ['liaison-officer', 'interpol-desk'],
 };
 
+/** The types a sender may correct with a new version (a document of the same type naming it in `supersedes`). */
+export const CORRECTABLE: readonly MessageType[] = ['victim-repatriation-notice', 'offender-travel-alert'];
+/** The type an `offender-alert-withdrawal` withdraws. */
+export const WITHDRAWABLE: MessageType = 'offender-travel-alert';
+
 /** The most responses one received message may collect (the `responseIds` schemas' `maxItems`). */
 export const MAX_RESPONSES = 100;
 
@@ -69,12 +74,24 @@ export interface ReceivedDocument {
   expiresAt: string;
   caseRef?: string;
   inReplyTo?: string;
+  supersedes?: string;
   body?: Record<string, unknown>;
+}
+
+/** What admission reads of a received message that a withdrawal or correction names. */
+export interface RevisableRow {
+  type: string;
+  to_json: string;
+  case_ref: string | null;
+  superseded_by: string | null;
+  withdrawn_by: string | null;
 }
 
 /** The stored state admission consults (the gateway store provides it). */
 export interface AdmissionFacts {
-  inboxByKey(from: string, id: string): { response_ids: string } | undefined;
+  inboxByKey(from: string, id: string): ({ response_ids: string } & Partial<RevisableRow>) | undefined;
+  /** Whether any sender's message with this id was received (a follow-up from another sender is NOT_ORIGINAL_SENDER). */
+  inboxById(id: string): unknown;
   seenReceipt(from: string, id: string): unknown;
   recipient(messageId: string, endpoint: string): { response_ids: string } | undefined;
   sent(id: string): { type: string; to_json: string; case_ref: string | null; digest: string } | undefined;
@@ -99,6 +116,7 @@ export function admit(doc: ReceivedDocument, me: string, policy: Pick<RoutingPol
     return;
   }
   if (facts.inboxByKey(doc.from, doc.id)) throw new MxError('ID_CONFLICT', 'another record already uses this (from, id)');
+  if (doc.supersedes !== undefined) admitRevision(doc as ReceivedDocument & { supersedes: string }, facts);
   const answers = RESPONSE_OF[doc.type];
   if (answers !== undefined) {
     const original = doc.inReplyTo ? facts.sent(doc.inReplyTo) : undefined;
@@ -119,4 +137,27 @@ export function admit(doc: ReceivedDocument, me: string, policy: Pick<RoutingPol
     // first and lock the real opener out of it.
     if (!parties && doc.type === 'victim-repatriation-notice' && !doc.caseRef.startsWith(`${doc.from}-`)) throw new MxError('NOT_A_PARTY', 'a case is opened only by the endpoint its reference names');
   }
+}
+
+/**
+ * A withdrawal or correction is admitted only from the original's own sender, for the current
+ * version of a message this endpoint received, of a type that may be withdrawn or corrected, in
+ * the original's case and to its recipients. Records of one thread share a record key, so the
+ * original always arrives first: a follow-up of something never received is refused, not parked.
+ */
+export function admitRevision(doc: ReceivedDocument & { supersedes: string }, facts: Pick<AdmissionFacts, 'inboxByKey' | 'inboxById'>): void {
+  const original = facts.inboxByKey(doc.from, doc.supersedes);
+  if (!original) {
+    if (facts.inboxById(doc.supersedes) !== undefined) throw new MxError('NOT_ORIGINAL_SENDER', 'a withdrawal or correction of a message another endpoint sent');
+    throw new MxError('UNKNOWN_ORIGINAL', 'a withdrawal or correction of a message this endpoint never received');
+  }
+  const withdrawal = doc.type === 'offender-alert-withdrawal';
+  if (withdrawal ? original.type !== WITHDRAWABLE : original.type !== doc.type || !CORRECTABLE.includes(doc.type)) {
+    throw new MxError('NOT_WITHDRAWABLE', withdrawal ? 'only an offender alert is withdrawn' : 'a correction has the type of the original, a victim notice or an offender alert');
+  }
+  if ((original.withdrawn_by ?? null) !== null) throw new MxError('ALREADY_WITHDRAWN', 'the alert was withdrawn before');
+  if ((original.superseded_by ?? null) !== null) throw new MxError('SUPERSEDED', 'the named version was corrected before');
+  if ((original.case_ref ?? undefined) !== doc.caseRef) throw new MxError('NOT_A_PARTY', 'a withdrawal or correction outside the case of the original');
+  const recipients = JSON.parse(original.to_json ?? '[]') as string[];
+  if (doc.to.some((r) => !recipients.includes(r))) throw new MxError('NOT_A_PARTY', 'a withdrawal or correction goes to the recipients of the original only');
 }

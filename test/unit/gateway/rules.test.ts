@@ -22,9 +22,16 @@ function codeOf(f: () => unknown): string | undefined {
 }
 
 /** In-memory stand-ins for the store's lookups (plain data, not a mock of the store's behaviour). */
-function facts(init: Partial<{ inbox: string[]; receipts: string[]; recipients: Record<string, string[]>; sent: Record<string, { type: string; to: string[]; caseRef?: string; digest: string }>; cases: Record<string, string[]> }> = {}): AdmissionFacts {
+type Received = { type: string; to: string[]; caseRef?: string; supersededBy?: string; withdrawnBy?: string };
+
+function facts(init: Partial<{ received: Record<string, Received>; inbox: string[]; receipts: string[]; recipients: Record<string, string[]>; sent: Record<string, { type: string; to: string[]; caseRef?: string; digest: string }>; cases: Record<string, string[]> }> = {}): AdmissionFacts {
   return {
-    inboxByKey: (from, id) => (init.inbox?.includes(`${from}/${id}`) ? { response_ids: '[]' } : undefined),
+    inboxByKey: (from, id) => {
+      const r = init.received?.[`${from}/${id}`];
+      if (r) return { response_ids: '[]', type: r.type, to_json: JSON.stringify(r.to), case_ref: r.caseRef ?? null, superseded_by: r.supersededBy ?? null, withdrawn_by: r.withdrawnBy ?? null };
+      return init.inbox?.includes(`${from}/${id}`) ? { response_ids: '[]' } : undefined;
+    },
+    inboxById: (id) => Object.keys(init.received ?? {}).find((k) => k.endsWith(`/${id}`)),
     seenReceipt: (from, id) => (init.receipts?.includes(`${from}/${id}`) ? { digest: 'x' } : undefined),
     recipient: (messageId, endpoint) => {
       const ids = init.recipients?.[`${messageId}/${endpoint}`];
@@ -121,5 +128,40 @@ describe('sending rules', () => {
     expect(recordKey({ caseRef: 'TH-2026-000001', inReplyTo: ORIGINAL, id: ID })).toBe('TH-2026-000001');
     expect(recordKey({ inReplyTo: ORIGINAL, id: ID })).toBe(ORIGINAL);
     expect(recordKey({ id: ID })).toBe(ID);
+  });
+});
+
+describe('admit: withdrawals and corrections', () => {
+  const alert: Received = { type: 'offender-travel-alert', to: ['LA', 'INTERPOL'] };
+  const withdrawal = (over: Partial<ReceivedDocument> = {}) => doc({ type: 'offender-alert-withdrawal', from: 'TH', to: ['LA', 'INTERPOL'], supersedes: ORIGINAL, ...over });
+  const correction = (over: Partial<ReceivedDocument> = {}) => doc({ type: 'offender-travel-alert', from: 'TH', to: ['LA', 'INTERPOL'], supersedes: ORIGINAL, ...over });
+
+  it('admits a withdrawal or a correction of the current version, from its sender, to its recipients', () => {
+    const f = facts({ received: { [`TH/${ORIGINAL}`]: alert } });
+    expect(codeOf(() => admit(withdrawal(), 'LA', policy, f))).toBeUndefined();
+    expect(codeOf(() => admit(correction(), 'LA', policy, f))).toBeUndefined();
+    expect(codeOf(() => admit(withdrawal({ to: ['LA'] }), 'LA', policy, f))).toBeUndefined();
+  });
+
+  it('refuses one from another sender, of something never received, or of a withdrawn or superseded version', () => {
+    expect(codeOf(() => admit(withdrawal({ from: 'CN' }), 'LA', policy, facts({ received: { [`TH/${ORIGINAL}`]: alert } })))).toBe('NOT_ORIGINAL_SENDER');
+    expect(codeOf(() => admit(withdrawal(), 'LA', policy, facts()))).toBe('UNKNOWN_ORIGINAL');
+    expect(codeOf(() => admit(correction(), 'LA', policy, facts({ received: { [`TH/${ORIGINAL}`]: { ...alert, withdrawnBy: ID } } })))).toBe('ALREADY_WITHDRAWN');
+    expect(codeOf(() => admit(withdrawal(), 'LA', policy, facts({ received: { [`TH/${ORIGINAL}`]: { ...alert, supersededBy: ID } } })))).toBe('SUPERSEDED');
+  });
+
+  it('refuses a withdrawal of anything but an alert, a correction of another type, one outside the case or the recipients', () => {
+    const notice: Received = { type: 'victim-repatriation-notice', to: ['LA'], caseRef: 'TH-2026-000001' };
+    const f = facts({ received: { [`TH/${ORIGINAL}`]: notice }, cases: { 'TH-2026-000001': ['LA', 'TH'] } });
+    expect(codeOf(() => admit(withdrawal({ to: ['LA'] }), 'LA', policy, f))).toBe('NOT_WITHDRAWABLE');
+    expect(codeOf(() => admit(correction({ to: ['LA'], caseRef: 'TH-2026-000001' }), 'LA', policy, f))).toBe('NOT_WITHDRAWABLE');
+    expect(codeOf(() => admit(doc({ type: 'victim-repatriation-notice', from: 'TH', to: ['LA'], caseRef: 'TH-2026-000001', supersedes: ORIGINAL }), 'LA', policy, f))).toBeUndefined();
+    expect(codeOf(() => admit(doc({ type: 'victim-repatriation-notice', from: 'TH', to: ['LA'], caseRef: 'TH-2026-000009', supersedes: ORIGINAL }), 'LA', policy, f))).toBe('NOT_A_PARTY');
+    expect(codeOf(() => admit(withdrawal({ to: ['LA', 'CN'] }), 'LA', policy, facts({ received: { [`TH/${ORIGINAL}`]: alert } })))).toBe('NOT_A_PARTY');
+  });
+
+  it('routes a withdrawal as its alert, never a victim type to INTERPOL', () => {
+    expect(policy.allows('offender-alert-withdrawal', 'TH', 'INTERPOL')).toBe(true);
+    expect(policy.allows('victim-repatriation-notice', 'TH', 'INTERPOL')).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import type { Outbox } from '../outbox/outbox.ts';
 import type { Db } from '../store/sqlite.ts';
 import type { Signer } from '../trust/signer.ts';
 
-export const AUDIT_ACTIONS = ['submitted', 'rejected', 'published', 'delivered', 'receipt-received', 'read', 'accessed', 'responded', 'dead-lettered', 'key-rotated', 'heartbeat', 'escalated'] as const;
+export const AUDIT_ACTIONS = ['submitted', 'rejected', 'published', 'delivered', 'receipt-received', 'read', 'accessed', 'responded', 'dead-lettered', 'key-rotated', 'heartbeat', 'escalated', 'withdrawn', 'corrected'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** What a caller records; the emitter adds `seq`, `prevDigest`, `gateway` and `at`. Metadata only. */
@@ -27,6 +27,9 @@ export interface AuditFact {
   outcome?: 'accepted' | 'rejected' | 'read';
   reasonCode?: string;
   kid?: string;
+  /** The withdrawal (`withdrawn`) or the new version (`corrected`). */
+  relatedMessageId?: string;
+  withdrawalReason?: 'travel-cancelled' | 'issued-in-error' | 'other';
 }
 
 /** Lifetime of an audit event's envelope; verifiers of old events check signatures, not expiry. */

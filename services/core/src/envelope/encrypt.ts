@@ -23,6 +23,7 @@ export const ENCRYPTED_TYPES: ReadonlySet<string> = new Set([
   'repatriation-status-update',
   'offender-travel-alert',
   'offender-alert-response',
+  'offender-alert-withdrawal',
 ]);
 
 /** Whether a document of `type` must carry `encryptedBody` rather than `body`. */

@@ -21,6 +21,7 @@ export const CLASS_BY_TYPE = {
   'repatriation-status-update': 'notice',
   'offender-travel-alert': 'notice',
   'offender-alert-response': 'notice',
+  'offender-alert-withdrawal': 'notice',
   'delivery-receipt': 'receipt',
   'audit-event': 'audit',
 } as const satisfies Record<MessageType, EnvelopeClass>;

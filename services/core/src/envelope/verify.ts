@@ -1,7 +1,7 @@
 import { flattenedVerify } from 'jose';
 import type { ErrorCode } from '../errors/catalogue.ts';
 import { MxError } from '../errors/mx-error.ts';
-import { bodySchemaId, type MessageType, type SchemaRegistry, type ValidationIssue } from '../schemas/registry.ts';
+import { bodySchemaId, unsupportedReason, type MessageType, type SchemaRegistry, type ValidationIssue } from '../schemas/registry.ts';
 import type { NoticeDocument } from '../schemas/types.ts';
 import { isRevokedAt, isValidAt, type TrustRegistry, type TrustedKey } from '../trust/trust-registry.ts';
 import { MAX_PROTECTED_HEADER_BYTES, parseCanonicalJson, parseCanonicalJws } from './canonical.ts';
@@ -175,7 +175,11 @@ export async function verifyNotice<D extends EnvelopeFields = NoticeDocument>(
     throw err;
   }
   const issues = schemas.validateDocument(doc);
-  if (issues.length > 0) throw fail('SCHEMA_INVALID', 'the document does not satisfy its schema', issues);
+  if (issues.length > 0) {
+    const unsupported = unsupportedReason(doc);
+    if (unsupported !== undefined) throw fail(unsupported, unsupported === 'UNKNOWN_TYPE' ? 'the document type is not one this endpoint knows' : 'the body schema version is not one this endpoint reads', issues);
+    throw fail('SCHEMA_INVALID', 'the document does not satisfy its schema', issues);
+  }
   if (!isPlainObject(doc)) throw fail('SCHEMA_INVALID', 'the document is not an object', [{ path: '', code: 'type', message: 'must be object' }]);
   const type = doc.type as MessageType;
   // validateDocument checks the body against bodySchemaId(type); this check keeps "the schema

@@ -36,6 +36,8 @@ export const ERROR_CATALOGUE = {
   KEY_REVOKED: { status: 422, retriable: false, title: 'The signing key has been revoked' },
   SIGNATURE_INVALID: { status: 422, retriable: false, title: 'The signature does not verify with the key named by kid' },
   // Envelope: payload
+  UNKNOWN_TYPE: { status: 422, retriable: false, title: 'The document type is not one this endpoint knows (a newer sender, or not a message of the exchange)' },
+  UNSUPPORTED_VERSION: { status: 422, retriable: false, title: 'The body schema version of the document is not one this endpoint reads' },
   SCHEMA_INVALID: { status: 422, retriable: false, title: 'The signed document does not satisfy its schema' },
   SENDER_MISMATCH: { status: 422, retriable: false, title: 'The document from is not the endpoint that owns the signing key' },
   KEY_NOT_VALID_AT_ISSUE_TIME: { status: 422, retriable: false, title: 'The signing key was not valid at the document issuedAt' },
@@ -52,6 +54,11 @@ export const ERROR_CATALOGUE = {
   NOT_A_PARTY: { status: 403, retriable: false, title: 'The sender or recipient is not a party to the case or the original message' },
   ID_CONFLICT: { status: 409, retriable: false, title: 'Another message with a different digest already uses this (from, id)' },
   TOO_MANY_RESPONSES: { status: 409, retriable: false, title: 'The message already has the maximum number of responses (100)' },
+  NOT_ORIGINAL_SENDER: { status: 403, retriable: false, title: 'Only the endpoint that sent a message may withdraw or correct it' },
+  UNKNOWN_ORIGINAL: { status: 422, retriable: false, title: 'A withdrawal or correction of a message this endpoint never received' },
+  ALREADY_WITHDRAWN: { status: 409, retriable: false, title: 'The offender alert has already been withdrawn' },
+  SUPERSEDED: { status: 409, retriable: false, title: 'A later version of the message exists; only the current version may be withdrawn or corrected' },
+  NOT_WITHDRAWABLE: { status: 409, retriable: false, title: 'Only offender alerts are withdrawn, and only victim notices and offender alerts are corrected' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, retriable: false, title: 'The Idempotency-Key was already used with a different request' },
   IDEMPOTENCY_KEY_IN_USE: { status: 409, retriable: true, title: 'A request with the same Idempotency-Key is still being processed' },
   // HTTP

@@ -35,6 +35,7 @@ export const MESSAGE_TYPES = [
   'repatriation-status-update',
   'offender-travel-alert',
   'offender-alert-response',
+  'offender-alert-withdrawal',
   'delivery-receipt',
   'audit-event',
 ] as const;
@@ -46,6 +47,7 @@ const BODY_SCHEMA_VERSION: Readonly<Record<MessageType, number>> = {
   'repatriation-status-update': 1,
   'offender-travel-alert': 1,
   'offender-alert-response': 1,
+  'offender-alert-withdrawal': 1,
   'delivery-receipt': 1,
   'audit-event': 1,
 };
@@ -62,6 +64,24 @@ export function isMessageType(value: unknown): value is MessageType {
 export function bodySchemaId(type: MessageType): string {
   if (!isMessageType(type)) throw new Error('unknown message type');
   return `${SCHEMA_BASE}${type}.v${BODY_SCHEMA_VERSION[type]}.json`;
+}
+
+/**
+ * Why a document that fails validation is one this registry does not know, rather than a broken
+ * one: `UNKNOWN_TYPE` (its `type` is not in {@link MESSAGE_TYPES}) or `UNSUPPORTED_VERSION` (its
+ * `schema` names a known type at a version other than the one this registry reads). Undefined
+ * otherwise. Only ever asked about a document already found invalid, so a receiver refuses what a
+ * newer sender sends with a code that says so, not a generic SCHEMA_INVALID.
+ */
+export function unsupportedReason(doc: unknown): 'UNKNOWN_TYPE' | 'UNSUPPORTED_VERSION' | undefined {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return undefined;
+  const { type, schema } = doc as { type?: unknown; schema?: unknown };
+  if (typeof type !== 'string') return undefined;
+  if (!isMessageType(type)) return /^[a-z][a-z-]{0,62}$/.test(type) ? 'UNKNOWN_TYPE' : undefined;
+  if (typeof schema !== 'string') return undefined;
+  const m = /^(.*)\.v([1-9][0-9]{0,2})\.json$/.exec(schema);
+  if (m && m[1] === `${SCHEMA_BASE}${type}` && Number(m[2]) !== BODY_SCHEMA_VERSION[type]) return 'UNSUPPORTED_VERSION';
+  return undefined;
 }
 
 /** `<repo>/schemas`, located from this module (services/core/src/schemas -> ../../../../). */

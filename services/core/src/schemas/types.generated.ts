@@ -11,7 +11,7 @@ export type AuditEvent = {
   /** The emitting gateway; equals the envelope's from. */
   gateway: Endpoint;
   /** What happened. */
-  action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated" | "heartbeat" | "escalated";
+  action: "submitted" | "rejected" | "published" | "delivered" | "receipt-received" | "read" | "accessed" | "responded" | "dead-lettered" | "key-rotated" | "heartbeat" | "escalated" | "withdrawn" | "corrected";
   /** The message concerned. */
   messageId?: MessageId;
   /** Its type. */
@@ -26,6 +26,10 @@ export type AuditEvent = {
   outcome?: "accepted" | "rejected" | "read";
   /** Reason code of a rejection or dead letter. */
   reasonCode?: ReasonCode;
+  /** The withdrawal (withdrawn) or the new version (corrected) of the message concerned. */
+  relatedMessageId?: MessageId;
+  /** Why an offender alert was withdrawn (withdrawn). */
+  withdrawalReason?: "travel-cancelled" | "issued-in-error" | "other";
   /** Key id concerned (key-rotated). */
   kid?: KeyId;
   /** When it happened (UTC): when the fact was recorded. The envelope's issuedAt is when the event was signed, which may be later. */
@@ -54,7 +58,7 @@ export type MessageId = string;
 
 // schemas/common/defs.v1.json#/$defs/messageType
 /** The type of a notice document. */
-export type MessageTypeName = "victim-repatriation-notice" | "repatriation-status-update" | "offender-travel-alert" | "offender-alert-response" | "delivery-receipt" | "audit-event";
+export type MessageTypeName = "victim-repatriation-notice" | "repatriation-status-update" | "offender-travel-alert" | "offender-alert-response" | "offender-alert-withdrawal" | "delivery-receipt" | "audit-event";
 
 // schemas/common/defs.v1.json#/$defs/timestamp
 /** An RFC 3339 date-time in UTC with a Z suffix (the form Date.prototype.toISOString produces), so timestamps compare as text. */
@@ -234,6 +238,8 @@ export type NoticeEnvelope = {
   caseRef?: CaseRef;
   /** Id of the message answered; required for repatriation-status-update and offender-alert-response. */
   inReplyTo?: MessageId;
+  /** Id of the earlier message of the same sender that this one corrects (same type, a new version) or withdraws (offender-alert-withdrawal). Required for offender-alert-withdrawal. */
+  supersedes?: MessageId;
   /** Who sent the document, as a pseudonym and an agency. */
   sender: {
     /** Pseudonym of the submitting officer (or of the gateway for automatic messages). */
@@ -261,6 +267,15 @@ export type OffenderAlertResponse = {
   /** Unit that took the action. */
   unit: Agency;
   /** Remarks. */
+  note?: Note;
+};
+
+// schemas/offender-alert-withdrawal.v1.json#
+/** Withdraws an offender travel alert (the envelope's supersedes names the alert's current version). Sent by the alert's sender to the alert's recipients. */
+export type OffenderAlertWithdrawal = {
+  /** Why the alert is withdrawn. */
+  reason: "travel-cancelled" | "issued-in-error" | "other";
+  /** Remarks; required when reason is other. */
   note?: Note;
 };
 

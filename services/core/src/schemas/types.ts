@@ -12,6 +12,7 @@ import type {
   OffenderAlertResponse,
   OffenderTravelAlert,
   RepatriationStatusUpdate,
+  OffenderAlertWithdrawal,
   VictimRepatriationNotice,
 } from './types.generated.ts';
 
@@ -24,6 +25,7 @@ export interface BodyByType {
   'repatriation-status-update': RepatriationStatusUpdate;
   'offender-travel-alert': OffenderTravelAlert;
   'offender-alert-response': OffenderAlertResponse;
+  'offender-alert-withdrawal': OffenderAlertWithdrawal;
   'delivery-receipt': DeliveryReceipt;
   'audit-event': AuditEvent;
 }

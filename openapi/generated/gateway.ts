@@ -57,6 +57,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/messages/{id}/withdrawal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw an offender alert this endpoint sent
+         * @description Sends a signed `offender-alert-withdrawal` (envelope `supersedes: {id}`) to the alert's
+         *     recipients (less any that refused the alert), on the alert's record key so it follows the
+         *     alert. Receivers flag the alert `revision.withdrawn` with the reason; the sender's lifecycle
+         *     shows the same; both record a `withdrawn` audit event and a `lifecycle` event
+         *     (`status: withdrawn`). Only the current version of an alert is withdrawn (`SUPERSEDED`
+         *     otherwise), once (`ALREADY_WITHDRAWN`); only an alert (`NOT_WITHDRAWABLE`); only by the
+         *     endpoint that sent it (`NOT_ORIGINAL_SENDER` for a message this endpoint received).
+         *
+         */
+        post: operations["withdrawMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/{id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct a victim notice or an offender alert this endpoint sent
+         * @description Sends a new version: a signed message of the original's type, case and recipients whose
+         *     envelope `supersedes: {id}`, carrying the whole corrected body. Receivers list the new
+         *     version in the inbox and keep the earlier one in its `revision.history`; a victim notice's
+         *     correction goes only to the case's parties (never to INTERPOL, as every victim notice).
+         *     Both ends record a `corrected` audit event and a `lifecycle` event (`status: corrected`)
+         *     about the earlier version. The same refusals as a withdrawal (`SUPERSEDED`,
+         *     `ALREADY_WITHDRAWN`, `NOT_WITHDRAWABLE`, `NOT_ORIGINAL_SENDER`); the body is checked against
+         *     the type's schema (`VALIDATION_FAILED`).
+         *
+         */
+        post: operations["correctMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/inbox": {
         parameters: {
             query?: never;
@@ -505,6 +560,59 @@ export interface components {
             expiresAt?: components["schemas"]["ExpiresAt"];
             body: components["schemas"]["OffenderAlertResponse"];
         };
+        /** @description Why the alert is withdrawn (the body of the `offender-alert-withdrawal` the gateway signs). */
+        WithdrawRequest: {
+            /** @enum {string} */
+            reason: "travel-cancelled" | "issued-in-error" | "other";
+            /** @description Remarks; required when `reason` is `other` (checked against the withdrawal schema). */
+            note?: string;
+        };
+        /** @description The whole corrected body of the new version; the gateway sets type, `to`, `caseRef` and `supersedes` from the original. */
+        CorrectRequest: {
+            expiresAt?: components["schemas"]["ExpiresAt"];
+            /** @description Checked against the schema of the original's type. */
+            body: Record<string, unknown>;
+        };
+        /** @description A message's place in its version chain, present once it was corrected or withdrawn or is a
+         *     correction: its version (1 for the original), the current version, the alert's withdrawal, and
+         *     every version with who signed it and when.
+         *      */
+        Revision: {
+            version: number;
+            /** @description False once a later version supersedes this one. */
+            current: boolean;
+            currentId: components["schemas"]["MessageId"];
+            /** @description This version is a correction (version 2 or later). */
+            corrected: boolean;
+            /** @description The alert (its current version) was withdrawn. */
+            withdrawn: boolean;
+            supersedes?: components["schemas"]["MessageId"];
+            supersededBy?: components["schemas"]["MessageId"];
+            withdrawal?: components["schemas"]["Withdrawal"];
+            history: components["schemas"]["MessageVersion"][];
+        };
+        MessageVersion: {
+            id: components["schemas"]["MessageId"];
+            version: number;
+            from: components["schemas"]["Endpoint"];
+            /** @description Pseudonym of the officer who signed this version. */
+            officer: string;
+            issuedAt: components["schemas"]["Timestamp"];
+            receivedAt?: components["schemas"]["Timestamp"];
+            current: boolean;
+        };
+        Withdrawal: {
+            id: components["schemas"]["MessageId"];
+            /** @enum {string} */
+            reason: "travel-cancelled" | "issued-in-error" | "other";
+            /** @description When this endpoint recorded the withdrawal. */
+            at: components["schemas"]["Timestamp"];
+            from?: components["schemas"]["Endpoint"];
+            /** @description Pseudonym of the officer who withdrew it. */
+            officer?: string;
+            issuedAt?: components["schemas"]["Timestamp"];
+            receivedAt?: components["schemas"]["Timestamp"];
+        };
         SubmitAccepted: {
             id: components["schemas"]["MessageId"];
             /**
@@ -528,6 +636,9 @@ export interface components {
             to: components["schemas"]["Recipients"];
             caseRef?: components["schemas"]["CaseRef"];
             inReplyTo?: components["schemas"]["MessageId"];
+            /** @description The earlier version this one corrects, or (a withdrawal) the alert it withdraws. */
+            supersedes?: components["schemas"]["MessageId"];
+            revision?: components["schemas"]["Revision"];
             issuedAt: components["schemas"]["Timestamp"];
             expiresAt?: components["schemas"]["Timestamp"];
             digest: components["schemas"]["Digest"];
@@ -620,7 +731,7 @@ export interface components {
             type: components["schemas"]["BusinessMessageType"];
             counterpart: components["schemas"]["Endpoint"];
             caseRef?: components["schemas"]["CaseRef"];
-            /** @description `unread` for an arrival; `delivered`, `rejected`, `read` or `responded` for a lifecycle change; `escalated` for an escalation. */
+            /** @description `unread` for an arrival; `delivered`, `rejected`, `read` or `responded` for a lifecycle change, or `withdrawn` / `corrected` (the message is the withdrawn alert or the corrected earlier version); `escalated` for an escalation. */
             status: string;
             at: components["schemas"]["Timestamp"];
         };
@@ -634,6 +745,9 @@ export interface components {
             to: components["schemas"]["Recipients"];
             caseRef?: components["schemas"]["CaseRef"];
             inReplyTo?: components["schemas"]["MessageId"];
+            /** @description The earlier version this one corrects, or (a withdrawal) the alert it withdraws. */
+            supersedes?: components["schemas"]["MessageId"];
+            revision?: components["schemas"]["Revision"];
             issuedAt: components["schemas"]["Timestamp"];
             expiresAt?: components["schemas"]["Timestamp"];
             receivedAt: components["schemas"]["Timestamp"];
@@ -1450,6 +1564,88 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    withdrawMessage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe (IETF httpapi draft "The Idempotency-Key HTTP Header Field"): the same
+                 *     officer sending the same key with the same request again within the retention period
+                 *     (`MX_IDEMPOTENCY_RETENTION_HOURS`, default 24) gets the first `202` again and no second
+                 *     message is sent; the same key with a different request is `422 IDEMPOTENCY_KEY_REUSED`;
+                 *     a retry while the first is still being processed is `409 IDEMPOTENCY_KEY_IN_USE`. Only
+                 *     accepted requests are remembered. An sf-string (`"..."`) or the bare key.
+                 *      */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The message id (UUIDv7). */
+                id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["Accepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    correctMessage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe (IETF httpapi draft "The Idempotency-Key HTTP Header Field"): the same
+                 *     officer sending the same key with the same request again within the retention period
+                 *     (`MX_IDEMPOTENCY_RETENTION_HOURS`, default 24) gets the first `202` again and no second
+                 *     message is sent; the same key with a different request is `422 IDEMPOTENCY_KEY_REUSED`;
+                 *     a retry while the first is still being processed is `409 IDEMPOTENCY_KEY_IN_USE`. Only
+                 *     accepted requests are remembered. An sf-string (`"..."`) or the bare key.
+                 *      */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The message id (UUIDv7). */
+                id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["Accepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listInbox: {

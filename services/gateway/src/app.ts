@@ -25,7 +25,7 @@ import type { Officer, OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import { EventStreams, type EventStreamSettings } from './events.ts';
 import { alertTimeliness, inboxStatus, isOverdue, predictedTimeliness, respondedBeforeArrival, sentStatus, type TravelWindow } from './lifecycle.ts';
 import { RateLimiter, type RateLimitSettings } from './rate-limit.ts';
-import type { Exchange, NoticeRequest } from './exchange.ts';
+import type { CorrectRequest, Exchange, NoticeRequest, WithdrawRequest } from './exchange.ts';
 import { CASE_REF_PATTERN, UUIDV7_PATTERN } from '../../core/src/ids/patterns.ts';
 import { idempotencyOf } from './idempotency.ts';
 import { ALERT_TYPES, RESPONSE_OF, victimDataAllowedAt } from './policy.ts';
@@ -209,14 +209,105 @@ export function buildApp(deps: AppDeps): express.Express {
     }),
   );
 
+  /**
+   * The message `id` this endpoint sent, for a withdrawal or correction. One it only received is
+   * NOT_ORIGINAL_SENDER (if the caller may see it at all); anything else NOT_FOUND.
+   */
+  function refuseUnlessSentHere(id: string, officer: Officer): void {
+    if (store.sent(id)) return;
+    const received = store.inboxById(id);
+    if (received && canSee(officer, received.type)) throw new MxError('NOT_ORIGINAL_SENDER', `only ${received.from_ep}, which sent it, may withdraw or correct this message`);
+    throw new MxError('NOT_FOUND', 'no such message at this endpoint');
+  }
+
+  app.post(
+    '/v1/messages/:id/withdrawal',
+    route('POST /v1/messages/{id}/withdrawal', async (req, res, officer) => {
+      const id = pathParam(req, 'id', UUIDV7_PATTERN);
+      requests.check('WithdrawRequest', req.body);
+      refuseUnlessSentHere(id, officer);
+      const accepted = await exchange.withdraw(officer, id, req.body as WithdrawRequest, idempotencyOf(req.get('idempotency-key'), `POST /v1/messages/${id}/withdrawal`, req.body));
+      res.status(202).location(`/v1/messages/${accepted.id}`).json(accepted satisfies Schemas['SubmitAccepted']);
+    }),
+  );
+
+  app.post(
+    '/v1/messages/:id/corrections',
+    route('POST /v1/messages/{id}/corrections', async (req, res, officer) => {
+      const id = pathParam(req, 'id', UUIDV7_PATTERN);
+      requests.check('CorrectRequest', req.body);
+      refuseUnlessSentHere(id, officer);
+      const accepted = await exchange.correct(officer, id, req.body as CorrectRequest, idempotencyOf(req.get('idempotency-key'), `POST /v1/messages/${id}/corrections`, req.body));
+      res.status(202).location(`/v1/messages/${accepted.id}`).json(accepted satisfies Schemas['SubmitAccepted']);
+    }),
+  );
+
+  /** Who signed a received record (its envelope's sender, in clear). */
+  function signerOf(row: InboxRow): string {
+    const jws = JSON.parse(row.record.toString('utf8')) as { payload: string };
+    return (JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as { sender: { officer: string } }).sender.officer;
+  }
+
+  /**
+   * A message's place in its version chain: every version (who, when), which is current, and the
+   * alert's withdrawal. Undefined for a message never corrected nor withdrawn, and for a withdrawal
+   * itself (its `supersedes` names the alert).
+   */
+  function revisionOf(row: SentRow | InboxRow): Schemas['Revision'] | undefined {
+    if (row.type === 'offender-alert-withdrawal') return undefined;
+    if (row.supersedes === null && row.superseded_by === null && row.withdrawn_by === null) return undefined;
+    const from = 'from_ep' in row ? row.from_ep : null;
+    const load = (id: string): SentRow | InboxRow | undefined => (from === null ? store.sent(id) : store.inboxByKey(from, id));
+    const chain: (SentRow | InboxRow)[] = [row];
+    // A chain is a handful of versions; the bound only guards against a corrupted store.
+    for (let prev = row.supersedes, n = 0; prev !== null && n < 1000; n++) {
+      const earlier = load(prev);
+      if (!earlier) break;
+      chain.unshift(earlier);
+      prev = earlier.supersedes;
+    }
+    for (let next = row.superseded_by, n = 0; next !== null && n < 1000; n++) {
+      const later = load(next);
+      if (!later) break;
+      chain.push(later);
+      next = later.superseded_by;
+    }
+    const who = (v: SentRow | InboxRow) => ('from_ep' in v ? { from: v.from_ep, officer: signerOf(v), receivedAt: iso(v.received_at)! } : { from: deps.endpoint, officer: v.officer });
+    const history: Schemas['MessageVersion'][] = chain.map((v, i) => ({ id: v.id, version: i + 1, ...who(v), issuedAt: v.issued_at, current: v.superseded_by === null }));
+    const current = chain[chain.length - 1]!;
+    const version = chain.indexOf(row) + 1;
+    let withdrawal: Schemas['Withdrawal'] | undefined;
+    if (current.withdrawn_by !== null) {
+      const w = load(current.withdrawn_by);
+      withdrawal = {
+        id: current.withdrawn_by,
+        reason: current.withdrawal_reason as Schemas['Withdrawal']['reason'],
+        at: iso(current.withdrawn_at)!,
+        ...(w ? { ...who(w), issuedAt: w.issued_at } : {}),
+      } as Schemas['Withdrawal'];
+    }
+    return {
+      version,
+      current: row.superseded_by === null,
+      currentId: current.id,
+      corrected: version > 1,
+      withdrawn: withdrawal !== undefined,
+      ...(row.supersedes !== null ? { supersedes: row.supersedes } : {}),
+      ...(row.superseded_by !== null ? { supersededBy: row.superseded_by } : {}),
+      ...(withdrawal ? { withdrawal } : {}),
+      history,
+    };
+  }
+
   /** The fields a sent and a received message share, from their common columns. */
-  function messageFields(row: Pick<SentRow, 'id' | 'type' | 'to_json' | 'case_ref' | 'in_reply_to' | 'issued_at' | 'expires_at' | 'digest'>) {
+  function messageFields(row: Pick<SentRow, 'id' | 'type' | 'to_json' | 'case_ref' | 'in_reply_to' | 'issued_at' | 'expires_at' | 'digest' | 'supersedes'>) {
     return {
       id: row.id,
       type: row.type as Schemas['BusinessMessageType'],
       to: JSON.parse(row.to_json) as string[],
       ...(row.case_ref !== null ? { caseRef: row.case_ref } : {}),
       ...(row.in_reply_to !== null ? { inReplyTo: row.in_reply_to } : {}),
+      ...(row.supersedes !== null ? { supersedes: row.supersedes } : {}),
       issuedAt: row.issued_at,
       expiresAt: row.expires_at,
       digest: row.digest,
@@ -277,19 +368,23 @@ export function buildApp(deps: AppDeps): express.Express {
       };
     });
     const status = sentStatus(recipients);
+    const revision = revisionOf(row);
     return {
       ...messageFields(row),
       direction: 'sent',
       from: deps.endpoint,
       status,
       recipients,
+      ...(revision ? { revision } : {}),
     };
   }
 
   function receivedLifecycle(row: InboxRow): Schemas['MessageLifecycle'] {
     const responseIds = JSON.parse(row.response_ids) as string[];
     const a = alertTravel(row, row.escalated_at);
+    const revision = revisionOf(row);
     return {
+      ...(revision ? { revision } : {}),
       ...messageFields(row),
       direction: 'received',
       from: row.from_ep,
@@ -313,7 +408,9 @@ export function buildApp(deps: AppDeps): express.Express {
 
   function inboxFields(row: InboxRow): Schemas['InboxSummary'] {
     const a = alertTravel(row, row.escalated_at);
+    const revision = revisionOf(row);
     return {
+      ...(revision ? { revision } : {}),
       ...(a ? { alert: a.fields } : {}),
       ...messageFields(row),
       from: row.from_ep,

@@ -15,12 +15,12 @@ import type { EncryptedBody } from '../../core/src/schemas/types.generated.ts';
 import type { GatewayContext } from './context.ts';
 import { Quarantine } from './quarantine.ts';
 import { Receiving, type ReceiveOutcome, type ReexaminationReport } from './receiving.ts';
-import { Sending, type Escalation, type Idempotency, type NoticeRequest, type Submitted } from './sending.ts';
+import { Sending, type CorrectRequest, type Escalation, type Idempotency, type NoticeRequest, type Submitted, type WithdrawRequest } from './sending.ts';
 import type { InboxRow } from './store.ts';
 import { UnitOfWork } from './unit-of-work.ts';
 
 export type { ExchangeSettings } from './context.ts';
-export type { Escalation, Idempotency, NoticeRequest, Submitted } from './sending.ts';
+export type { CorrectRequest, Escalation, Idempotency, NoticeRequest, Submitted, WithdrawRequest } from './sending.ts';
 
 /** What an exchange is built from: the shared context, less what the exchange makes itself. */
 export interface ExchangeDeps extends Omit<GatewayContext, 'uow' | 'clock'> {
@@ -52,6 +52,14 @@ export class Exchange {
 
   respond(officer: Officer, item: InboxRow, req: { type: string; body: Record<string, unknown>; expiresAt?: string | undefined }, idem?: Idempotency): Promise<Submitted> {
     return this.sending.respond(officer, item, req, idem);
+  }
+
+  withdraw(officer: Officer, id: string, req: WithdrawRequest, idem?: Idempotency): Promise<Submitted> {
+    return this.sending.withdraw(officer, id, req, idem);
+  }
+
+  correct(officer: Officer, id: string, req: CorrectRequest, idem?: Idempotency): Promise<Submitted> {
+    return this.sending.correct(officer, id, req, idem);
   }
 
   recordAccess(item: InboxRow, officer: Officer): Promise<void> {

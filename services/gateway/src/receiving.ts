@@ -27,6 +27,8 @@ import { admit, recordKey, type ReceivedDocument } from './rules.ts';
 import type { ParkedRow } from './store.ts';
 import type { Work } from './unit-of-work.ts';
 
+type WithdrawalReason = 'travel-cancelled' | 'issued-in-error' | 'other';
+
 /** `parked`: a re-examined record that still lacks its key, left in the park. */
 export type ReceiveOutcome = 'stored' | 'duplicate' | 'receipt' | 'quarantined' | 'parked';
 
@@ -102,6 +104,7 @@ export class Receiving {
       return 'receipt';
     }
     const receipt = await signReceipt(ctx, doc.from, { id: doc.id, digest, caseRef: doc.caseRef ?? null }, 'accepted', undefined, now);
+    const withdrawalReason = doc.type === 'offender-alert-withdrawal' ? (verified.body as { reason: WithdrawalReason }).reason : undefined;
     ctx.uow.commit((w) => {
       readmit(w);
       ctx.store.insertInbox({
@@ -121,11 +124,24 @@ export class Receiving {
         partition: rec.partition,
         offset: rec.offset,
         ...travelColumns(doc.type, verified.body),
+        supersedes: doc.supersedes ?? null,
+        withdrawal_reason: withdrawalReason ?? null,
       });
       if (doc.type === 'victim-repatriation-notice' && doc.caseRef && !ctx.store.caseParties(doc.caseRef)) {
         ctx.store.openCase(doc.caseRef, [doc.from, ...doc.to], doc.from, doc.id);
       }
-      recordEvent(ctx.store, { kind: 'arrival', messageId: doc.id, type: doc.type, counterpart: doc.from, caseRef: doc.caseRef ?? null, status: 'unread', at: now.getTime() });
+      // A withdrawal is news about its alert (the lifecycle event below), not an item of its own.
+      if (doc.type !== 'offender-alert-withdrawal') recordEvent(ctx.store, { kind: 'arrival', messageId: doc.id, type: doc.type, counterpart: doc.from, caseRef: doc.caseRef ?? null, status: 'unread', at: now.getTime() });
+      if (doc.supersedes !== undefined) {
+        // Admission found it current; a record admitted twice in a race changes it once.
+        const original = ctx.store.inboxByKey(doc.from, doc.supersedes)!;
+        const change = withdrawalReason !== undefined ? { withdrawnBy: doc.id, reason: withdrawalReason, at: now.getTime() } : { supersededBy: doc.id };
+        if (ctx.store.markInboxRevised(doc.from, original.id, change)) {
+          const status = withdrawalReason !== undefined ? 'withdrawn' : 'corrected';
+          recordEvent(ctx.store, { kind: 'lifecycle', messageId: original.id, type: original.type, counterpart: doc.from, caseRef: original.case_ref, status, at: now.getTime() });
+          w.audit({ action: status, messageId: original.id, messageType: original.type, counterpart: doc.from, relatedMessageId: doc.id, ...(withdrawalReason !== undefined ? { withdrawalReason } : {}) }, now);
+        }
+      }
       if (doc.inReplyTo) {
         ctx.store.addRecipientResponse(doc.inReplyTo, doc.from, doc.id);
         const answered = ctx.store.sent(doc.inReplyTo);

@@ -40,7 +40,7 @@ export class RequestSchemas {
   }
 
   /** Throws VALIDATION_FAILED with field-level issues (no values echoed). */
-  check(component: 'SubmitNoticeRequest' | 'RespondRequest', value: unknown): void {
+  check(component: 'SubmitNoticeRequest' | 'RespondRequest' | 'WithdrawRequest' | 'CorrectRequest', value: unknown): void {
     const issues = this.schemas.validate(`${API_SCHEMA_ID}#/$defs/${component}`, value);
     if (issues.length === 0) return;
     // oneOf over the message types reports only "matches none"; the type's own schema says why.

@@ -14,10 +14,10 @@ import { bodySchemaId, type MessageType } from '../../core/src/schemas/registry.
 import type { GatewayContext } from './context.ts';
 import { RESPONSE_OF } from './policy.ts';
 import { queueReceipt, signReceipt } from './receipts.ts';
-import { caseAction, checkRoute, hasRole, issue, MAX_RESPONSES, ORIGINATING, recordKey, RESPONDING } from './rules.ts';
+import { caseAction, checkRoute, CORRECTABLE, hasRole, issue, MAX_RESPONSES, ORIGINATING, recordKey, RESPONDING, WITHDRAWABLE } from './rules.ts';
 import { recordEvent } from './events.ts';
 import { escalationDue, travelColumns, type TravelWindow } from './lifecycle.ts';
-import type { InboxRow } from './store.ts';
+import type { InboxRow, SentRow } from './store.ts';
 import type { CryptoKey } from 'jose';
 
 /** What an officer submits: POST /v1/notices. */
@@ -52,8 +52,27 @@ interface Outgoing {
   to: string[];
   caseRef?: string | undefined;
   inReplyTo?: string;
+  /** The version this one corrects, or the alert this withdrawal withdraws. */
+  supersedes?: string;
+  /** The record key, when the message must follow another's partition (a revision, after its original). */
+  key?: string;
   expiresAt?: string | undefined;
   body: Record<string, unknown>;
+}
+
+/** Why an offender alert is withdrawn (the withdrawal schema's `reason`). */
+export type WithdrawalReason = 'travel-cancelled' | 'issued-in-error' | 'other';
+
+/** POST /v1/messages/{id}/withdrawal. */
+export interface WithdrawRequest {
+  reason: WithdrawalReason;
+  note?: string;
+}
+
+/** POST /v1/messages/{id}/corrections: the whole new version's body. */
+export interface CorrectRequest {
+  body: Record<string, unknown>;
+  expiresAt?: string | undefined;
 }
 
 /** What an escalation hook is told: metadata only, as the audit event. */
@@ -138,6 +157,83 @@ export class Sending {
   }
 
   /**
+   * POST /v1/messages/{id}/withdrawal: withdraws an offender alert this endpoint sent (its current
+   * version), with a signed `offender-alert-withdrawal` to the alert's recipients.
+   */
+  withdraw(officer: Officer, id: string, req: WithdrawRequest, idem?: Idempotency): Promise<Submitted> {
+    return this.once(officer, idem, async () => {
+      const original = this.revisable(officer, id, 'withdraw');
+      const body: Record<string, unknown> = { reason: req.reason, ...(req.note !== undefined ? { note: req.note } : {}) };
+      this.validateBody('offender-alert-withdrawal', body);
+      const to = this.revisionRecipients(original);
+      checkRoute(this.ctx.live.current.policy, 'offender-alert-withdrawal', this.ctx.endpoint, to);
+      return this.send(
+        officer,
+        { type: 'offender-alert-withdrawal', to, caseRef: original.case_ref ?? undefined, supersedes: original.id, key: this.threadKey(original), body },
+        { revises: { original, reason: req.reason }, idem },
+      );
+    });
+  }
+
+  /**
+   * POST /v1/messages/{id}/corrections: a new version of a victim notice or an offender alert this
+   * endpoint sent (its current version), of the same type and case, to the same recipients.
+   */
+  correct(officer: Officer, id: string, req: CorrectRequest, idem?: Idempotency): Promise<Submitted> {
+    return this.once(officer, idem, async () => {
+      const { ctx } = this;
+      const original = this.revisable(officer, id, 'correct');
+      const type = original.type as MessageType;
+      this.validateBody(type, req.body);
+      const to = this.revisionRecipients(original);
+      checkRoute(ctx.live.current.policy, type, ctx.endpoint, to);
+      const caseRef = original.case_ref ?? undefined;
+      if (caseRef !== undefined) caseAction(ctx.endpoint, type, to, caseRef, ctx.store.caseParties(caseRef));
+      return this.send(officer, { type, to, caseRef, supersedes: original.id, key: this.threadKey(original), expiresAt: req.expiresAt, body: req.body }, { revises: { original }, idem });
+    });
+  }
+
+  /** The sent message `id`, if this officer may withdraw or correct it now. */
+  private revisable(officer: Officer, id: string, what: 'withdraw' | 'correct'): SentRow {
+    const original = this.ctx.store.sent(id);
+    if (!original) throw new MxError('NOT_FOUND', 'no such message sent by this endpoint');
+    const type = original.type as MessageType;
+    if (what === 'withdraw' ? type !== WITHDRAWABLE : !CORRECTABLE.includes(type)) {
+      throw new MxError('NOT_WITHDRAWABLE', what === 'withdraw' ? 'only an offender alert is withdrawn' : 'only a victim notice or an offender alert is corrected');
+    }
+    if (!hasRole(officer, ORIGINATING[type])) throw new MxError('FORBIDDEN', `the caller's role may not ${what} a ${type}`);
+    this.refuseRevised(original);
+    return original;
+  }
+
+  /**
+   * The original's recipients, less those that refused it (they hold nothing to revise and would
+   * refuse the revision as UNKNOWN_ORIGINAL); all of them if every one refused.
+   */
+  private revisionRecipients(original: SentRow): string[] {
+    const to = JSON.parse(original.to_json) as string[];
+    const refused = new Set(this.ctx.store.recipients(original.id).filter((r) => r.rejected_reason !== null).map((r) => r.endpoint));
+    const holding = to.filter((r) => !refused.has(r));
+    return holding.length > 0 ? holding : to;
+  }
+
+  private refuseRevised(row: Pick<SentRow, 'withdrawn_by' | 'superseded_by'>): void {
+    if (row.withdrawn_by !== null) throw new MxError('ALREADY_WITHDRAWN', 'the alert was withdrawn before');
+    if (row.superseded_by !== null) throw new MxError('SUPERSEDED', `a later version (${row.superseded_by}) exists; withdraw or correct that one`);
+  }
+
+  /** The record key of a version chain: its first version's, so every revision follows it on one partition. */
+  private threadKey(row: SentRow): string {
+    let root = row;
+    for (let prev = row.supersedes; prev !== null; prev = root.supersedes) {
+      const earlier = this.ctx.store.sent(prev);
+      if (!earlier) break;
+      root = earlier;
+    }
+    return recordKey({ caseRef: root.case_ref ?? undefined, inReplyTo: root.in_reply_to ?? undefined, id: root.id });
+  }
+
+  /**
    * Runs a submission at most once per `Idempotency-Key`: a stored answer for the same request is
    * returned again, the same key with another request is IDEMPOTENCY_KEY_REUSED, and a retry
    * while the first is still being processed is IDEMPOTENCY_KEY_IN_USE.
@@ -159,7 +255,11 @@ export class Sending {
     }
   }
 
-  private async send(officer: Officer, m: Outgoing, extra: { openCase?: string[] | undefined; answered?: InboxRow; idem?: Idempotency | undefined }): Promise<Submitted> {
+  private async send(
+    officer: Officer,
+    m: Outgoing,
+    extra: { openCase?: string[] | undefined; answered?: InboxRow; revises?: { original: SentRow; reason?: WithdrawalReason }; idem?: Idempotency | undefined },
+  ): Promise<Submitted> {
     const { ctx } = this;
     const now = ctx.clock.now();
     const id = uuidv7(now.getTime());
@@ -187,6 +287,7 @@ export class Sending {
       expiresAt,
       ...(m.caseRef !== undefined ? { caseRef: m.caseRef } : {}),
       ...(m.inReplyTo !== undefined ? { inReplyTo: m.inReplyTo } : {}),
+      ...(m.supersedes !== undefined ? { supersedes: m.supersedes } : {}),
       sender: { officer: officer.pseudonym, agency: officer.agency },
       ...content,
     };
@@ -194,11 +295,34 @@ export class Sending {
     if (issues.length > 0) throw new MxError('VALIDATION_FAILED', 'the notice does not satisfy the envelope schema', { issues });
     const record = await signNotice(document, ctx.live.current.keys.current(now), { maxBytes: ctx.settings.maxRecordBytes });
     const digest = digestOf(record);
-    const key = recordKey(document);
+    const key = m.key ?? recordKey(document);
     const answer: Submitted = { id, digest, status: 'queued', ...(m.caseRef !== undefined ? { caseRef: m.caseRef } : {}) };
     ctx.uow.commit((w) => {
+      if (extra.revises) {
+        // Checked again in the commit: of two requests racing past the first check, one wins.
+        const { original, reason } = extra.revises;
+        if (!ctx.store.markSentRevised(original.id, reason !== undefined ? { withdrawnBy: id, reason, at: now.getTime() } : { supersededBy: id })) this.refuseRevised(ctx.store.sent(original.id)!);
+        const status = reason !== undefined ? 'withdrawn' : 'corrected';
+        for (const r of m.to) recordEvent(ctx.store, { kind: 'lifecycle', messageId: original.id, type: original.type, counterpart: r, caseRef: original.case_ref, status, at: now.getTime() });
+        w.audit({ action: status, messageId: original.id, messageType: original.type, officer: officer.pseudonym, relatedMessageId: id, ...(reason !== undefined ? { withdrawalReason: reason } : {}) }, now);
+      }
       ctx.store.insertSent(
-        { id, type: m.type, to_json: JSON.stringify(m.to), case_ref: m.caseRef ?? null, in_reply_to: m.inReplyTo ?? null, issued_at: document.issuedAt, expires_at: expiresAt, digest, record: Buffer.from(record), officer: officer.pseudonym, created_at: now.getTime(), ...travelColumns(m.type, m.body) },
+        {
+          id,
+          type: m.type,
+          to_json: JSON.stringify(m.to),
+          case_ref: m.caseRef ?? null,
+          in_reply_to: m.inReplyTo ?? null,
+          issued_at: document.issuedAt,
+          expires_at: expiresAt,
+          digest,
+          record: Buffer.from(record),
+          officer: officer.pseudonym,
+          created_at: now.getTime(),
+          ...travelColumns(m.type, m.body),
+          supersedes: m.supersedes ?? null,
+          withdrawal_reason: extra.revises?.reason ?? null,
+        },
         m.to,
       );
       for (const r of m.to) {

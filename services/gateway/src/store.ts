@@ -24,6 +24,15 @@ export interface SentRow {
   /** An offender alert's travel (lifecycle.ts travelWindow); null for other types. */
   arrival_at: number | null;
   departure_at: number | null;
+  /** The earlier version this one corrects, or the alert this withdrawal withdraws (envelope `supersedes`). */
+  supersedes: string | null;
+  /** The correction that replaced this version. */
+  superseded_by: string | null;
+  /** The withdrawal of this alert, when, and why. */
+  withdrawn_by: string | null;
+  withdrawn_at: number | null;
+  /** An alert's withdrawal reason (on the alert and on the withdrawal itself). */
+  withdrawal_reason: string | null;
 }
 
 export interface RecipientRow {
@@ -59,6 +68,15 @@ export interface InboxRow {
   arrival_at: number | null;
   departure_at: number | null;
   escalated_at: number | null;
+  /** The earlier version this one corrects, or the alert this withdrawal withdraws (envelope `supersedes`). */
+  supersedes: string | null;
+  /** The correction that replaced this version. */
+  superseded_by: string | null;
+  /** The withdrawal of this alert, when, and why. */
+  withdrawn_by: string | null;
+  withdrawn_at: number | null;
+  /** An alert's withdrawal reason (on the alert and on the withdrawal itself). */
+  withdrawal_reason: string | null;
 }
 
 export interface DeadLetterRow {
@@ -231,6 +249,11 @@ export function createGatewayTables(db: Db): void {
   addColumns('sent', { arrival_at: 'INTEGER', departure_at: 'INTEGER' });
   addColumns('sent_recipients', { escalated_at: 'INTEGER' });
   addColumns('inbox', { arrival_at: 'INTEGER', departure_at: 'INTEGER', escalated_at: 'INTEGER' });
+  // Withdrawals and corrections (ids and a reason code, in clear like inReplyTo): a version chain
+  // by supersedes / superseded_by, and an alert's withdrawal.
+  const revision = { supersedes: 'TEXT', superseded_by: 'TEXT', withdrawn_by: 'TEXT', withdrawn_at: 'INTEGER', withdrawal_reason: 'TEXT' };
+  addColumns('sent', revision);
+  addColumns('inbox', revision);
   // Escalation is looked for before every lifecycle and inbox read: only alerts are scanned.
   db.exec('CREATE INDEX IF NOT EXISTS sent_alert_arrival ON sent (arrival_at) WHERE arrival_at IS NOT NULL');
   db.exec('CREATE INDEX IF NOT EXISTS inbox_alert_arrival ON inbox (arrival_at) WHERE arrival_at IS NOT NULL AND escalated_at IS NULL');
@@ -299,18 +322,37 @@ export class GatewayStore {
     return this.prepare('SELECT 1 FROM receipts_seen WHERE digest = ?').get(digest) !== undefined;
   }
 
-  insertSent(row: SentRow & { record: Buffer }, recipients: readonly string[]): void {
+  insertSent(row: Omit<SentRow, 'supersedes' | 'superseded_by' | 'withdrawn_by' | 'withdrawn_at' | 'withdrawal_reason'> & Partial<Pick<SentRow, 'supersedes' | 'withdrawal_reason'>> & { record: Buffer }, recipients: readonly string[]): void {
     this.db
       .prepare(
-        'INSERT INTO sent (id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, record, officer, created_at, arrival_at, departure_at) VALUES (@id, @type, @to_json, @case_ref, @in_reply_to, @issued_at, @expires_at, @digest, @record, @officer, @created_at, @arrival_at, @departure_at)',
+        'INSERT INTO sent (id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, record, officer, created_at, arrival_at, departure_at, supersedes, withdrawal_reason) VALUES (@id, @type, @to_json, @case_ref, @in_reply_to, @issued_at, @expires_at, @digest, @record, @officer, @created_at, @arrival_at, @departure_at, @supersedes, @withdrawal_reason)',
       )
-      .run(row);
+      .run({ supersedes: null, withdrawal_reason: null, ...row });
     const rec = this.prepare('INSERT INTO sent_recipients (message_id, endpoint) VALUES (?, ?)');
     for (const r of recipients) rec.run(row.id, r);
   }
 
   sent(id: string): SentRow | undefined {
-    return this.prepare('SELECT id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, officer, created_at, arrival_at, departure_at FROM sent WHERE id = ?').get(id) as SentRow | undefined;
+    return this.prepare(
+      'SELECT id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, officer, created_at, arrival_at, departure_at, supersedes, superseded_by, withdrawn_by, withdrawn_at, withdrawal_reason FROM sent WHERE id = ?',
+    ).get(id) as SentRow | undefined;
+  }
+
+  /**
+   * Marks a sent version as corrected by `by`, or an alert as withdrawn by `by`; false (nothing
+   * changed) when it was already corrected or withdrawn, so two racing requests cannot both win.
+   */
+  markSentRevised(id: string, change: { supersededBy: string } | { withdrawnBy: string; reason: string; at: number }): boolean {
+    const guard = 'superseded_by IS NULL AND withdrawn_by IS NULL';
+    if ('supersededBy' in change) return this.prepare(`UPDATE sent SET superseded_by = ? WHERE id = ? AND ${guard}`).run(change.supersededBy, id).changes > 0;
+    return this.prepare(`UPDATE sent SET withdrawn_by = ?, withdrawal_reason = ?, withdrawn_at = ? WHERE id = ? AND ${guard}`).run(change.withdrawnBy, change.reason, change.at, id).changes > 0;
+  }
+
+  /** The same for a received version (admission checked it is current). */
+  markInboxRevised(from: string, id: string, change: { supersededBy: string } | { withdrawnBy: string; reason: string; at: number }): boolean {
+    const guard = 'superseded_by IS NULL AND withdrawn_by IS NULL';
+    if ('supersededBy' in change) return this.prepare(`UPDATE inbox SET superseded_by = ? WHERE from_ep = ? AND id = ? AND ${guard}`).run(change.supersededBy, from, id).changes > 0;
+    return this.prepare(`UPDATE inbox SET withdrawn_by = ?, withdrawal_reason = ?, withdrawn_at = ? WHERE from_ep = ? AND id = ? AND ${guard}`).run(change.withdrawnBy, change.reason, change.at, from, id).changes > 0;
   }
 
   recipients(messageId: string): RecipientRow[] {
@@ -354,13 +396,16 @@ export class GatewayStore {
     return this.prepare('SELECT * FROM inbox WHERE id = ? ORDER BY received_at LIMIT 1').get(id) as InboxRow | undefined;
   }
 
-  insertInbox(row: Omit<InboxRow, 'read_at' | 'response_ids' | 'escalated_at' | 'arrival_at' | 'departure_at'> & Partial<Pick<InboxRow, 'arrival_at' | 'departure_at'>>): void {
+  insertInbox(
+    row: Omit<InboxRow, 'read_at' | 'response_ids' | 'escalated_at' | 'arrival_at' | 'departure_at' | 'supersedes' | 'superseded_by' | 'withdrawn_by' | 'withdrawn_at' | 'withdrawal_reason'> &
+      Partial<Pick<InboxRow, 'arrival_at' | 'departure_at' | 'supersedes' | 'withdrawal_reason'>>,
+  ): void {
     this.db
       .prepare(
-        `INSERT INTO inbox (from_ep, id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, record, receipt, received_at, topic, partition, offset, arrival_at, departure_at)
-         VALUES (@from_ep, @id, @type, @to_json, @case_ref, @in_reply_to, @issued_at, @expires_at, @digest, @record, @receipt, @received_at, @topic, @partition, @offset, @arrival_at, @departure_at)`,
+        `INSERT INTO inbox (from_ep, id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, record, receipt, received_at, topic, partition, offset, arrival_at, departure_at, supersedes, withdrawal_reason)
+         VALUES (@from_ep, @id, @type, @to_json, @case_ref, @in_reply_to, @issued_at, @expires_at, @digest, @record, @receipt, @received_at, @topic, @partition, @offset, @arrival_at, @departure_at, @supersedes, @withdrawal_reason)`,
       )
-      .run({ arrival_at: null, departure_at: null, ...row });
+      .run({ arrival_at: null, departure_at: null, supersedes: null, withdrawal_reason: null, ...row });
   }
 
   markInboxRead(from: string, id: string, at: number): boolean {
@@ -375,7 +420,9 @@ export class GatewayStore {
   }
 
   listInbox(q: { types: readonly string[]; status?: 'unread' | 'read' | 'responded'; since?: number; after?: { receivedAt: number; from: string; id: string }; limit: number }): InboxRow[] {
-    const where = [`type IN (${q.types.map(() => '?').join(',')})`];
+    // Only current versions: a corrected one is reached through its correction's history, a
+    // withdrawal shows as the withdrawn flag of its alert.
+    const where = [`type IN (${q.types.map(() => '?').join(',')})`, "superseded_by IS NULL AND type != 'offender-alert-withdrawal'"];
     const args: unknown[] = [...q.types];
     // The states are exclusive, in this order: responded (an answer was sent, opened or not), read, unread.
     // The summaries' `status` (app.ts inboxStatus) is the same definition.
@@ -399,14 +446,16 @@ export class GatewayStore {
   sentEscalationCandidates(nowMs: number, escalateMs: number): { message_id: string; endpoint: string; type: string; arrival_at: number; departure_at: number | null }[] {
     return this.prepare(
       `SELECT r.message_id, r.endpoint, s.type, s.arrival_at, s.departure_at FROM sent_recipients r JOIN sent s ON s.id = r.message_id
-       WHERE s.arrival_at IS NOT NULL AND s.arrival_at <= ? AND r.escalated_at IS NULL AND r.response_ids = '[]' AND r.rejected_reason IS NULL`,
+       WHERE s.arrival_at IS NOT NULL AND s.arrival_at <= ? AND r.escalated_at IS NULL AND r.response_ids = '[]' AND r.rejected_reason IS NULL
+       AND s.superseded_by IS NULL AND s.withdrawn_by IS NULL`,
     ).all(nowMs + escalateMs) as { message_id: string; endpoint: string; type: string; arrival_at: number; departure_at: number | null }[];
   }
 
   /** Received alerts that may be due for escalation at `nowMs`. */
   inboxEscalationCandidates(nowMs: number, escalateMs: number): { from_ep: string; id: string; type: string; arrival_at: number; departure_at: number | null }[] {
     return this.prepare(
-      `SELECT from_ep, id, type, arrival_at, departure_at FROM inbox WHERE arrival_at IS NOT NULL AND arrival_at <= ? AND escalated_at IS NULL AND response_ids = '[]'`,
+      `SELECT from_ep, id, type, arrival_at, departure_at FROM inbox WHERE arrival_at IS NOT NULL AND arrival_at <= ? AND escalated_at IS NULL AND response_ids = '[]'
+       AND superseded_by IS NULL AND withdrawn_by IS NULL`,
     ).all(nowMs + escalateMs) as { from_ep: string; id: string; type: string; arrival_at: number; departure_at: number | null }[];
   }
 

@@ -184,6 +184,10 @@ test('HTTP refusals: another endpoint\'s message, an unknown one, a type that is
   const notice = await post('TH', '/v1/notices', { type: 'victim-repatriation-notice', to: ['LA'], caseRef: 'TH-2026-700002', body: loadBody('victim-repatriation-notice') });
   const notAlert = await post('TH', `/v1/messages/${notice.body.id}/withdrawal`, { reason: 'issued-in-error' });
   expect({ status: notAlert.status, code: notAlert.body.code }).toEqual({ status: 409, code: 'NOT_WITHDRAWABLE' });
+  // The INTERPOL desk role at a country's gateway is told a victim notice does not exist.
+  const deskAtTh = await c.token('TH', ['interpol-desk']);
+  const hidden = await c.call('TH', 'POST', `/v1/messages/${notice.body.id}/corrections`, { token: deskAtTh, body: { body: loadBody('victim-repatriation-notice') } });
+  expect({ status: hidden.status, code: hidden.body.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
   const badReason = await post('TH', `/v1/messages/${alert}/withdrawal`, { reason: 'changed-mind' });
   expect({ status: badReason.status, code: badReason.body.code }).toEqual({ status: 422, code: 'VALIDATION_FAILED' });
   const noNote = await post('TH', `/v1/messages/${alert}/withdrawal`, { reason: 'other' });

@@ -25,6 +25,8 @@ const ids = {} as Record<'victim' | 'alert' | 'laVictim' | 'laAlert' | 'laCaseAl
 const VICTIM_CASE = 'TH-2026-400001';
 const LA_CASE = 'LA-2026-400001';
 const ALERT_CASE = 'INTERPOL-2026-400001';
+/** Alerts LA sent, one per withdrawal or correction probe (each probe revises one, once). */
+const revisable: string[] = [];
 
 async function send(from: string, token: string, body: Record<string, unknown>): Promise<string> {
   const r = await c.call(from, 'POST', '/v1/notices', { token, body });
@@ -54,6 +56,7 @@ beforeAll(async () => {
   expect(a.status).toBe(202);
   ids.alertResponse = a.body.id;
   await Promise.all([arrived('TH', ids.laCaseAlert), arrived('TH', ids.update), arrived('INTERPOL', ids.alertResponse)]);
+  for (let i = 0; i < 2 * ROLES.length; i++) revisable.push(await send('LA', liaison.LA!, { type: 'offender-travel-alert', to: ['TH'], body: loadBody('offender-travel-alert') }));
 });
 afterAll(async () => {
   await c?.stop();
@@ -66,6 +69,8 @@ afterAll(async () => {
 const PROBES: Record<string, { method: string; path: () => string; body?: () => unknown; ok: number; stream?: true }> = {
   'POST /v1/notices': { method: 'POST', path: () => '/v1/notices', body: () => ({ type: 'offender-travel-alert', to: ['INTERPOL'], body: loadBody('offender-travel-alert') }), ok: 202 },
   'GET /v1/messages/{id}': { method: 'GET', path: () => `/v1/messages/${ids.alert}`, ok: 200 },
+  'POST /v1/messages/{id}/withdrawal': { method: 'POST', path: () => `/v1/messages/${revisable.pop()}/withdrawal`, body: () => ({ reason: 'issued-in-error' }), ok: 202 },
+  'POST /v1/messages/{id}/corrections': { method: 'POST', path: () => `/v1/messages/${revisable.pop()}/corrections`, body: () => ({ body: loadBody('offender-travel-alert') }), ok: 202 },
   'GET /v1/inbox': { method: 'GET', path: () => '/v1/inbox', ok: 200 },
   // A stream never ends by itself: the probe reads its opening, then aborts.
   'GET /v1/inbox/events': { method: 'GET', path: () => '/v1/inbox/events', ok: 200, stream: true },

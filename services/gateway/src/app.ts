@@ -214,9 +214,11 @@ export function buildApp(deps: AppDeps): express.Express {
    * NOT_ORIGINAL_SENDER (if the caller may see it at all); anything else NOT_FOUND.
    */
   function refuseUnlessSentHere(id: string, officer: Officer): void {
-    if (store.sent(id)) return;
+    // The INTERPOL desk is told a victim notice does not exist, here as everywhere.
+    const sent = store.sent(id);
+    if (sent && canSee(officer, sent.type)) return;
     const received = store.inboxById(id);
-    if (received && canSee(officer, received.type)) throw new MxError('NOT_ORIGINAL_SENDER', `only ${received.from_ep}, which sent it, may withdraw or correct this message`);
+    if (!sent && received && canSee(officer, received.type)) throw new MxError('NOT_ORIGINAL_SENDER', `only ${received.from_ep}, which sent it, may withdraw or correct this message`);
     throw new MxError('NOT_FOUND', 'no such message at this endpoint');
   }
 

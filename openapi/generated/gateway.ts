@@ -565,7 +565,7 @@ export interface components {
             /** @enum {string} */
             reason: "travel-cancelled" | "issued-in-error" | "other";
             /** @description Remarks; required when `reason` is `other` (checked against the withdrawal schema). */
-            note?: string;
+            note?: components["schemas"]["CommonDefsV1.note"];
         };
         /** @description The whole corrected body of the new version; the gateway sets type, `to`, `caseRef` and `supersedes` from the original. */
         CorrectRequest: {

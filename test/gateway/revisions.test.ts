@@ -14,8 +14,11 @@ import { componentProblems } from '../support/contract.ts';
 import { dlqEntry, digestOf, expectNoPersonalData, payloadOf, realSigner, receiptsAbout, signAs, signRaw, Wire, type TopicTap } from '../support/wire.ts';
 import { bodySchemaId, SCHEMA_BASE } from '../../services/core/src/schemas/registry.ts';
 import { uuidv7 } from '../../services/core/src/ids/uuidv7.ts';
+import { setupAudit } from '../../services/cli/src/deployment/setup.ts';
+import { startAudit, type RunningAudit } from '../support/audit.ts';
 
 let c: Cluster;
+let svc: RunningAudit;
 let wire: Wire;
 let laDlq: TopicTap;
 let thInbox: TopicTap;
@@ -26,6 +29,7 @@ const streams: SseClient[] = [];
 beforeAll(async () => {
   c = await startCluster(['LA', 'TH', 'INTERPOL']);
   wire = new Wire(c);
+  svc = await startAudit(c.dep, await setupAudit(c.dep), { prefix: c.prefix });
   [laDlq, thInbox, interpolInbox] = await Promise.all([wire.tap(wire.dlq('LA')), wire.tap(wire.inbox('TH')), wire.tap(wire.inbox('INTERPOL'))]);
   tokens.LA = await c.token('LA', ['liaison-officer']);
   tokens.TH = await c.token('TH', ['liaison-officer']);
@@ -34,6 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of streams) s.close();
   await wire?.close();
+  await svc?.stop();
   await c?.stop();
 });
 
@@ -110,6 +115,20 @@ test('TH withdraws an alert sent to LA and INTERPOL: both show it withdrawn with
   const sentWithdrawal = await get('TH', `/v1/messages/${withdrawal}`);
   expect(sentWithdrawal).toMatchObject({ type: 'offender-alert-withdrawal', supersedes: alert, to: ['LA', 'INTERPOL'] });
   expect(auditFacts('TH', 'withdrawn', alert)).toEqual([expect.objectContaining({ relatedMessageId: withdrawal, withdrawalReason: 'travel-cancelled', officer: expect.any(String) })]);
+
+  // The audit service has the withdrawal in the alert's history, from all three gateways, and the log verifies.
+  const history = await eventually(async () => {
+    const r = await svc.get(`/v1/messages/${alert}/history`);
+    const events = r.status === 200 ? (r.body.events as { gateway: string; action: string; event: Record<string, unknown> }[]) : [];
+    return events.filter((e) => e.action === 'withdrawn').length === 3 ? events : undefined;
+  }, 30_000, 'three withdrawn events at the audit service');
+  expect(history.filter((e) => e.action === 'withdrawn').map((e) => [e.gateway, e.event.relatedMessageId, e.event.withdrawalReason]).sort()).toEqual([
+    ['INTERPOL', withdrawal, 'travel-cancelled'],
+    ['LA', withdrawal, 'travel-cancelled'],
+    ['TH', withdrawal, 'travel-cancelled'],
+  ]);
+  expect((await svc.service.checkpointer.signNow()).kind).toMatch(/signed|unchanged/);
+  expect((await svc.verify()).failures).toEqual([]);
 
   // Once only; and a withdrawn alert is not corrected either.
   const again = await post('TH', `/v1/messages/${alert}/withdrawal`, { reason: 'issued-in-error' });

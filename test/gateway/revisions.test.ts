@@ -100,6 +100,9 @@ test('TH withdraws an alert sent to LA and INTERPOL: both show it withdrawn with
     expect(lifecycle.revision.withdrawal).toMatchObject({ id: withdrawal, reason: 'travel-cancelled', officer: lifecycle.revision.history[0].officer });
     expect(auditFacts(at, 'withdrawn', alert)).toEqual([expect.objectContaining({ messageType: 'offender-travel-alert', counterpart: 'TH', relatedMessageId: withdrawal, withdrawalReason: 'travel-cancelled' })]);
     expect(auditFacts(at, 'delivered', withdrawal)).toHaveLength(1);
+    // The withdrawal itself (its note, when there is one) is opened like any received message.
+    const opened = await get(at, `/v1/inbox/${withdrawal}`);
+    expect(opened.document).toMatchObject({ type: 'offender-alert-withdrawal', supersedes: alert, body: { reason: 'travel-cancelled' } });
   }
   for (const s of [laStream, desk]) {
     const e = await eventually(() => s.events.find((x) => x.data.messageId === alert && x.data.status === 'withdrawn'), 20_000, 'a withdrawn lifecycle event');
@@ -111,7 +114,7 @@ test('TH withdraws an alert sent to LA and INTERPOL: both show it withdrawn with
   // The sender's view: the alert withdrawn, the withdrawal delivered to both recipients.
   const mine = await get('TH', `/v1/messages/${alert}`);
   expect(mine.revision).toMatchObject({ withdrawn: true, withdrawal: { id: withdrawal, reason: 'travel-cancelled', from: 'TH' } });
-  await eventually(async () => ((await get('TH', `/v1/messages/${withdrawal}`)).status === 'delivered' ? true : undefined), 20_000, 'the withdrawal delivered to both');
+  await eventually(async () => ((await get('TH', `/v1/messages/${withdrawal}`)).recipients.every((r: { delivered: boolean }) => r.delivered) ? true : undefined), 20_000, 'the withdrawal delivered to both');
   const sentWithdrawal = await get('TH', `/v1/messages/${withdrawal}`);
   expect(sentWithdrawal).toMatchObject({ type: 'offender-alert-withdrawal', supersedes: alert, to: ['LA', 'INTERPOL'] });
   expect(auditFacts('TH', 'withdrawn', alert)).toEqual([expect.objectContaining({ relatedMessageId: withdrawal, withdrawalReason: 'travel-cancelled', officer: expect.any(String) })]);

@@ -22,6 +22,7 @@ import type { TrustSet } from './live-trust.ts';
 import type { Quarantine } from './quarantine.ts';
 import { recordEvent } from './events.ts';
 import { travelColumns } from './lifecycle.ts';
+import { statisticalFacts } from './statistics.ts';
 import { queueReceipt, signReceipt } from './receipts.ts';
 import { admit, recordKey, type ReceivedDocument } from './rules.ts';
 import type { ParkedRow } from './store.ts';
@@ -122,6 +123,8 @@ export class Receiving {
         offset: rec.offset,
         ...travelColumns(doc.type, verified.body),
       });
+      const facts = statisticalFacts({ from: doc.from, id: doc.id, direction: 'received', type: doc.type, issuedAt: doc.issuedAt, inReplyTo: doc.inReplyTo }, verified.body);
+      if (facts) ctx.store.insertNoticeFacts(facts);
       if (doc.type === 'victim-repatriation-notice' && doc.caseRef && !ctx.store.caseParties(doc.caseRef)) {
         ctx.store.openCase(doc.caseRef, [doc.from, ...doc.to], doc.from, doc.id);
       }

@@ -126,11 +126,12 @@ export class Receiving {
         offset: rec.offset,
         ...travel,
       });
-      this.linkPossibleDuplicates(doc, travel, documentHashes, now.getTime());
       if (doc.type === 'victim-repatriation-notice' && doc.caseRef && !ctx.store.caseParties(doc.caseRef)) {
         ctx.store.openCase(doc.caseRef, [doc.from, ...doc.to], doc.from, doc.id);
       }
       recordEvent(ctx.store, { kind: 'arrival', messageId: doc.id, type: doc.type, counterpart: doc.from, caseRef: doc.caseRef ?? null, status: 'unread', at: now.getTime() });
+      // After the arrival event, so a desk hears of the alert before hearing of its links.
+      this.linkPossibleDuplicates(doc, travel, documentHashes, now.getTime());
       if (doc.inReplyTo) {
         ctx.store.addRecipientResponse(doc.inReplyTo, doc.from, doc.id);
         const answered = ctx.store.sent(doc.inReplyTo);

@@ -19,6 +19,8 @@ import {
   refuseDeclaredOversize,
   type ReadinessCheck,
 } from '../../core/src/http/api.ts';
+import { accessLog } from '../../core/src/http/access-log.ts';
+import { mountConsole, type ConsoleSettings } from '../../core/src/http/console.ts';
 import type { components } from '../../../openapi/generated/gateway.ts';
 import { ROLES } from '../../core/src/idp/dev-idp.ts';
 import type { Officer, OfficerAuth } from '../../core/src/idp/officer-auth.ts';
@@ -55,6 +57,8 @@ export interface AppDeps {
   auditTrail: () => Schemas['AuditTrailStatus'];
   /** `GET /v1/inbox/events`: heartbeat period and open streams per officer. */
   eventStreams: EventStreamSettings;
+  /** The officers' web console at `/console/` (absent: not served). */
+  console?: ConsoleSettings;
 }
 
 /** The API document: the contract, and the one place the role table is written. */
@@ -133,8 +137,11 @@ export function buildApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(accessLog(deps.logger));
 
   const limiter = new RateLimiter(deps.rateLimit, deps.logger);
+  // Tests build a second app from the same dependencies (another logger, another console).
+  app.locals.deps = deps;
   app.locals.rateLimit = limiter.counters;
   const streams = new EventStreams(store, deps.eventStreams, deps.logger);
   app.locals.eventStreams = streams;
@@ -478,6 +485,7 @@ export function buildApp(deps: AppDeps): express.Express {
     }),
   );
 
+  if (deps.console) mountConsole(app, deps.console);
   addMethodNotAllowed(app);
   addProblemHandler(app, {
     logger: deps.logger,

@@ -186,6 +186,14 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     trustStatus: () => trustStatus(live),
     rateLimit: { perOfficer: cfg.rateLimitPerOfficer, perEndpoint: cfg.rateLimitPerEndpoint },
     auditTrail,
+    console: {
+      dir: cfg.consoleDir,
+      config: {
+        service: 'gateway',
+        endpoint: cfg.endpoint,
+        oidc: { issuer: cfg.idpIssuer, clientId: cfg.consoleClientId || `mx-console-${cfg.endpoint.toLowerCase()}`, resource: cfg.idpAudience || gatewayAudience(cfg.endpoint), scope: 'openid' },
+      },
+    },
     eventStreams: { heartbeatMs: cfg.sseHeartbeatSeconds * 1000, maxStreamsPerOfficer: cfg.sseMaxStreamsPerOfficer },
     ready: async () => {
       if (!storeOpen || !db.open) return { ready: false, reason: 'the store is closed' };

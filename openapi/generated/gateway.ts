@@ -1852,6 +1852,8 @@ export interface operations {
                 headers: {
                     /** @description `Accept`: the representation depends on it when `format` is not given. */
                     Vary?: string;
+                    /** @description CSV only: `attachment; filename="statistics-<ENDPOINT>-<from>-<to>.csv"`. */
+                    "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
                 content: {

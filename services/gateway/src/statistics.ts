@@ -105,20 +105,32 @@ export function statisticalFacts(
     step: null,
     effective_at: null,
   };
+  // Read defensively: this runs inside the commit that stores the message, so a body of a later
+  // schema version with another shape must yield `unknown` classes, never fail the whole receipt.
   if (m.type === 'victim-repatriation-notice') {
-    const b = body as { child: VictimChild; exploitation: { forms: string[] }; handover: { crossingPoint?: { code: string } } };
-    const crossing = b.handover.crossingPoint?.code;
+    const b = body as { child?: VictimChild; exploitation?: { forms?: unknown }; handover?: { crossingPoint?: { code?: unknown } } } | undefined;
+    const child = b?.child ?? {};
+    const forms = Array.isArray(b?.exploitation?.forms) ? (b.exploitation.forms as unknown[]) : [];
+    const crossing = b?.handover?.crossingPoint?.code;
+    let age: number | undefined;
+    try {
+      age = ageAtNotice(child, m.issuedAt.slice(0, 10));
+    } catch {
+      age = undefined;
+    }
     return {
       ...base,
-      age_band: ageBand(ageAtNotice(b.child, m.issuedAt.slice(0, 10))),
-      sex: (SEXES as readonly string[]).includes(b.child.sex ?? '') ? b.child.sex! : 'unknown',
-      forms_json: JSON.stringify(b.exploitation.forms.filter((f) => (EXPLOITATION_FORMS as readonly string[]).includes(f))),
-      crossing: crossing !== undefined && (CROSSINGS as readonly string[]).includes(crossing) ? crossing : 'unknown',
+      age_band: ageBand(age),
+      sex: typeof child.sex === 'string' && (SEXES as readonly string[]).includes(child.sex) ? child.sex : 'unknown',
+      forms_json: JSON.stringify(forms.filter((f): f is string => typeof f === 'string' && (EXPLOITATION_FORMS as readonly string[]).includes(f))),
+      crossing: typeof crossing === 'string' && (CROSSINGS as readonly string[]).includes(crossing) ? crossing : 'unknown',
     };
   }
   if (m.type === 'repatriation-status-update') {
-    const b = body as { status: string; effectiveAt: string };
-    return { ...base, step: b.status, effective_at: Date.parse(b.effectiveAt) };
+    const b = body as { status?: unknown; effectiveAt?: unknown } | undefined;
+    const at = typeof b?.effectiveAt === 'string' ? Date.parse(b.effectiveAt) : NaN;
+    if (typeof b?.status !== 'string' || !(REPATRIATION_STEPS as readonly string[]).includes(b.status) || Number.isNaN(at)) return undefined;
+    return { ...base, step: b.status, effective_at: at };
   }
   return undefined;
 }

@@ -85,6 +85,16 @@ test('statistical facts keep classes only: no name, date of birth, document numb
   expect(statisticalFacts({ from: 'LA', id: 'x', direction: 'sent', type: 'offender-travel-alert', issuedAt: '2026-12-01T00:00:00Z' }, loadBody('offender-travel-alert'))).toBeUndefined();
 });
 
+test('a body of another shape (a later schema version) gives unknown classes, never an error that would fail its receipt', () => {
+  const m = { from: 'TH', id: '01950c2a-6b3e-7c1d-8e2f-0123456789ad', direction: 'received' as const, type: 'victim-repatriation-notice', issuedAt: '2026-12-01T05:00:00.000Z' };
+  for (const body of [undefined, {}, { child: { dateOfBirth: 20130101, sex: 3 }, exploitation: { forms: 'sexual' }, handover: null }, { child: { estimatedAge: { years: 'ten' } } }]) {
+    expect(statisticalFacts(m, body)).toMatchObject({ age_band: 'unknown', sex: 'unknown', forms_json: '[]', crossing: 'unknown' });
+  }
+  const update = { ...m, type: 'repatriation-status-update' };
+  expect(statisticalFacts(update, { status: 'teleported', effectiveAt: '2026-12-01T00:00:00Z' })).toBeUndefined();
+  expect(statisticalFacts(update, { status: 'acknowledged', effectiveAt: 'soon' })).toBeUndefined();
+});
+
 describe('tables from a store', () => {
   const store = new GatewayStore(openDatabase(join(mkdtempSync(join(tmpdir(), 'mx-stats-')), 'gateway.sqlite')));
   let n = 0;

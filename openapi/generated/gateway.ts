@@ -45,7 +45,7 @@ export interface paths {
          * A sent or received message and its lifecycle
          * @description A message this endpoint sent or received, without its body: per recipient whether it was
          *     published, delivered (a verified receipt came back), rejected, read and answered, and
-         *     whether the receipt is overdue.
+         *     whether the receipt is overdue. A received offender alert also lists its `possibleDuplicates`.
          *
          */
         get: operations["getMessage"];
@@ -122,7 +122,8 @@ export interface paths {
         /**
          * List what arrived at this endpoint
          * @description Summaries (no bodies) of verified messages addressed to this endpoint, oldest first, with
-         *     cursor pagination. The INTERPOL desk only ever sees offender alerts.
+         *     cursor pagination. The INTERPOL desk only ever sees offender alerts. An offender alert
+         *     carries its travel (`alert`) and its `possibleDuplicates`.
          *
          */
         get: operations["listInbox"];
@@ -147,7 +148,9 @@ export interface paths {
          *     `arrival` (a message stored in this endpoint's inbox, `status: unread`), `lifecycle` (a
          *     recipient of a message this endpoint sent changed state: `delivered`, `rejected`, `read`,
          *     `responded`), `escalation` (an offender alert escalated, at the sender per recipient and at the
-         *     receiver, `status: escalated`), and kinds added later; a client ignores a kind it does not
+         *     receiver, `status: escalated`), `possible-duplicate` (a received offender alert was linked to
+         *     another as a possible duplicate, one event for each, `status: linked`, `counterpart` the other
+         *     alert's sender), and kinds added later; a client ignores a kind it does not
          *     know. Metadata only (see `InboxEvent`), never a body. Filtered by role exactly as
          *     `GET /v1/inbox`: the INTERPOL desk never receives an event about a victim notice or status
          *     update, not even its id. Auditors read the audit service, not the desks' stream.
@@ -256,6 +259,48 @@ export interface paths {
          *
          */
         get: operations["listDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Aggregate statistics of this endpoint's exchange, small cells suppressed
+         * @description Figures computed from this gateway's own store, per calendar month (UTC) of each message's
+         *     `issuedAt`, from `from` to `to`: victim notices sent and received by age band x sex x form of
+         *     exploitation x border crossing; repatriation step durations (notice to each status step:
+         *     count, median and 90th percentile, nearest rank, in hours); offender alert timeliness per
+         *     class and counterpart; response times (receipt to first response). The README's "Statistics"
+         *     section defines each figure.
+         *
+         *     Disclosure control: any count under 5, zero included, is the string `<5`; a median or
+         *     percentile of fewer than 5 durations is the string `suppressed`. Each table lists every
+         *     combination of its classes for every month, and no figure depends on the requested range, so
+         *     neither absence nor two overlapping requests reveal a suppressed cell. No identifying value
+         *     (id, case reference, name, date of birth, document number, pseudonym, free text) ever appears.
+         *     At the INTERPOL gateway, which never holds victim data, only the alert tables are present.
+         *
+         *     Format: `?format=csv` or `?format=json` decides; without it, the `Accept` header does
+         *     (`text/csv` or `application/json`; JSON when both or anything is acceptable, 406
+         *     `NOT_ACCEPTABLE` when neither is). The CSV is one long table (RFC 4180, header row,
+         *     CRLF): `section,month,direction,counterpart,type,age_band,sex,exploitation,crossing,step,timeliness,count,median_hours,p90_hours`,
+         *     each row one cell of one section (`victim-notices`, `repatriation-steps`,
+         *     `alert-timeliness`, `response-times`), the columns that do not apply to it empty.
+         *
+         *     For auditors and analysts only (the `analyst` role may call nothing else).
+         *
+         */
+        get: operations["getStatistics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -379,7 +424,7 @@ export interface components {
          * @description An error code from the error catalogue; the README lists each with its HTTP status and meaning.
          * @enum {string}
          */
-        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "UNKNOWN_TYPE" | "UNSUPPORTED_VERSION" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ENCRYPTION_REQUIRED" | "DECRYPT_FAILED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "TOO_MANY_RESPONSES" | "NOT_ORIGINAL_SENDER" | "UNKNOWN_ORIGINAL" | "ALREADY_WITHDRAWN" | "SUPERSEDED" | "NOT_WITHDRAWABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "INVALID_PARAMETER" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
+        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "UNKNOWN_TYPE" | "UNSUPPORTED_VERSION" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ENCRYPTION_REQUIRED" | "DECRYPT_FAILED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "TOO_MANY_RESPONSES" | "NOT_ORIGINAL_SENDER" | "UNKNOWN_ORIGINAL" | "ALREADY_WITHDRAWN" | "SUPERSEDED" | "NOT_WITHDRAWABLE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "INVALID_PARAMETER" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
         /**
          * NoticeEnvelope
          * @description The notice document carried as the JWS payload. This schema checks the envelope only; body is checked against the schema of its type (bodySchemaId(type)), never a schema named by the sender.
@@ -643,6 +688,7 @@ export interface components {
             expiresAt?: components["schemas"]["Timestamp"];
             digest: components["schemas"]["Digest"];
             status: components["schemas"]["MessageStatus"];
+            possibleDuplicates?: components["schemas"]["PossibleDuplicates"];
             /** @description One entry per endpoint in `to` for a sent message; for a received message, the one entry for
              *     this endpoint.
              *      */
@@ -721,19 +767,34 @@ export interface components {
             /** @description The SSE id (also on the `id:` line), monotonic per gateway. */
             id: string;
             /**
-             * @description `arrival`, `lifecycle`, `escalation`, or a kind added later.
+             * @description `arrival`, `lifecycle`, `escalation`, `possible-duplicate`, or a kind added later.
              * @example arrival
              * @example lifecycle
              * @example escalation
+             * @example possible-duplicate
              */
             kind: string;
             messageId: components["schemas"]["MessageId"];
             type: components["schemas"]["BusinessMessageType"];
             counterpart: components["schemas"]["Endpoint"];
             caseRef?: components["schemas"]["CaseRef"];
-            /** @description `unread` for an arrival; `delivered`, `rejected`, `read` or `responded` for a lifecycle change, or `withdrawn` / `corrected` (the message is the withdrawn alert or the corrected earlier version); `escalated` for an escalation. */
+            /** @description `unread` for an arrival; `delivered`, `rejected`, `read` or `responded` for a lifecycle change, or `withdrawn` / `corrected` (the message is the withdrawn alert or the corrected earlier version); `escalated` for an escalation; `linked` for a possible duplicate (`counterpart` is the sender of the alert it was linked to). */
             status: string;
             at: components["schemas"]["Timestamp"];
+        };
+        /** @description Only for a received `offender-travel-alert` (always present there, maybe empty): the other
+         *     received alerts, from other senders, about the same travel document (issuing country and
+         *     number, compared after normalisation under a keyed hash) with overlapping travel dates.
+         *     Linked when the later one arrived, both ways; never merged. Oldest first, at most 100;
+         *     only alerts the caller may see.
+         *      */
+        PossibleDuplicates: components["schemas"]["PossibleDuplicate"][];
+        /** @description A received alert linked to this one as a possible duplicate. */
+        PossibleDuplicate: {
+            messageId: components["schemas"]["MessageId"];
+            from: components["schemas"]["Endpoint"];
+            receivedAt: components["schemas"]["Timestamp"];
+            linkedAt: components["schemas"]["Timestamp"];
         };
         /** @description A received message without its body. */
         InboxSummary: components["schemas"]["InboxFields"];
@@ -753,6 +814,7 @@ export interface components {
             receivedAt: components["schemas"]["Timestamp"];
             /** @description Only for an `offender-travel-alert`, its travel and escalation. */
             alert?: components["schemas"]["AlertTravel"];
+            possibleDuplicates?: components["schemas"]["PossibleDuplicates"];
             digest: components["schemas"]["Digest"];
             status: components["schemas"]["InboxStatus"];
             readAt?: components["schemas"]["Timestamp"];
@@ -802,6 +864,98 @@ export interface components {
         DeadLetterPage: {
             items: components["schemas"]["DeadLetter"][];
             nextCursor: components["schemas"]["NextCursor"];
+        };
+        /** @description A count of 5 or more, or `<5` for any count under 5 (zero included). */
+        SuppressedCount: number | "<5";
+        /** @description Hours to one decimal, or `suppressed` when computed from fewer than 5 durations. */
+        SuppressedFigure: number | "suppressed";
+        /** @description A calendar month (UTC), `YYYY-MM`. */
+        StatisticsMonth: string;
+        /**
+         * @description Whether this endpoint sent or received the messages counted.
+         * @enum {string}
+         */
+        StatisticsDirection: "sent" | "received";
+        /** @description Aggregate figures of months `from`..`to`; every table lists each combination of its classes
+         *     for each month. `victimNotices` and `repatriationSteps` are absent at the INTERPOL gateway.
+         *      */
+        Statistics: {
+            endpoint: components["schemas"]["Endpoint"];
+            from: components["schemas"]["StatisticsMonth"];
+            to: components["schemas"]["StatisticsMonth"];
+            generatedAt: components["schemas"]["Timestamp"];
+            /** @description The suppression rule applied. */
+            suppression: {
+                /**
+                 * @description Counts below this are not shown, nor figures derived from fewer cases.
+                 * @constant
+                 */
+                threshold: 5;
+                /**
+                 * @description What a suppressed count shows.
+                 * @constant
+                 */
+                count: "<5";
+                /**
+                 * @description What a suppressed median or percentile shows.
+                 * @constant
+                 */
+                figure: "suppressed";
+            };
+            /** @description Victim notices issued in each month, per direction x age band (on the notice date) x sex x
+             *     form of exploitation x handover crossing. A notice with several forms counts under each.
+             *      */
+            victimNotices?: {
+                month: components["schemas"]["StatisticsMonth"];
+                direction: components["schemas"]["StatisticsDirection"];
+                /** @enum {string} */
+                ageBand: "0-5" | "6-11" | "12-14" | "15-17" | "unknown";
+                /** @enum {string} */
+                sex: "female" | "male" | "unknown";
+                /** @enum {string} */
+                exploitation: "sexual" | "labour" | "forced-marriage" | "domestic-servitude" | "other";
+                /** @enum {string} */
+                crossing: "nong-khai-vientiane" | "chong-mek-vang-tao" | "mukdahan-savannakhet" | "chiang-khong-huay-xai" | "boten-mohan" | "other" | "unknown";
+                count: components["schemas"]["SuppressedCount"];
+            }[];
+            /** @description Per month of the notice and direction, for each status step: how many notices have reached
+             *     it, and the median and 90th percentile (nearest rank) of the time from the notice's
+             *     `issuedAt` to the earliest `effectiveAt` of a status update reporting that step.
+             *      */
+            repatriationSteps?: {
+                month: components["schemas"]["StatisticsMonth"];
+                direction: components["schemas"]["StatisticsDirection"];
+                /** @enum {string} */
+                step: "acknowledged" | "identity-verified" | "family-assessed" | "handover-scheduled" | "handover-completed" | "placed-in-care" | "reintegration-follow-up" | "case-closed";
+                count: components["schemas"]["SuppressedCount"];
+                medianHours: components["schemas"]["SuppressedFigure"];
+                p90Hours: components["schemas"]["SuppressedFigure"];
+            }[];
+            /** @description Offender alerts issued in each month per direction x counterpart (the sender of one
+             *     received, the recipient of one sent) x timeliness class (`pending`: sent, no receipt yet;
+             *     rejected deliveries are not counted).
+             *      */
+            alertTimeliness: {
+                month: components["schemas"]["StatisticsMonth"];
+                direction: components["schemas"]["StatisticsDirection"];
+                counterpart: components["schemas"]["Endpoint"];
+                /** @enum {string} */
+                timeliness: "timely" | "short-notice" | "after-arrival" | "after-departure" | "pending";
+                count: components["schemas"]["SuppressedCount"];
+            }[];
+            /** @description Per month and direction, for victim notices and offender alerts that were answered: how
+             *     many, and the median and 90th percentile (nearest rank) of the time from receipt to the
+             *     first response.
+             *      */
+            responseTimes: {
+                month: components["schemas"]["StatisticsMonth"];
+                direction: components["schemas"]["StatisticsDirection"];
+                /** @enum {string} */
+                type: "victim-repatriation-notice" | "offender-travel-alert";
+                count: components["schemas"]["SuppressedCount"];
+                medianHours: components["schemas"]["SuppressedFigure"];
+                p90Hours: components["schemas"]["SuppressedFigure"];
+            }[];
         };
         /** @description The trust registry, routing policy and private keys in use. */
         TrustStatus: {
@@ -1246,7 +1400,7 @@ export interface components {
          * @description A passport.
          */
         "OffenderTravelAlert.passport": {
-            /** @description Passport number (machine-readable zone characters). */
+            /** @description Passport number as written: 5 to 20 letters and digits, in either case, with at most one space, hyphen, dot or slash between two of them. Receivers compare numbers normalised (upper case, separators removed; README, Possible duplicates), so every spelling of one number is the same document. */
             number: string;
             /** @description Issuing country. */
             issuingCountry: components["schemas"]["CommonDefsV1.countryCode"];
@@ -1395,6 +1549,15 @@ export interface components {
          *     limit is refused before any of the body is read, and the connection is closed.
          *      */
         PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The `Accept` header admits none of the representations the operation serves (`NOT_ACCEPTABLE`). */
+        NotAcceptable: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1861,6 +2024,46 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getStatistics: {
+        parameters: {
+            query?: {
+                /** @description First month (`YYYY-MM`); default the month 11 months before `to`. */
+                from?: string;
+                /** @description Last month (`YYYY-MM`), not before `from` and at most 12 months from it; default the current month. */
+                to?: string;
+                /** @description `json` or `csv`; takes precedence over `Accept`. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statistics of the months asked for. */
+            200: {
+                headers: {
+                    /** @description `Accept`: the representation depends on it when `format` is not given. */
+                    Vary?: string;
+                    /** @description CSV only: `attachment; filename="statistics-<ENDPOINT>-<from>-<to>.csv"`. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Statistics"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];

@@ -19,12 +19,15 @@ import {
   refuseDeclaredOversize,
   type ReadinessCheck,
 } from '../../core/src/http/api.ts';
+import { accessLog } from '../../core/src/http/access-log.ts';
+import { mountConsole, type ConsoleSettings } from '../../core/src/http/console.ts';
 import type { components } from '../../../openapi/generated/gateway.ts';
-import { ROLES } from '../../core/src/idp/dev-idp.ts';
+import { ROLES, type Role } from '../../core/src/idp/dev-idp.ts';
 import type { Officer, OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import { EventStreams, type EventStreamSettings } from './events.ts';
 import { alertTimeliness, inboxStatus, isOverdue, predictedTimeliness, respondedBeforeArrival, sentStatus, type TravelWindow } from './lifecycle.ts';
 import { RateLimiter, type RateLimitSettings } from './rate-limit.ts';
+import { addMonths, computeStatistics, MAX_MONTHS, parseMonth, statisticsCsv } from './statistics.ts';
 import type { CorrectRequest, Exchange, NoticeRequest, WithdrawRequest } from './exchange.ts';
 import { CASE_REF_PATTERN, UUIDV7_PATTERN } from '../../core/src/ids/patterns.ts';
 import { idempotencyOf } from './idempotency.ts';
@@ -33,7 +36,6 @@ import type { GatewayStore, InboxRow, RecipientRow, SentRow } from './store.ts';
 import type { RequestSchemas } from './request-schemas.ts';
 
 type Schemas = components['schemas'];
-type Role = 'liaison-officer' | 'interpol-desk' | 'auditor';
 
 export interface AppDeps {
   endpoint: string;
@@ -55,6 +57,8 @@ export interface AppDeps {
   auditTrail: () => Schemas['AuditTrailStatus'];
   /** `GET /v1/inbox/events`: heartbeat period and open streams per officer. */
   eventStreams: EventStreamSettings;
+  /** The officers' web console at `/console/` (absent: not served). */
+  console?: ConsoleSettings;
 }
 
 /** The API document: the contract, and the one place the role table is written. */
@@ -111,6 +115,32 @@ function sinceParam(raw: unknown): number | undefined {
   return ms;
 }
 
+/**
+ * The months of `GET /v1/statistics`: `to` defaults to the current month, `from` to the
+ * {@link MAX_MONTHS} months ending with `to`; at most that many, `from` not after `to`.
+ */
+function statisticsRange(rawFrom: unknown, rawTo: unknown, now: Date): { from: string; to: string } {
+  const to = rawTo === undefined ? now.toISOString().slice(0, 7) : parseMonth(rawTo);
+  if (to === undefined) throw badParameter('to', 'format', 'must be a month, YYYY-MM', 'INVALID_PARAMETER');
+  const from = rawFrom === undefined ? addMonths(to, 1 - MAX_MONTHS) : parseMonth(rawFrom);
+  if (from === undefined) throw badParameter('from', 'format', 'must be a month, YYYY-MM', 'INVALID_PARAMETER');
+  if (from > to) throw badParameter('from', 'range', 'must not be after to', 'INVALID_PARAMETER');
+  if (addMonths(from, MAX_MONTHS - 1) < to) throw badParameter('to', 'maxMonths', `must be at most ${MAX_MONTHS} months from from`, 'INVALID_PARAMETER');
+  return { from, to };
+}
+
+/** `?format=` decides; without it the Accept header does (JSON first when both are acceptable). */
+function statisticsFormat(req: Request): 'json' | 'csv' {
+  const format = req.query.format;
+  if (format !== undefined) {
+    if (format !== 'json' && format !== 'csv') throw badParameter('format', 'enum', 'must be json or csv', 'INVALID_PARAMETER');
+    return format;
+  }
+  const type = req.accepts(['application/json', 'text/csv']);
+  if (type === false) throw new MxError('NOT_ACCEPTABLE', 'statistics are served as application/json or text/csv');
+  return type === 'text/csv' ? 'csv' : 'json';
+}
+
 function iso(ms: number | null): string | undefined {
   return ms === null ? undefined : new Date(ms).toISOString();
 }
@@ -133,8 +163,11 @@ export function buildApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(accessLog(deps.logger));
 
   const limiter = new RateLimiter(deps.rateLimit, deps.logger);
+  // Tests build a second app from the same dependencies (another logger, another console).
+  app.locals.deps = deps;
   app.locals.rateLimit = limiter.counters;
   const streams = new EventStreams(store, deps.eventStreams, deps.logger);
   app.locals.eventStreams = streams;
@@ -381,7 +414,18 @@ export function buildApp(deps: AppDeps): express.Express {
     };
   }
 
-  function receivedLifecycle(row: InboxRow): Schemas['MessageLifecycle'] {
+  /**
+   * For a received offender alert, the other received alerts linked to it as possible duplicates
+   * (duplicates.ts), among those `officer` may see; nothing for any other message.
+   */
+  function possibleDuplicatesOf(row: InboxRow, officer: Officer): { possibleDuplicates?: Schemas['PossibleDuplicate'][] } {
+    if (row.type !== 'offender-travel-alert') return {};
+    return {
+      possibleDuplicates: store.possibleDuplicates(row.from_ep, row.id, visible(officer)).map((d) => ({ messageId: d.id, from: d.from_ep, receivedAt: iso(d.received_at)!, linkedAt: iso(d.linked_at)! })),
+    };
+  }
+
+  function receivedLifecycle(row: InboxRow, officer: Officer): Schemas['MessageLifecycle'] {
     const responseIds = JSON.parse(row.response_ids) as string[];
     const a = alertTravel(row, row.escalated_at);
     const revision = revisionOf(row);
@@ -391,6 +435,7 @@ export function buildApp(deps: AppDeps): express.Express {
       direction: 'received',
       from: row.from_ep,
       status: inboxStatus(row),
+      ...possibleDuplicatesOf(row, officer),
       recipients: [
         {
           endpoint: deps.endpoint,
@@ -408,12 +453,13 @@ export function buildApp(deps: AppDeps): express.Express {
     };
   }
 
-  function inboxFields(row: InboxRow): Schemas['InboxSummary'] {
+  function inboxFields(row: InboxRow, officer: Officer): Schemas['InboxSummary'] {
     const a = alertTravel(row, row.escalated_at);
     const revision = revisionOf(row);
     return {
       ...(revision ? { revision } : {}),
       ...(a ? { alert: a.fields } : {}),
+      ...possibleDuplicatesOf(row, officer),
       ...messageFields(row),
       from: row.from_ep,
       receivedAt: iso(row.received_at)!,
@@ -434,7 +480,7 @@ export function buildApp(deps: AppDeps): express.Express {
       const type = sent?.type ?? received?.type;
       // The INTERPOL desk is told a victim notice does not exist, not that it may not see it.
       if (type === undefined || !canSee(officer, type)) throw new MxError('NOT_FOUND', 'no such message at this endpoint');
-      res.json(sent ? sentLifecycle(sent) : receivedLifecycle(received!));
+      res.json(sent ? sentLifecycle(sent) : receivedLifecycle(received!, officer));
     }),
   );
 
@@ -464,7 +510,7 @@ export function buildApp(deps: AppDeps): express.Express {
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       res.json({
-        items: page.map(inboxFields),
+        items: page.map((row) => inboxFields(row, officer)),
         nextCursor: rows.length > limit && last ? encodeCursor({ receivedAt: last.received_at, from: last.from_ep, id: last.id }) : null,
       } satisfies Schemas['InboxPage']);
     }),
@@ -496,7 +542,7 @@ export function buildApp(deps: AppDeps): express.Express {
       const fresh = store.inboxByKey(item.from_ep, item.id)!;
       const jws = JSON.parse(fresh.record.toString('utf8')) as { payload: string };
       const document = await exchange.openDocument(JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as Schemas['NoticeDocument']);
-      res.set('cache-control', 'no-store').json({ ...inboxFields(fresh), document } satisfies Schemas['InboxItem']);
+      res.set('cache-control', 'no-store').json({ ...inboxFields(fresh, officer), document } satisfies Schemas['InboxItem']);
     }),
   );
 
@@ -526,7 +572,7 @@ export function buildApp(deps: AppDeps): express.Express {
       const rows = store.caseMessages(caseRef, { types: visible(officer), limit: limit + 1, ...(after ? { after } : {}) });
       if (rows.length === 0 && after === undefined) throw new MxError('NOT_FOUND', 'no such case at this endpoint');
       const page = rows.slice(0, limit);
-      const messages = page.map((m) => (m.direction === 'sent' ? sentLifecycle(store.sent(m.id)!) : receivedLifecycle(store.inboxByKey(m.from!, m.id)!)));
+      const messages = page.map((m) => (m.direction === 'sent' ? sentLifecycle(store.sent(m.id)!) : receivedLifecycle(store.inboxByKey(m.from!, m.id)!, officer)));
       const parties = store.caseParties(caseRef) ?? store.caseEndpoints(caseRef, visible(officer), deps.endpoint);
       const last = page[page.length - 1];
       res.json({
@@ -535,6 +581,33 @@ export function buildApp(deps: AppDeps): express.Express {
         messages,
         nextCursor: rows.length > limit && last ? encodeCursor({ issuedAt: last.issued_at, id: last.id }) : null,
       } satisfies Schemas['Case']);
+    }),
+  );
+
+  app.get(
+    '/v1/statistics',
+    route('GET /v1/statistics', async (req, res) => {
+      const format = statisticsFormat(req);
+      const now = exchange.now();
+      const { from, to } = statisticsRange(req.query.from, req.query.to, now);
+      const statistics = computeStatistics(store, {
+        endpoint: deps.endpoint,
+        from,
+        to,
+        now,
+        victimData: victimDataAllowedAt(deps.endpoint),
+        counterparts: deps.trustStatus().endpoints,
+        alertLeadMs: exchange.alertLeadMs,
+      });
+      res.set('cache-control', 'no-store').vary('accept');
+      if (format === 'json') {
+        res.json(statistics satisfies Schemas['Statistics']);
+        return;
+      }
+      res
+        .set('content-type', 'text/csv; charset=utf-8; header=present')
+        .set('content-disposition', `attachment; filename="statistics-${deps.endpoint}-${from}-${to}.csv"`)
+        .send(statisticsCsv(statistics));
     }),
   );
 
@@ -564,6 +637,7 @@ export function buildApp(deps: AppDeps): express.Express {
     }),
   );
 
+  if (deps.console) mountConsole(app, deps.console);
   addMethodNotAllowed(app);
   addProblemHandler(app, {
     logger: deps.logger,

@@ -21,7 +21,9 @@ import type { GatewayContext } from './context.ts';
 import type { TrustSet } from './live-trust.ts';
 import type { Quarantine } from './quarantine.ts';
 import { recordEvent } from './events.ts';
+import { alertDocumentHashes, staysOverlap } from './duplicates.ts';
 import { travelColumns } from './lifecycle.ts';
+import { statisticalFacts } from './statistics.ts';
 import { queueReceipt, signReceipt } from './receipts.ts';
 import { admit, recordKey, type ReceivedDocument } from './rules.ts';
 import type { ParkedRow } from './store.ts';
@@ -105,6 +107,9 @@ export class Receiving {
     }
     const receipt = await signReceipt(ctx, doc.from, { id: doc.id, digest, caseRef: doc.caseRef ?? null }, 'accepted', undefined, now);
     const withdrawalReason = doc.type === 'offender-alert-withdrawal' ? (verified.body as { reason: WithdrawalReason }).reason : undefined;
+    const travel = travelColumns(doc.type, verified.body);
+    // Hashed from the plaintext here, the only moment it is in hand: the store keeps the ciphertext.
+    const documentHashes = alertDocumentHashes(ctx.documentMatchKey, doc.type, verified.body);
     ctx.uow.commit((w) => {
       readmit(w);
       ctx.store.insertInbox({
@@ -123,15 +128,19 @@ export class Receiving {
         topic: rec.topic,
         partition: rec.partition,
         offset: rec.offset,
-        ...travelColumns(doc.type, verified.body),
+        ...travel,
         supersedes: doc.supersedes ?? null,
         withdrawal_reason: withdrawalReason ?? null,
       });
+      const facts = statisticalFacts({ from: doc.from, id: doc.id, direction: 'received', type: doc.type, issuedAt: doc.issuedAt, inReplyTo: doc.inReplyTo }, verified.body);
+      if (facts) ctx.store.insertNoticeFacts(facts);
       if (doc.type === 'victim-repatriation-notice' && doc.caseRef && !ctx.store.caseParties(doc.caseRef)) {
         ctx.store.openCase(doc.caseRef, [doc.from, ...doc.to], doc.from, doc.id);
       }
       // A withdrawal is news about its alert (the lifecycle event below), not an item of its own.
       if (doc.type !== 'offender-alert-withdrawal') recordEvent(ctx.store, { kind: 'arrival', messageId: doc.id, type: doc.type, counterpart: doc.from, caseRef: doc.caseRef ?? null, status: 'unread', at: now.getTime() });
+      // After the arrival event, so a desk hears of the alert before hearing of its links.
+      this.linkPossibleDuplicates(doc, travel, documentHashes, now.getTime());
       if (doc.supersedes !== undefined) {
         // Admission found it current; a record admitted twice in a race changes it once.
         const original = ctx.store.inboxByKey(doc.from, doc.supersedes)!;
@@ -208,6 +217,28 @@ export class Receiving {
     }
     if (report.admitted + report.requarantined + report.expired > 0) ctx.logger.info({ ...report }, 'parked records re-examined');
     return report;
+  }
+
+  /**
+   * Links a just-stored alert with the received alerts from other senders that share one of its
+   * travel documents and whose stays overlap its own (duplicates.ts): both ways, never merged, each
+   * side told on the event stream. Runs inside the commit that stores the alert, so a link exists
+   * exactly when both alerts do. Not audited: the link is this gateway's own hint, derived from
+   * alerts whose delivery is audited already, and the append-only audit log would keep for ever
+   * which alerts concern the same person.
+   */
+  private linkPossibleDuplicates(doc: ReceivedDocument, travel: { arrival_at: number | null; departure_at: number | null }, hashes: readonly string[], at: number): void {
+    const { store } = this.ctx;
+    if (hashes.length === 0 || travel.arrival_at === null) return;
+    store.insertAlertDocuments(doc.from, doc.id, hashes);
+    const stay = { arrival_at: travel.arrival_at, departure_at: travel.departure_at };
+    for (const other of store.alertsSharingDocument(hashes, doc.from)) {
+      if (!staysOverlap(stay, other)) continue;
+      if (!store.linkPossibleDuplicates({ from: doc.from, id: doc.id }, { from: other.from_ep, id: other.id }, at)) continue;
+      // One event per alert: its desk learns which sender's alert may concern the same trip.
+      recordEvent(store, { kind: 'possible-duplicate', messageId: doc.id, type: doc.type, counterpart: other.from_ep, caseRef: doc.caseRef ?? null, status: 'linked', at });
+      recordEvent(store, { kind: 'possible-duplicate', messageId: other.id, type: other.type, counterpart: doc.from, caseRef: other.case_ref, status: 'linked', at });
+    }
   }
 
   private acceptReceipt(doc: ReceivedDocument, digest: string, now: Date, readmit: (w: Work) => void): void {

@@ -742,7 +742,10 @@ export class GatewayStore {
   /** The classes of every victim notice sent or received, issued in months `from`..`to` (`YYYY-MM`). */
   victimNoticeClasses(from: string, to: string): { direction: string; month: string; age_band: string; sex: string; forms_json: string; crossing: string }[] {
     return this.prepare(
-      "SELECT direction, month, age_band, sex, forms_json, crossing FROM notice_facts WHERE type = 'victim-repatriation-notice' AND month BETWEEN ? AND ?",
+      // A corrected notice counts once, with the classes of its current version (the month of that version).
+      `SELECT direction, month, age_band, sex, forms_json, crossing FROM notice_facts f WHERE type = 'victim-repatriation-notice' AND month BETWEEN ? AND ?
+       AND NOT EXISTS (SELECT 1 FROM sent s WHERE f.direction = 'sent' AND s.id = f.message_id AND s.superseded_by IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM inbox i WHERE f.direction = 'received' AND i.from_ep = f.from_ep AND i.id = f.message_id AND i.superseded_by IS NOT NULL)`,
     ).all(from, to) as { direction: string; month: string; age_band: string; sex: string; forms_json: string; crossing: string }[];
   }
 

@@ -161,3 +161,16 @@ describe('tables from a store', () => {
     expect(lines).toContain('repatriation-steps,2026-11,received,,,,,,,acknowledged,,<5,suppressed,suppressed');
   });
 });
+
+test('a corrected victim notice counts once, with the classes of its current version', () => {
+  const store = new GatewayStore(openDatabase(join(mkdtempSync(join(tmpdir(), 'mx-stats-')), 'gateway.sqlite')));
+  const v1 = '01950c2a-6b3e-7c1d-8e2f-00000000c001';
+  const v2 = '01950c2a-6b3e-7c1d-8e2f-00000000c002';
+  for (const [id, sex] of [[v1, 'unknown'], [v2, 'female']] as const) {
+    store.insertInbox({ from_ep: 'TH', id, type: 'victim-repatriation-notice', to_json: '["LA"]', case_ref: 'TH-2026-000777', in_reply_to: null, issued_at: '2026-11-10T00:00:00.000Z', expires_at: '2026-12-10T00:00:00.000Z', digest: id, record: Buffer.from('{}'), receipt: Buffer.from('{}'), received_at: 0, topic: 't', partition: 0, offset: id.slice(-1), ...(id === v2 ? { supersedes: v1 } : {}) });
+    store.insertNoticeFacts({ from_ep: 'TH', message_id: id, direction: 'received', type: 'victim-repatriation-notice', month: '2026-11', issued_at: Date.parse('2026-11-10T00:00:00Z'), in_reply_to: null, age_band: '12-14', sex, forms_json: '["sexual"]', crossing: 'boten-mohan', step: null, effective_at: null });
+  }
+  expect(store.victimNoticeClasses('2026-11', '2026-11').map((r) => r.sex)).toEqual(['unknown', 'female']);
+  expect(store.markInboxRevised('TH', v1, { supersededBy: v2 })).toBe(true);
+  expect(store.victimNoticeClasses('2026-11', '2026-11').map((r) => r.sex)).toEqual(['female']);
+});

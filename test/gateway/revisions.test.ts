@@ -2,7 +2,7 @@
  * Withdrawals and corrections on three real gateways and the real broker: TH withdraws an offender
  * alert it sent to LA and INTERPOL (both show it withdrawn with the reason, pushed on their streams,
  * audited at every end); TH corrects a victim notice (LA lists v2 with v1 in its history; INTERPOL
- * never hears of either); HTTP refusals with their codes; and receivers that refuse, with a reason
+ * never hears of either); TH corrects an alert, then withdraws the new version; HTTP refusals with their codes; and receivers that refuse, with a reason
  * code and a rejection receipt, a withdrawal from another sender, of something never received, and
  * a validly signed record of a type or schema version they do not know.
  */
@@ -190,6 +190,37 @@ test('TH corrects a victim notice: LA lists v2 as current with v1 in its history
   }
   expect(received('INTERPOL', 'TH', v1) ?? received('INTERPOL', 'TH', v2)).toBeUndefined();
   expect(desk.events.filter((e) => ids.has(e.data.messageId as string))).toEqual([]);
+});
+
+test('TH corrects an alert sent to LA and INTERPOL: both list the new version with the first in its history; then withdraws the correction', async () => {
+  const v1 = await sendAlert(['LA', 'INTERPOL']);
+  await eventually(() => received('LA', 'TH', v1) && received('INTERPOL', 'TH', v1), 20_000, 'the alert at LA and INTERPOL');
+  const body = loadBody('offender-travel-alert');
+  body.travel.flightNumber = 'TG574';
+  const r = await post('TH', `/v1/messages/${v1}/corrections`, { body });
+  expect({ status: r.status, code: r.body.code }).toEqual({ status: 202, code: undefined });
+  const v2 = r.body.id as string;
+  for (const at of ['LA', 'INTERPOL']) {
+    const item = await eventually(async () => {
+      const page = await get(at, '/v1/inbox?type=offender-travel-alert&limit=200');
+      return (page.items as { id: string; revision?: any }[]).find((i) => i.id === v2);
+    }, 20_000, `v2 at ${at}`);
+    expect(item.revision).toMatchObject({ version: 2, current: true, corrected: true, supersedes: v1 });
+    expect(item.revision.history.map((h: { id: string }) => h.id)).toEqual([v1, v2]);
+    expect(((await get(at, '/v1/inbox?type=offender-travel-alert&limit=200')).items as { id: string }[]).map((i) => i.id)).not.toContain(v1);
+  }
+  // The first version is no longer the one to withdraw; the current one is, and the whole chain shows it.
+  const stale = await post('TH', `/v1/messages/${v1}/withdrawal`, { reason: 'issued-in-error' });
+  expect({ status: stale.status, code: stale.body.code }).toEqual({ status: 409, code: 'SUPERSEDED' });
+  const w = await post('TH', `/v1/messages/${v2}/withdrawal`, { reason: 'other', note: 'Duplicate of an earlier notification (test).' });
+  expect(w.status).toBe(202);
+  const old = await eventually(async () => {
+    const m = await get('LA', `/v1/messages/${v1}`);
+    return m.revision.withdrawn ? m : undefined;
+  }, 20_000, 'the chain withdrawn at LA');
+  expect(old.revision).toMatchObject({ version: 1, current: false, currentId: v2, withdrawn: true, withdrawal: { id: w.body.id, reason: 'other' } });
+  const note = await get('LA', `/v1/inbox/${w.body.id}`);
+  expect(note.document.body).toEqual({ reason: 'other', note: 'Duplicate of an earlier notification (test).' });
 });
 
 test('HTTP refusals: another endpoint\'s message, an unknown one, a type that is not withdrawn, a bad reason', async () => {

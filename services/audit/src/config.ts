@@ -1,6 +1,7 @@
 /** The audit service's settings: one table, validated once at start-up (README "Configuration" prints it). */
 import { loadSettings, parse, type SettingsOf } from '../../core/src/config/settings.ts';
 import { DEV_IDP_ISSUER } from '../../core/src/idp/dev-idp.ts';
+import { assertOneIdpKeySource, idpKeySettings } from '../../core/src/idp/key-settings.ts';
 import { kafkaSecuritySettings } from '../../core/src/kafka/security.ts';
 import { trustReloadSettings } from '../../core/src/trust/reloadable.ts';
 
@@ -41,7 +42,7 @@ export const auditSettings = {
   ...trustReloadSettings,
   signingKey: { env: 'MX_AUDIT_SIGNING_KEY_FILE', doc: 'The audit service\'s private Ed25519 JWKS for checkpoints (mode 0600; `mx` deployment set-up creates it)', parse: parse.string, secret: true },
   pseudonymKeyFile: { env: 'MX_PSEUDONYM_KEY_FILE', doc: 'Secret key of auditor pseudonyms in the access log (HMAC of the token subject)', parse: parse.string, secret: true },
-  idpJwks: { env: 'MX_IDP_JWKS_FILE', doc: 'Public JWKS of the identity provider whose auditor tokens are accepted', parse: parse.string },
+  ...idpKeySettings,
   idpIssuer: { env: 'MX_IDP_ISSUER', doc: 'Required `iss` of auditor tokens', default: DEV_IDP_ISSUER, parse: parse.string },
   idpAudience: { env: 'MX_IDP_AUDIENCE', doc: 'Required `aud` of auditor tokens', default: AUDIT_AUDIENCE, parse: parse.string },
   idpEndpoints: { env: 'MX_IDP_ENDPOINTS', doc: 'Endpoint claims (`mx_endpoint`) accepted on auditor tokens, comma-separated; empty: every endpoint in the trust registry as it is now (an endpoint added to the trust directory is accepted after the next reload)', default: [] as string[], parse: endpointList },
@@ -55,5 +56,7 @@ export const auditSettings = {
 export type AuditConfig = SettingsOf<typeof auditSettings>;
 
 export function loadAuditConfig(env: Record<string, string | undefined> = process.env): AuditConfig {
-  return loadSettings(auditSettings, env);
+  const cfg = loadSettings(auditSettings, env);
+  assertOneIdpKeySource(cfg);
+  return cfg;
 }

@@ -1,8 +1,9 @@
 /**
- * Runs the provider in this process on a free port, for tests: the issuer names the port, so the
- * port is taken first and the provider built for it after.
+ * Runs the provider in this process, for tests: the issuer names the port, so the port is taken
+ * first ({@link openIdpPort}), and the provider is built for it once the consoles it serves are
+ * known (their origins are the gateways' own addresses, which may need the issuer to start).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createIdpApp, type Idp, type IdpOptions } from './app.ts';
 
@@ -12,8 +13,15 @@ export interface RunningIdp extends Idp {
   close(): Promise<void>;
 }
 
-export async function listenIdp(o: Omit<IdpOptions, 'issuer'>, host = '127.0.0.1'): Promise<RunningIdp> {
-  let handler: ((req: Parameters<Parameters<typeof createServer>[1] & object>[0], res: Parameters<Parameters<typeof createServer>[1] & object>[1]) => void) | undefined;
+export interface IdpPort {
+  issuer: string;
+  /** Builds the provider and serves it on the port; until then requests are answered 503. */
+  serve(o: Omit<IdpOptions, 'issuer'>): Promise<RunningIdp>;
+  close(): Promise<void>;
+}
+
+export async function openIdpPort(host = '127.0.0.1'): Promise<IdpPort> {
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server = createServer((req, res) => {
     if (handler) handler(req, res);
     else res.writeHead(503).end();
@@ -23,16 +31,22 @@ export async function listenIdp(o: Omit<IdpOptions, 'issuer'>, host = '127.0.0.1
     server.listen(0, host, () => resolve());
   });
   const issuer = `http://${host}:${(server.address() as AddressInfo).port}`;
-  const idp = await createIdpApp({ ...o, issuer });
-  handler = idp.app;
+  const close = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return {
-    ...idp,
     issuer,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
+    async serve(o) {
+      const idp = await createIdpApp({ ...o, issuer });
+      handler = idp.app;
+      return { ...idp, issuer, server, close };
+    },
   };
+}
+
+export async function listenIdp(o: Omit<IdpOptions, 'issuer'>, host = '127.0.0.1'): Promise<RunningIdp> {
+  return (await openIdpPort(host)).serve(o);
 }

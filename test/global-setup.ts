@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalBroker, type LocalBroker } from '../services/core/src/kafka/local-broker.ts';
 import { ensureDeploymentKafkaPasswords } from '../services/cli/src/deployment/kafka.ts';
+import { ensureConsoleBuilt } from '../services/console/build.ts';
 
 /** Every endpoint a test may run a gateway for: SCRAM users exist only if made at format time. */
 export const TEST_ENDPOINTS = ['LA', 'TH', 'CN', 'INTERPOL'];
@@ -21,6 +22,8 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // The gateways and the audit service serve the built console; the browser tests need it current.
+  await ensureConsoleBuilt((line) => console.log(`\n[mx] ${line}`));
   if (process.env.KAFKA_BROKERS) {
     console.log(`\n[mx] using the Kafka cluster in KAFKA_BROKERS=${process.env.KAFKA_BROKERS}; starting none (credentials: ${process.env.MX_KAFKA_SECRETS_DIR ?? 'none, PLAINTEXT'})`);
     return;

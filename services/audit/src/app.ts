@@ -10,6 +10,8 @@ import type { components } from '../../../openapi/generated/audit.ts';
 import { isErrorCode } from '../../core/src/errors/catalogue.ts';
 import { MxError } from '../../core/src/errors/mx-error.ts';
 import { addHealthRoutes, addMethodNotAllowed, addProblemHandler, decodeCursor, encodeCursor, queryLimit, type ReadinessCheck } from '../../core/src/http/api.ts';
+import { accessLog } from '../../core/src/http/access-log.ts';
+import { mountConsole, type ConsoleSettings } from '../../core/src/http/console.ts';
 import type { Officer } from '../../core/src/idp/officer-auth.ts';
 import { MESSAGE_TYPES } from '../../core/src/schemas/registry.ts';
 import { AUDIT_ACTIONS } from '../../core/src/audit/emitter.ts';
@@ -45,6 +47,8 @@ export interface AuditAppDeps {
   gateways: () => GatewayLag[];
   /** Store open, Kafka reachable, group member, no stalled partition, checkpoint signer working. */
   ready: ReadinessCheck;
+  /** The auditors' web console at `/console/` (absent: not served). */
+  console?: ConsoleSettings;
 }
 
 const DIGEST = /^[A-Za-z0-9_-]{43}$/;
@@ -118,6 +122,7 @@ export function buildApp(deps: AuditAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(accessLog(deps.logger));
 
   const auditor =
     (handler: (req: Request, res: Response, officer: Officer) => void | Promise<void>) =>
@@ -381,6 +386,7 @@ export function buildApp(deps: AuditAppDeps): express.Express {
     }),
   );
 
+  if (deps.console) mountConsole(app, deps.console);
   addMethodNotAllowed(app);
   // One place turns every error into problem+json; nothing of the request or a stack goes back.
   addProblemHandler(app, {

@@ -1,4 +1,5 @@
 /** The audit service's settings: one table, validated once at start-up (README "Configuration" prints it). */
+import { fileURLToPath } from 'node:url';
 import { loadSettings, parse, type SettingsOf } from '../../core/src/config/settings.ts';
 import { DEV_IDP_ISSUER } from '../../core/src/idp/dev-idp.ts';
 import { assertOneIdpKeySource, idpKeySettings } from '../../core/src/idp/key-settings.ts';
@@ -7,6 +8,9 @@ import { trustReloadSettings } from '../../core/src/trust/reloadable.ts';
 
 /** The audience auditor tokens must carry unless `MX_IDP_AUDIENCE` says otherwise. */
 export const AUDIT_AUDIENCE = 'mx-audit';
+
+/** The auditors' console as `npm run build:console` builds it. */
+export const DEFAULT_AUDIT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist/auditor', import.meta.url));
 
 /** The log's default identity (the `origin` every checkpoint names). */
 export const DEFAULT_ORIGIN = 'mx-audit.example/log';
@@ -45,6 +49,8 @@ export const auditSettings = {
   ...idpKeySettings,
   idpIssuer: { env: 'MX_IDP_ISSUER', doc: 'Required `iss` of auditor tokens', default: DEV_IDP_ISSUER, parse: parse.string },
   idpAudience: { env: 'MX_IDP_AUDIENCE', doc: 'Required `aud` of auditor tokens', default: AUDIT_AUDIENCE, parse: parse.string },
+  consoleDir: { env: 'MX_CONSOLE_DIR', doc: 'Built auditors\' console served at `/console/` (`npm run build:console`)', default: DEFAULT_AUDIT_CONSOLE_DIR, parse: parse.string },
+  consoleClientId: { env: 'MX_CONSOLE_CLIENT_ID', doc: 'OpenID Connect client id of the auditors\' console at the identity provider', default: 'mx-audit-console', parse: parse.string },
   idpEndpoints: { env: 'MX_IDP_ENDPOINTS', doc: 'Endpoint claims (`mx_endpoint`) accepted on auditor tokens, comma-separated; empty: every endpoint in the trust registry as it is now (an endpoint added to the trust directory is accepted after the next reload)', default: [] as string[], parse: endpointList },
   checkpointEveryLeaves: { env: 'MX_CHECKPOINT_EVERY_LEAVES', doc: 'Sign a checkpoint once this many leaves were appended since the last one', default: 100, parse: parse.int(1, 1_000_000) },
   checkpointEverySeconds: { env: 'MX_CHECKPOINT_EVERY_SECONDS', doc: 'Sign a checkpoint this often when leaves were appended since the last one', default: 10, parse: parse.int(1, 86_400) },

@@ -123,6 +123,10 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
     ingestCounters: () => ({ ...ingestor.counters }),
     consumerState: () => consumer.state(),
     trust: () => ({ ...trust.status(), endpoints: trust.current.endpoints() }),
+    console: {
+      dir: cfg.consoleDir,
+      config: { service: 'audit', endpoint: 'AUDIT', oidc: { issuer: cfg.idpIssuer, clientId: cfg.consoleClientId, resource: cfg.idpAudience, scope: 'openid' } },
+    },
     gateways: () => gatewayLag(store.gatewayHeads(), trust.current.endpoints(), { now: Date.now(), startedAt, silentAfterMs: cfg.silentAfterSeconds * 1000 }),
     ready: async () => {
       if (!storeOpen || !db.open) return { ready: false, reason: 'the store is closed' };

@@ -19,6 +19,8 @@ import {
   refuseDeclaredOversize,
   type ReadinessCheck,
 } from '../../core/src/http/api.ts';
+import { accessLog } from '../../core/src/http/access-log.ts';
+import { mountConsole, type ConsoleSettings } from '../../core/src/http/console.ts';
 import type { components } from '../../../openapi/generated/gateway.ts';
 import { ROLES } from '../../core/src/idp/dev-idp.ts';
 import type { Officer, OfficerAuth } from '../../core/src/idp/officer-auth.ts';
@@ -55,6 +57,8 @@ export interface AppDeps {
   auditTrail: () => Schemas['AuditTrailStatus'];
   /** `GET /v1/inbox/events`: heartbeat period and open streams per officer. */
   eventStreams: EventStreamSettings;
+  /** The officers' web console at `/console/` (absent: not served). */
+  console?: ConsoleSettings;
 }
 
 /** The API document: the contract, and the one place the role table is written. */
@@ -133,8 +137,11 @@ export function buildApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(accessLog(deps.logger));
 
   const limiter = new RateLimiter(deps.rateLimit, deps.logger);
+  // Tests build a second app from the same dependencies (another logger, another console).
+  app.locals.deps = deps;
   app.locals.rateLimit = limiter.counters;
   const streams = new EventStreams(store, deps.eventStreams, deps.logger);
   app.locals.eventStreams = streams;
@@ -286,7 +293,18 @@ export function buildApp(deps: AppDeps): express.Express {
     };
   }
 
-  function receivedLifecycle(row: InboxRow): Schemas['MessageLifecycle'] {
+  /**
+   * For a received offender alert, the other received alerts linked to it as possible duplicates
+   * (duplicates.ts), among those `officer` may see; nothing for any other message.
+   */
+  function possibleDuplicatesOf(row: InboxRow, officer: Officer): { possibleDuplicates?: Schemas['PossibleDuplicate'][] } {
+    if (row.type !== 'offender-travel-alert') return {};
+    return {
+      possibleDuplicates: store.possibleDuplicates(row.from_ep, row.id, visible(officer)).map((d) => ({ messageId: d.id, from: d.from_ep, receivedAt: iso(d.received_at)!, linkedAt: iso(d.linked_at)! })),
+    };
+  }
+
+  function receivedLifecycle(row: InboxRow, officer: Officer): Schemas['MessageLifecycle'] {
     const responseIds = JSON.parse(row.response_ids) as string[];
     const a = alertTravel(row, row.escalated_at);
     return {
@@ -294,6 +312,7 @@ export function buildApp(deps: AppDeps): express.Express {
       direction: 'received',
       from: row.from_ep,
       status: inboxStatus(row),
+      ...possibleDuplicatesOf(row, officer),
       recipients: [
         {
           endpoint: deps.endpoint,
@@ -311,10 +330,11 @@ export function buildApp(deps: AppDeps): express.Express {
     };
   }
 
-  function inboxFields(row: InboxRow): Schemas['InboxSummary'] {
+  function inboxFields(row: InboxRow, officer: Officer): Schemas['InboxSummary'] {
     const a = alertTravel(row, row.escalated_at);
     return {
       ...(a ? { alert: a.fields } : {}),
+      ...possibleDuplicatesOf(row, officer),
       ...messageFields(row),
       from: row.from_ep,
       receivedAt: iso(row.received_at)!,
@@ -335,7 +355,7 @@ export function buildApp(deps: AppDeps): express.Express {
       const type = sent?.type ?? received?.type;
       // The INTERPOL desk is told a victim notice does not exist, not that it may not see it.
       if (type === undefined || !canSee(officer, type)) throw new MxError('NOT_FOUND', 'no such message at this endpoint');
-      res.json(sent ? sentLifecycle(sent) : receivedLifecycle(received!));
+      res.json(sent ? sentLifecycle(sent) : receivedLifecycle(received!, officer));
     }),
   );
 
@@ -365,7 +385,7 @@ export function buildApp(deps: AppDeps): express.Express {
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       res.json({
-        items: page.map(inboxFields),
+        items: page.map((row) => inboxFields(row, officer)),
         nextCursor: rows.length > limit && last ? encodeCursor({ receivedAt: last.received_at, from: last.from_ep, id: last.id }) : null,
       } satisfies Schemas['InboxPage']);
     }),
@@ -397,7 +417,7 @@ export function buildApp(deps: AppDeps): express.Express {
       const fresh = store.inboxByKey(item.from_ep, item.id)!;
       const jws = JSON.parse(fresh.record.toString('utf8')) as { payload: string };
       const document = await exchange.openDocument(JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as Schemas['NoticeDocument']);
-      res.set('cache-control', 'no-store').json({ ...inboxFields(fresh), document } satisfies Schemas['InboxItem']);
+      res.set('cache-control', 'no-store').json({ ...inboxFields(fresh, officer), document } satisfies Schemas['InboxItem']);
     }),
   );
 
@@ -427,7 +447,7 @@ export function buildApp(deps: AppDeps): express.Express {
       const rows = store.caseMessages(caseRef, { types: visible(officer), limit: limit + 1, ...(after ? { after } : {}) });
       if (rows.length === 0 && after === undefined) throw new MxError('NOT_FOUND', 'no such case at this endpoint');
       const page = rows.slice(0, limit);
-      const messages = page.map((m) => (m.direction === 'sent' ? sentLifecycle(store.sent(m.id)!) : receivedLifecycle(store.inboxByKey(m.from!, m.id)!)));
+      const messages = page.map((m) => (m.direction === 'sent' ? sentLifecycle(store.sent(m.id)!) : receivedLifecycle(store.inboxByKey(m.from!, m.id)!, officer)));
       const parties = store.caseParties(caseRef) ?? store.caseEndpoints(caseRef, visible(officer), deps.endpoint);
       const last = page[page.length - 1];
       res.json({
@@ -465,6 +485,7 @@ export function buildApp(deps: AppDeps): express.Express {
     }),
   );
 
+  if (deps.console) mountConsole(app, deps.console);
   addMethodNotAllowed(app);
   addProblemHandler(app, {
     logger: deps.logger,

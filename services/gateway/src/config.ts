@@ -6,6 +6,9 @@ import { assertOneIdpKeySource, idpKeySettings } from '../../core/src/idp/key-se
 import { kafkaSecuritySettings } from '../../core/src/kafka/security.ts';
 import { trustReloadSettings } from '../../core/src/trust/reloadable.ts';
 
+/** The officers' console as `npm run build:console` builds it. */
+export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist/officer', import.meta.url));
+
 export const DEFAULT_ROUTING_POLICY = fileURLToPath(new URL('../routing-policy.json', import.meta.url));
 
 export const gatewaySettings = {
@@ -18,12 +21,14 @@ export const gatewaySettings = {
   dataDir: { env: 'MX_DATA_DIR', doc: 'Directory of the gateway\'s SQLite store (gateway.sqlite)', parse: parse.string },
   trustDir: { env: 'MX_TRUST_DIR', doc: 'Trust registry: every endpoint\'s public `<ENDPOINT>.jwks.json` and `revocations.json`', parse: parse.string },
   privateKeys: { env: 'MX_PRIVATE_KEYS_FILE', doc: 'This endpoint\'s private signing JWKS (mode 0600, outside the repository)', parse: parse.string, secret: true },
-  pseudonymKeyFile: { env: 'MX_PSEUDONYM_KEY_FILE', doc: 'File holding the secret key of officer pseudonyms (HMAC of the token subject)', parse: parse.string, secret: true },
+  pseudonymKeyFile: { env: 'MX_PSEUDONYM_KEY_FILE', doc: 'File holding the secret key of officer pseudonyms (HMAC of the token subject); the key of travel-document match hashes is derived from it', parse: parse.string, secret: true },
   ...trustReloadSettings,
   routingPolicy: { env: 'MX_ROUTING_POLICY', doc: 'Routing policy file (which type may go from whom to whom)', default: DEFAULT_ROUTING_POLICY, parse: parse.string },
   ...idpKeySettings,
   idpIssuer: { env: 'MX_IDP_ISSUER', doc: 'Required `iss` of officer tokens', default: DEV_IDP_ISSUER, parse: parse.string },
   idpAudience: { env: 'MX_IDP_AUDIENCE', doc: 'Required `aud` of officer tokens (default `mx-gateway-<ENDPOINT>`)', default: '', parse: parse.string },
+  consoleDir: { env: 'MX_CONSOLE_DIR', doc: 'Built officers\' console served at `/console/` (`npm run build:console`)', default: DEFAULT_CONSOLE_DIR, parse: parse.string },
+  consoleClientId: { env: 'MX_CONSOLE_CLIENT_ID', doc: 'OpenID Connect client id of the console at the identity provider (default `mx-console-<endpoint in lower case>`)', default: '', parse: parse.string },
   noticeLifetimeDays: { env: 'MX_NOTICE_LIFETIME_DAYS', doc: 'Lifetime of a notice submitted without `expiresAt`', default: 30, parse: parse.int(1, 90) },
   overdueAfterSeconds: { env: 'MX_OVERDUE_AFTER_SECONDS', doc: 'A recipient with no receipt this long after publication is shown `overdue`', default: 300, parse: parse.int(1, 30 * 86400) },
   alertLeadHours: { env: 'MX_ALERT_LEAD_HOURS', doc: 'An offender alert delivered at least this long before the start (00:00 UTC) of its arrival date is `timely`, with less `short-notice`', default: 48, parse: parse.int(1, 24 * 90) },

@@ -24,6 +24,7 @@ import type { EventStreams } from './events.ts';
 import { OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import { idpKeySourceOf } from '../../core/src/idp/key-settings.ts';
 import type { GatewayConfig } from './config.ts';
+import { documentMatchKey } from './duplicates.ts';
 import { Exchange } from './exchange.ts';
 import { openLiveTrust, trustStatus, type TrustSet } from './live-trust.ts';
 import { RequestSchemas } from './request-schemas.ts';
@@ -90,6 +91,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     endpoint: cfg.endpoint,
     agency: cfg.agency,
     gatewayPseudonym,
+    documentMatchKey: documentMatchKey(pseudonymKey),
     db,
     store,
     outbox,
@@ -185,6 +187,14 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     trustStatus: () => trustStatus(live),
     rateLimit: { perOfficer: cfg.rateLimitPerOfficer, perEndpoint: cfg.rateLimitPerEndpoint },
     auditTrail,
+    console: {
+      dir: cfg.consoleDir,
+      config: {
+        service: 'gateway',
+        endpoint: cfg.endpoint,
+        oidc: { issuer: cfg.idpIssuer, clientId: cfg.consoleClientId || `mx-console-${cfg.endpoint.toLowerCase()}`, resource: cfg.idpAudience || gatewayAudience(cfg.endpoint), scope: 'openid' },
+      },
+    },
     eventStreams: { heartbeatMs: cfg.sseHeartbeatSeconds * 1000, maxStreamsPerOfficer: cfg.sseMaxStreamsPerOfficer },
     ready: async () => {
       if (!storeOpen || !db.open) return { ready: false, reason: 'the store is closed' };

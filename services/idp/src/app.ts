@@ -202,6 +202,10 @@ export async function createIdpApp(o: IdpOptions): Promise<Idp> {
     });
     next();
   });
+  // Browsers ask for it on every page; an empty answer keeps their consoles free of 404s.
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).set('Cache-Control', 'public, max-age=86400').end();
+  });
   app.get('/idp-assets/login.css', (_req, res) => {
     res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(LOGIN_CSS);
   });

@@ -76,6 +76,30 @@ test('a TH officer signs in through the provider\'s login form; the token stays 
   expect(page.problems).toEqual(['console: Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
 }, 90_000);
 
+test('after a reload the provider\'s session signs in again without the form; signing out ends it', async () => {
+  const page = await newPage(browser);
+  const user = env.users.thOfficer;
+  await env.signIn(page, user);
+  // The token was only in memory: a reload is signed out, and one redirect (no form) signs in again.
+  await page.reload();
+  await page.locator('#sign-in').click();
+  await page.locator('#sign-out').waitFor();
+  expect(await page.locator('.who').textContent()).toContain(user.username);
+  expect(new URL(page.url()).search).toBe('');
+
+  // Signing out: the provider asks to confirm (its own page, CSP intact), then returns to the console.
+  await page.locator('#sign-out').click();
+  await page.waitForURL((u) => u.href.startsWith(`${env.idp.issuer}/session/end`));
+  await expectAccessible(page, 'sign-out page');
+  await page.locator('button[type="submit"]').click();
+  await page.waitForURL((u) => u.href.startsWith(env.consoleUrl('TH')));
+  await page.locator('#sign-in').click();
+  // Signed out at the provider too: the login form is asked for again.
+  await page.waitForURL((u) => u.href.startsWith(`${env.idp.issuer}/interaction/`));
+  await page.locator('input[name="username"]').waitFor();
+  expect(page.problems).toEqual([]);
+}, 90_000);
+
 test('the login page speaks the console\'s language and passes axe', async () => {
   const page = await newPage(browser, { lang: 'lo-LA' });
   await page.goto(env.consoleUrl('TH'));

@@ -105,7 +105,11 @@ export async function createIdpApp(o: IdpOptions): Promise<Idp> {
       id_token_signed_response_alg: 'EdDSA',
     })),
     jwks: o.signingKeys,
-    cookies: { keys: o.cookieKeys },
+    cookies: {
+      keys: o.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
     pkce: { required: () => true },
     responseTypes: ['code'],
     scopes: ['openid'],

@@ -35,6 +35,7 @@ export const CONSOLE_USERS = {
   laOfficer: { username: 'la.officer', endpoint: 'LA', roles: ['liaison-officer'], console: 'LA' },
   cnOfficer: { username: 'cn.officer', endpoint: 'CN', roles: ['liaison-officer'], console: 'CN' },
   interpolDesk: { username: 'interpol.desk', endpoint: 'INTERPOL', roles: ['interpol-desk'], console: 'INTERPOL' },
+  thAnalyst: { username: 'th.analyst', endpoint: 'TH', roles: ['analyst'], console: 'TH' },
   auditor: { username: 'th.auditor', endpoint: 'TH', roles: ['auditor'], console: 'audit' },
 } as const satisfies Record<string, ConsoleUser>;
 

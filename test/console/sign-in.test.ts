@@ -70,6 +70,9 @@ test('a TH officer signs in through the provider\'s login form; the token stays 
   // The code came back in the redirect and was replaced at once: the URL in the history is clean.
   expect(urls.some((u) => u.includes('code='))).toBe(true);
   await page.goBack().catch(() => undefined);
+  // A token minted for tests (same key, issuer and claims) is accepted like the provider's.
+  expect((await env.cluster.call('TH', 'GET', '/v1/inbox', { token: await env.token(user) })).status).toBe(200);
+  expect((await env.cluster.call('TH', 'GET', '/v1/inbox', { token: tokens[0] })).status).toBe(200);
   expect(page.url()).not.toContain('code=');
   // The one failed load is the refused password (the form answered 401); nothing else failed.
   expect(failed).toEqual([expect.stringMatching(/^401 \/interaction\/[^/]+\/login$/)]);

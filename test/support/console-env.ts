@@ -99,9 +99,9 @@ export interface ConsoleEnv {
    * Opens `user`'s console (unless the page is already on the provider's login form), presses its
    * sign-in button, fills and posts the provider's login form, and waits until the console is back,
    * the code gone from its URL and the user signed in (its sign-out button shown). With a wrong
-   * `password` it returns once the form was posted.
+   * `password`, or `expectRefusal`, it returns once the form was posted.
    */
-  signIn(page: Page, user: ConsoleUser, o?: { password?: string }): Promise<void>;
+  signIn(page: Page, user: ConsoleUser, o?: { password?: string; expectRefusal?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -154,7 +154,7 @@ export async function startConsoleEnv(o: { endpoints?: string[]; audit?: boolean
       await page.locator('input[name="username"]').fill(user.username);
       await page.locator('input[name="password"]').fill(so.password ?? CONSOLE_PASSWORD);
       await page.locator('button[type="submit"]').click();
-      if (so.password !== undefined && so.password !== CONSOLE_PASSWORD) return;
+      if (so.expectRefusal || (so.password !== undefined && so.password !== CONSOLE_PASSWORD)) return;
       await page.waitForURL((u) => u.href.startsWith(consoleUrl(user.console)) && !u.searchParams.has('code'));
       await page.locator('#sign-out').waitFor();
     },

@@ -24,6 +24,7 @@ import { html, nothing, LitElement, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
 import defsJson from '../../../../schemas/common/defs.v1.json';
 import type { FieldError } from './api.ts';
+import './schema-form.css';
 import { has, onLanguageChange, problemText, t } from './i18n.ts';
 
 /** The part of JSON Schema 2020-12 the form reads. */
@@ -76,6 +77,26 @@ function resolve(node: JsonSchema, base: string): Located {
     here = { node: target as JsonSchema, base: docId };
   }
   return here;
+}
+
+/**
+ * The schema of the field at `keyPath` (property names, no array indexes) under `root`, `$ref`s
+ * resolved; array levels are stepped through to their items. For showing a stored value as the
+ * form would (an enum's option text, a date as a date).
+ */
+export function schemaAt(root: JsonSchema, keyPath: readonly string[]): JsonSchema | undefined {
+  if (root.$id && !DOCUMENTS.has(root.$id)) DOCUMENTS.set(root.$id, root);
+  let here = resolve(root, root.$id ?? defs.$id!);
+  const stepIntoItems = (): void => {
+    while (here.node.type === 'array' && here.node.items) here = resolve(here.node.items, here.base);
+  };
+  for (const k of keyPath) {
+    stepIntoItems();
+    const child = here.node.properties?.[k];
+    if (!child) return undefined;
+    here = resolve(child, here.base);
+  }
+  return here.node;
 }
 
 /** A JSON Pointer token. */

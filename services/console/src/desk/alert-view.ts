@@ -12,7 +12,8 @@ import { MxPage } from '../shared/page.ts';
 import { link } from '../shared/router.ts';
 import { country, enumText } from './labels.ts';
 import { cameLate, untilOrSince } from './time.ts';
-import type { AlertTimeliness, InboxItem, MessageLifecycle, MultilingualName, OffenderAlertResponse, OffenderTravelAlert } from './types.ts';
+import { findReceived } from './lookup.ts';
+import { DESK_TYPES, type AlertTimeliness, type InboxItem, type MessageLifecycle, type MultilingualName, type OffenderAlertResponse, type OffenderTravelAlert } from './types.ts';
 
 /** The not-found page, the same words as the shell's for an unknown route. */
 export function notFound(): TemplateResult {
@@ -65,9 +66,16 @@ export class DeskAlertView extends MxPage {
   private async load(id: string): Promise<void> {
     this.state = 'loading';
     try {
+      const summary = await findReceived(id);
+      if (id !== this.loadedFor) return;
+      if (!summary || !DESK_TYPES.includes(summary.type)) {
+        this.item = undefined;
+        this.state = 'not-found';
+        return;
+      }
       const item = await api<InboxItem>(`/v1/inbox/${encodeURIComponent(id)}`);
       if (id !== this.loadedFor) return;
-      if (item.type !== 'offender-travel-alert' && item.type !== 'offender-alert-response') {
+      if (!DESK_TYPES.includes(item.type)) {
         this.item = undefined;
         this.state = 'not-found';
         return;
@@ -82,8 +90,7 @@ export class DeskAlertView extends MxPage {
       this.state = 'ready';
     } catch (err) {
       if (id !== this.loadedFor) return;
-      // 404 for an unknown id and for a victim type alike; a malformed id is 400: neither exists here.
-      if (err instanceof ProblemError && (err.status === 404 || err.status === 400)) this.state = 'not-found';
+      if (err instanceof ProblemError && err.status === 404) this.state = 'not-found';
       else {
         this.error = err instanceof ProblemError ? problemText(err.code) : t('desk.error.load');
         this.state = 'failed';
@@ -164,8 +171,7 @@ export class DeskAlertView extends MxPage {
         ${row(responseLabel('at'), formatDateTime(body.at))}
         ${row(responseLabel('unit'), body.unit)}
         ${row(responseLabel('note'), body.note)}
-      </dl>
-      ${item.inReplyTo ? html`<p><a href=${link('/sent/:id', { id: item.inReplyTo })}>${t('desk.response.original')}</a></p>` : nothing}`;
+      </dl>`;
   }
 
   override render(): TemplateResult {

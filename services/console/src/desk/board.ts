@@ -11,10 +11,9 @@ import { formatDate, formatDateTime, problemText, t } from '../shared/i18n.ts';
 import { MxPage } from '../shared/page.ts';
 import { link } from '../shared/router.ts';
 import { cameLate, untilOrSince } from './time.ts';
-import { DESK_TYPES, type AlertTimeliness, type InboxEvent, type InboxPage, type InboxSummary, type MessageLifecycle } from './types.ts';
+import { listInbox } from './lookup.ts';
+import { DESK_TYPES, type AlertTimeliness, type InboxEvent, type InboxSummary, type MessageLifecycle } from './types.ts';
 
-/** Enough for a desk's open alerts; older pages are not needed on a board sorted by arrival. */
-const MAX_PAGES = 5;
 /** The time-left columns are re-rendered this often. */
 const TICK_MS = 30_000;
 
@@ -82,16 +81,7 @@ export class DeskBoard extends MxPage {
 
   private async load(): Promise<void> {
     try {
-      const items: InboxSummary[] = [];
-      let cursor: string | null = null;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const q = new URLSearchParams({ type: 'offender-travel-alert', limit: '200' });
-        if (cursor) q.set('cursor', cursor);
-        const res: InboxPage = await api<InboxPage>(`/v1/inbox?${q}`);
-        items.push(...res.items.filter((i) => i.type === 'offender-travel-alert'));
-        cursor = res.nextCursor;
-        if (!cursor) break;
-      }
+      const items = (await listInbox('offender-travel-alert')).filter((i) => i.type === 'offender-travel-alert');
       // Timeliness is on the message's lifecycle, not on the inbox summary.
       await Promise.all(
         items

@@ -3,6 +3,8 @@ import './desk.css';
 import './board.ts';
 import './alert-view.ts';
 import './sent-view.ts';
+import './respond.ts';
+import './issue.ts';
 
 const DESK = ['interpol-desk'] as const;
 
@@ -15,5 +17,4 @@ export const DESK_ROUTES: readonly RouteDef[] = [
   { path: '/alerts/new', tag: 'mx-desk-issue', roles: DESK, nav: 'desk.nav.issue' },
   { path: '/alerts/:id', tag: 'mx-desk-alert', roles: DESK },
   { path: '/alerts/:id/respond', tag: 'mx-desk-respond', roles: DESK },
-  { path: '/sent/:id', tag: 'mx-desk-sent', roles: DESK },
 ];

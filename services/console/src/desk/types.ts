@@ -15,3 +15,4 @@ export type SubmitAccepted = Schemas['SubmitAccepted'];
 
 /** The only message types the desk ever renders; anything else is treated as not found. */
 export const DESK_TYPES: readonly string[] = ['offender-travel-alert', 'offender-alert-response'];
+export type GatewayStatus = components['schemas']['GatewayStatus'];

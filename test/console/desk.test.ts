@@ -10,7 +10,8 @@ import type { Browser, Page } from 'playwright-core';
 import { uuidv7 } from '../../services/core/src/ids/uuidv7.ts';
 import { loadBody } from '../fixtures/documents/index.ts';
 import { expectAccessible, launchBrowser, newPage, screenshot } from '../support/browser.ts';
-import { startConsoleEnv, type ConsoleEnv } from '../support/console-env.ts';
+import { signInFromNode } from '../idp/flow.ts';
+import { consoleClient, startConsoleEnv, type ConsoleEnv, type ConsoleUser } from '../support/console-env.ts';
 import { eventually } from '../support/kafka.ts';
 
 const DAY = 86_400_000;
@@ -54,6 +55,12 @@ async function thRecipient(id: string, endpoint: string): Promise<any> {
   return (r.body.recipients as { endpoint: string }[]).find((x) => x.endpoint === endpoint);
 }
 
+/** A real access token of the provider for the test's own API calls (the code + PKCE flow from Node). */
+async function apiToken(user: ConsoleUser): Promise<string> {
+  const origin = env.cluster.gateways[user.console]!.url;
+  return (await signInFromNode(env.idp.issuer, consoleClient(user.console, origin), { username: user.username, password: env.password })).accessToken;
+}
+
 /** Goes to a route of the console already open (a hash change: the token stays in memory). */
 async function go(hash: string): Promise<void> {
   await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
@@ -71,7 +78,7 @@ async function setLanguage(lang: string): Promise<void> {
 beforeAll(async () => {
   env = await startConsoleEnv({ endpoints: ['LA', 'TH', 'INTERPOL'], audit: false });
   browser = await launchBrowser();
-  thToken = await env.cluster.token('TH', ['liaison-officer']);
+  thToken = await apiToken(env.users.thOfficer);
   ids.timely = await sendAlert(today + 5 * DAY, today + 12 * DAY, SUBJECT);
   ids.late = await sendAlert(today - DAY, today + 3 * DAY, `${SUBJECT} Late`);
   const victim = loadBody('victim-repatriation-notice');
@@ -201,7 +208,7 @@ describe('the INTERPOL desk', () => {
 
   it('cannot reach a victim notice by any URL: not found, the same as a random id, nothing of it shown', async () => {
     // INTERPOL never receives one: its inbox as the desk sees it has no victim type at all.
-    const deskToken = await env.cluster.token('INTERPOL', ['interpol-desk']);
+    const deskToken = await apiToken(env.users.interpolDesk);
     const inbox = await env.cluster.call('INTERPOL', 'GET', '/v1/inbox?limit=200', { token: deskToken });
     expect(inbox.status).toBe(200);
     expect((inbox.body.items as { type: string; id: string }[]).every((i) => i.type.startsWith('offender-') && i.id !== ids.victim)).toBe(true);

@@ -25,7 +25,8 @@ function files(dir: string): string[] {
 /** Digest of everything the build reads that is ours: sources, pages, lock file, this script. */
 export function consoleSourceDigest(): string {
   const h = createHash('sha256');
-  const inputs = [...files(join(CONSOLE_ROOT, 'src')), ...CONSOLE_APPS.map((a) => join(CONSOLE_ROOT, a, 'index.html')), LOCK, fileURLToPath(import.meta.url)].sort();
+  // The forms are drawn from the JSON Schemas, so a schema change is a console change too.
+  const inputs = [...files(join(CONSOLE_ROOT, 'src')), ...files(join(CONSOLE_ROOT, '..', '..', 'schemas')), ...CONSOLE_APPS.map((a) => join(CONSOLE_ROOT, a, 'index.html')), LOCK, fileURLToPath(import.meta.url)].sort();
   for (const f of inputs) h.update(relative(CONSOLE_ROOT, f)).update('\0').update(readFileSync(f)).update('\0');
   return h.digest('hex');
 }

@@ -1,4 +1,18 @@
 import type { RouteDef } from '../shared/router.ts';
+import './case.ts';
+import './compose.ts';
+import './inbox.ts';
+import './message.ts';
+import './respond.ts';
+
+const OFFICER = ['liaison-officer'] as const;
 
 /** The liaison officer's pages. */
-export const OFFICER_ROUTES: readonly RouteDef[] = [];
+export const OFFICER_ROUTES: readonly RouteDef[] = [
+  { path: '/inbox', tag: 'mx-officer-inbox', roles: OFFICER, nav: 'officer.nav.inbox' },
+  { path: '/compose', tag: 'mx-officer-compose', roles: OFFICER, nav: 'officer.nav.compose' },
+  { path: '/case', tag: 'mx-officer-case', roles: OFFICER, nav: 'officer.nav.cases' },
+  { path: '/case/:caseRef', tag: 'mx-officer-case', roles: OFFICER },
+  { path: '/message/:id', tag: 'mx-officer-message', roles: OFFICER },
+  { path: '/message/:id/respond', tag: 'mx-officer-respond', roles: OFFICER },
+];

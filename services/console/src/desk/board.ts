@@ -21,7 +21,8 @@ export class DeskBoard extends MxPage {
   static override properties = { ...MxPage.properties, items: { state: true }, error: { state: true }, announcement: { state: true }, live: { state: true }, now: { state: true } };
   declare items: InboxSummary[] | undefined;
   declare error: string | undefined;
-  declare announcement: string;
+  /** The last live event announced, kept as a key so it follows a language change. */
+  declare announcement: { key: string; from: string } | undefined;
   declare live: boolean;
   declare now: number;
   private readonly timeliness = new Map<string, AlertTimeliness | undefined>();
@@ -34,7 +35,7 @@ export class DeskBoard extends MxPage {
     super();
     this.items = undefined;
     this.error = undefined;
-    this.announcement = '';
+    this.announcement = undefined;
     this.live = false;
     this.now = Date.now();
   }
@@ -57,10 +58,10 @@ export class DeskBoard extends MxPage {
     // The API never sends the desk another type; this keeps it so if it ever did.
     if (!ev || typeof ev !== 'object' || !DESK_TYPES.includes(String(ev.type))) return;
     if (ev.messageId) this.timeliness.delete(ev.messageId);
-    const from = t(`common.endpoint.${ev.counterpart}`);
-    if (ev.kind === 'arrival' && ev.type === 'offender-travel-alert') this.announcement = t('desk.live.arrival', { from });
-    else if (ev.kind === 'escalation') this.announcement = t('desk.live.escalation', { from });
-    else if (ev.kind === 'arrival' && ev.type === 'offender-alert-response') this.announcement = t('desk.live.response', { from });
+    const from = String(ev.counterpart);
+    if (ev.kind === 'arrival' && ev.type === 'offender-travel-alert') this.announcement = { key: 'desk.live.arrival', from };
+    else if (ev.kind === 'escalation') this.announcement = { key: 'desk.live.escalation', from };
+    else if (ev.kind === 'arrival' && ev.type === 'offender-alert-response') this.announcement = { key: 'desk.live.response', from };
     void this.reload();
   }
 
@@ -124,7 +125,7 @@ export class DeskBoard extends MxPage {
   override render(): TemplateResult {
     return html`<h1 tabindex="-1">${t('desk.board.title')}</h1>
       <p class="muted">${t('desk.board.intro')}</p>
-      <p class="desk-live" role="status" aria-live="polite" aria-atomic="true" id="desk-live">${this.announcement}</p>
+      <p class="desk-live" role="status" aria-live="polite" aria-atomic="true" id="desk-live">${this.announcement ? t(this.announcement.key, { from: t(`common.endpoint.${this.announcement.from}`) }) : nothing}</p>
       <p class="muted">${this.live ? t('desk.live.connected') : t('desk.live.disconnected')}</p>
       ${this.error ? html`<p class="error" role="alert">${this.error} <button @click=${() => void this.reload()}>${t('common.retry')}</button></p>` : nothing}
       ${this.items === undefined

@@ -87,7 +87,7 @@ export class OfficerCompose extends MxPage {
         <legend>${t('officer.compose.to')} <abbr class="req" title=${t('officer.form.required')}>*</abbr></legend>
         ${toErrors.length ? html`<p class="error" id="compose-to-error">${toErrors.map((e) => this.form?.errorText(e) ?? '').join(' ')}</p>` : nothing}
         ${COUNTRIES.filter((c) => c !== me).map((c) => html`<div class="check">
-          <input type="checkbox" id=${`compose-to-${c}`} value=${c} .checked=${this.to.includes(c)} aria-invalid=${toErrors.length ? 'true' : nothing}
+          <input type="checkbox" id=${`compose-to-${c}`} value=${c} .checked=${this.to.includes(c)} aria-invalid=${toErrors.length ? 'true' : nothing} aria-describedby=${toErrors.length ? 'compose-to-error' : nothing}
             @change=${(e: Event) => (this.to = (e.target as HTMLInputElement).checked ? [...this.to, c] : this.to.filter((x) => x !== c))}>
           <label for=${`compose-to-${c}`}>${endpointText(c)}</label>
         </div>`)}

@@ -5,7 +5,7 @@
  * notice lists the status updates of its case that answer it, and offers the answer form.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import { api, ProblemError } from '../shared/api.ts';
+import { api } from '../shared/api.ts';
 import { formatDateTime, t } from '../shared/i18n.ts';
 import { MxPage } from '../shared/page.ts';
 import { link } from '../shared/router.ts';
@@ -61,12 +61,11 @@ export class OfficerMessage extends MxPage {
     this.updates = undefined;
     this.failure = undefined;
     try {
-      try {
-        this.item = await api<InboxItem>(`/v1/inbox/${encodeURIComponent(id)}`);
-      } catch (err) {
-        if (!(err instanceof ProblemError) || err.status !== 404) throw err;
-        this.sent = await api<MessageLifecycle>(`/v1/messages/${encodeURIComponent(id)}`);
-      }
+      // The lifecycle first: it says whether the message was received (then opened, which is the
+      // read) or sent here (no readable body), without a failing request in between.
+      const lifecycle = await api<MessageLifecycle>(`/v1/messages/${encodeURIComponent(id)}`);
+      if (lifecycle.direction === 'received') this.item = await api<InboxItem>(`/v1/inbox/${encodeURIComponent(id)}`);
+      else this.sent = lifecycle;
       const caseRef = this.item?.caseRef ?? this.sent?.caseRef;
       if (caseRef && (this.item?.type ?? this.sent?.type) === 'victim-repatriation-notice') {
         const c = await api<CaseView>(`/v1/cases/${encodeURIComponent(caseRef)}?limit=200`);

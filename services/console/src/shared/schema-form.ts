@@ -422,7 +422,7 @@ export class MxSchemaForm extends LitElement {
       ${block}
       ${values.map((v) => {
         const id = `${this.fieldId(pointer)}-${v.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-        return html`<div class="check"><input type="checkbox" id=${id} .checked=${live(chosen.includes(v))} aria-invalid=${errs.length ? 'true' : nothing}
+        return html`<div class="check"><input type="checkbox" id=${id} .checked=${live(chosen.includes(v))} aria-invalid=${errs.length ? 'true' : nothing} aria-describedby=${errs.length ? errId : nothing}
             @change=${(e: Event) => this.set(path, (e.target as HTMLInputElement).checked ? [...chosen.filter((x) => x !== v), v].sort((a, b) => values.indexOf(String(a)) - values.indexOf(String(b))) : chosen.filter((x) => x !== v))}>
           <label for=${id}>${this.option(v)}</label></div>`;
       })}
@@ -439,7 +439,7 @@ export class MxSchemaForm extends LitElement {
     if (node.type === 'boolean') {
       return html`<div class="field check">
         <div><input type="checkbox" id=${id} .checked=${live(raw === true)} aria-invalid=${invalid} aria-describedby=${described} @change=${(e: Event) => this.set(path, (e.target as HTMLInputElement).checked)}>
-        <label for=${id}>${label}${this.requiredMark(required)}</label></div>${block}
+        <label for=${id}>${label}</label></div>${block}
       </div>`;
     }
     const labelEl = html`<label for=${id}>${label}${this.requiredMark(required)}</label>`;

@@ -152,6 +152,7 @@ describe('the INTERPOL desk', () => {
     await page.getByText('Consider refusing entry').waitFor();
     await page.getByText('No action has been recorded yet.').waitFor();
     await expectAccessible(page, 'alert view (en)');
+    await screenshot(page, 'desk-alert-en');
 
     await page.getByRole('link', { name: 'Record an action' }).click();
     await heading('Record an action');
@@ -168,6 +169,7 @@ describe('the INTERPOL desk', () => {
     expect(described).toBeTruthy();
     expect(await page.locator(`[id="${described}"]`).innerText()).toBe('Required.');
     await expectAccessible(page, 'record an action with errors (en)');
+    await screenshot(page, 'desk-record-action-errors-en');
 
     await action.selectOption('monitored');
     await page.getByLabel('Unit that acted').fill('INTERPOL NCB liaison desk (test)');
@@ -193,6 +195,7 @@ describe('the INTERPOL desk', () => {
     await page.locator('#desk-issue-error').waitFor();
     await eventually(async () => ((await page.locator('form [aria-invalid="true"]').count()) > 0 ? true : undefined), 10_000, 'fields marked invalid');
     await expectAccessible(page, 'issue an alert with errors (en)');
+    await screenshot(page, 'desk-issue-errors-en');
 
     await page.getByLabel('Thailand').check();
     await page.getByLabel('Lao PDR').check();
@@ -214,6 +217,7 @@ describe('the INTERPOL desk', () => {
     await eventually(async () => ((await recipients.count()) === 2 ? true : undefined), 20_000, 'a row per recipient');
     await eventually(async () => ((await page.locator('#desk-recipients td[data-status="delivered"]').count()) === 2 ? true : undefined), 30_000, 'both receipts shown live');
     await expectAccessible(page, 'issued alert (en)');
+    await screenshot(page, 'desk-issued-en');
   }, 120_000);
 
   it('cannot reach a victim notice by any URL: not found, the same as a random id, nothing of it shown', async () => {

@@ -122,8 +122,8 @@ export class DeskAlertView extends MxPage {
           ${row(alertLabel('subject.names'), names(s.names))}
           ${row(alertLabel('subject.sex'), s.sex ? enumText(s.sex) : undefined)}
           ${row(alertLabel('subject.dateOfBirth'), formatDate(s.dateOfBirth))}
-          ${row(alertLabel('subject.nationalities'), s.nationalities.map(country).join(', '))}
-          ${row(alertLabel('subject.passports'), s.passports.length ? html`<ul>${s.passports.map((p) => html`<li>${p.number} · ${country(p.issuingCountry)}${p.expiresOn ? html` · ${alertLabel('subject.passports.expiresOn')} ${formatDate(p.expiresOn)}` : nothing}</li>`)}</ul>` : t('desk.none'))}
+          ${row(alertLabel('subject.nationalities'), s.nationalities.map((c) => country(c, true)).join(', '))}
+          ${row(alertLabel('subject.passports'), s.passports.length ? html`<ul>${s.passports.map((p) => html`<li>${p.number} · ${country(p.issuingCountry, true)}${p.expiresOn ? html` · ${alertLabel('subject.passports.expiresOn')} ${formatDate(p.expiresOn)}` : nothing}</li>`)}</ul>` : t('desk.none'))}
         </dl>
       </section>
       <section aria-labelledby="desk-h-travel">
@@ -141,7 +141,7 @@ export class DeskAlertView extends MxPage {
       <section aria-labelledby="desk-h-convictions">
         <h2 id="desk-h-convictions">${t('desk.alert.convictions')}</h2>
         ${body.convictions.length
-          ? html`<ul>${body.convictions.map((c) => html`<li>${c.offence} · ${country(c.country)}${c.date ? html` · ${formatDate(c.date)}` : nothing}</li>`)}</ul>`
+          ? html`<ul>${body.convictions.map((c) => html`<li>${c.offence} · ${country(c.country, true)}${c.date ? html` · ${formatDate(c.date)}` : nothing}</li>`)}</ul>`
           : html`<p>${t('desk.none')}</p>`}
       </section>
       <section aria-labelledby="desk-h-source">

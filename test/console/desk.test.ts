@@ -33,7 +33,7 @@ let env: ConsoleEnv;
 let browser: Browser;
 let page: Page & { problems: string[] };
 let thToken: string;
-const ids: { timely?: string; late?: string; live?: string; victim?: string; caseRef?: string } = {};
+const ids: { timely?: string; late?: string; live?: string; victim?: string; caseRef?: string; answer?: string } = {};
 
 function alertBody(arrivalMs: number, departureMs: number, name: string): ReturnType<typeof loadBody<'offender-travel-alert'>> {
   const body = loadBody('offender-travel-alert');
@@ -183,7 +183,7 @@ describe('the INTERPOL desk', () => {
     await page.locator('#desk-board tbody tr', { has: page.locator(`a[href="#/alerts/${ids.timely}"]`) }).getByText('Responded', { exact: true }).waitFor();
   }, 90_000);
 
-  it('issues an alert: errors beside the recipients and fields, then the lifecycle per recipient', async () => {
+  it('issues an alert: errors beside the recipients and fields, then the lifecycle per recipient, live up to the answer', async () => {
     await page.getByRole('link', { name: 'Issue an alert' }).click();
     await heading('Issue an offender travel alert');
     await page.getByLabel('Thailand').waitFor();
@@ -218,6 +218,22 @@ describe('the INTERPOL desk', () => {
     await eventually(async () => ((await page.locator('#desk-recipients td[data-status="delivered"]').count()) === 2 ? true : undefined), 30_000, 'both receipts shown live');
     await expectAccessible(page, 'issued alert (en)');
     await screenshot(page, 'desk-issued-en');
+
+    // TH answers it: the lifecycle shows it live, and the answer is listed on the board and opens.
+    const issued = await eventually(async () => {
+      const r = await env.cluster.call('TH', 'GET', '/v1/inbox?type=offender-travel-alert&limit=200', { token: thToken });
+      return (r.body.items as { id: string; from: string }[]).find((i) => i.from === 'INTERPOL')?.id;
+    }, 20_000, 'the issued alert at TH');
+    const reply = await env.cluster.call('TH', 'POST', `/v1/inbox/${issued}/responses`, { token: thToken, body: { type: 'offender-alert-response', body: loadBody('offender-alert-response') } });
+    expect(reply.status).toBe(202);
+    await page.locator('#desk-recipients td[data-status="responded"]').waitFor();
+    ids.answer = reply.body.id as string;
+    await page.getByRole('link', { name: 'Alert board', exact: true }).click();
+    await page.locator(`#desk-answers a[href="#/alerts/${ids.answer}"]`).click();
+    await heading('Alert response from Thailand');
+    await page.getByText('Entry refused').waitFor();
+    await page.locator('#desk-recipients td[data-status="responded"]').waitFor();
+    await expectAccessible(page, 'alert response (en)');
   }, 120_000);
 
   it('cannot reach a victim notice by any URL: not found, the same as a random id, nothing of it shown', async () => {
@@ -269,6 +285,10 @@ describe('the INTERPOL desk', () => {
     await go('#/alerts/new');
     await heading('ອອກການແຈ້ງເຕືອນການເດີນທາງຂອງຜູ້ກະທຳຜິດ');
     await expectAccessible(page, 'issue an alert (lo)');
+    await go(`#/alerts/${ids.answer}`);
+    await heading('ການຕອບການແຈ້ງເຕືອນຈາກ');
+    await page.locator('#desk-recipients').waitFor();
+    await expectAccessible(page, 'alert response (lo)');
     await go(`#/alerts/${ids.victim}`);
     await heading('ບໍ່ພົບໜ້ານີ້');
     await expectAccessible(page, 'not found (lo)');

@@ -13,6 +13,7 @@ import { link } from '../shared/router.ts';
 import { country, enumText } from './labels.ts';
 import { cameLate, untilOrSince } from './time.ts';
 import { findReceived } from './lookup.ts';
+import './sent-view.ts';
 import { DESK_TYPES, type AlertTimeliness, type InboxItem, type MessageLifecycle, type MultilingualName, type OffenderAlertResponse, type OffenderTravelAlert } from './types.ts';
 
 /** The not-found page, the same words as the shell's for an unknown route. */
@@ -171,7 +172,8 @@ export class DeskAlertView extends MxPage {
         ${row(responseLabel('at'), formatDateTime(body.at))}
         ${row(responseLabel('unit'), body.unit)}
         ${row(responseLabel('note'), body.note)}
-      </dl>`;
+      </dl>
+      ${item.inReplyTo ? html`<mx-desk-issued .messageId=${item.inReplyTo}></mx-desk-issued>` : nothing}`;
   }
 
   override render(): TemplateResult {

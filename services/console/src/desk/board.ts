@@ -18,8 +18,10 @@ import { DESK_TYPES, type AlertTimeliness, type InboxEvent, type InboxSummary, t
 const TICK_MS = 30_000;
 
 export class DeskBoard extends MxPage {
-  static override properties = { ...MxPage.properties, items: { state: true }, error: { state: true }, announcement: { state: true }, live: { state: true }, now: { state: true } };
+  static override properties = { ...MxPage.properties, items: { state: true }, answers: { state: true }, error: { state: true }, announcement: { state: true }, live: { state: true }, now: { state: true } };
   declare items: InboxSummary[] | undefined;
+  /** Alert responses received: answers to alerts this desk issued, newest first. */
+  declare answers: InboxSummary[];
   declare error: string | undefined;
   /** The last live event announced, kept as a key so it follows a language change. */
   declare announcement: { key: string; from: string } | undefined;
@@ -34,6 +36,7 @@ export class DeskBoard extends MxPage {
   constructor() {
     super();
     this.items = undefined;
+    this.answers = [];
     this.error = undefined;
     this.announcement = undefined;
     this.live = false;
@@ -82,7 +85,9 @@ export class DeskBoard extends MxPage {
 
   private async load(): Promise<void> {
     try {
-      const items = (await listInbox('offender-travel-alert')).filter((i) => i.type === 'offender-travel-alert');
+      const all = await listInbox();
+      const items = all.filter((i) => i.type === 'offender-travel-alert');
+      const answers = all.filter((i) => i.type === 'offender-alert-response').sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
       // Timeliness is on the message's lifecycle, not on the inbox summary.
       await Promise.all(
         items
@@ -94,6 +99,7 @@ export class DeskBoard extends MxPage {
       );
       items.sort((a, b) => (a.alert?.arrivalAt ?? '').localeCompare(b.alert?.arrivalAt ?? '') || a.receivedAt.localeCompare(b.receivedAt));
       this.items = items;
+      this.answers = answers;
       this.error = undefined;
       this.now = Date.now();
     } catch (err) {
@@ -122,6 +128,31 @@ export class DeskBoard extends MxPage {
     </tr>`;
   }
 
+  private answersTable(): TemplateResult {
+    return html`<section aria-labelledby="desk-answers-h">
+      <h2 id="desk-answers-h">${t('desk.answers.title')}</h2>
+      ${this.answers.length === 0
+        ? html`<p>${t('desk.answers.empty')}</p>`
+        : html`<table id="desk-answers">
+            <caption class="desk-sr">${t('desk.answers.title')}</caption>
+            <thead><tr>
+              <th scope="col">${t('desk.alert.received')}</th>
+              <th scope="col">${t('desk.board.from')}</th>
+              <th scope="col">${t('desk.sent.status')}</th>
+              <th scope="col"><span class="desk-sr">${t('desk.board.actions')}</span></th>
+            </tr></thead>
+            <tbody>${this.answers.map(
+              (a) => html`<tr>
+                <td>${formatDateTime(a.receivedAt)}</td>
+                <td>${t(`common.endpoint.${a.from}`)}</td>
+                <td>${a.status === 'unread' ? t('common.status.new') : t('common.status.read')}</td>
+                <td><a href=${link('/alerts/:id', { id: a.id })} aria-label=${t('desk.answers.openLabel', { from: t(`common.endpoint.${a.from}`), received: formatDateTime(a.receivedAt) })}>${t('desk.board.open')}</a></td>
+              </tr>`,
+            )}</tbody>
+          </table>`}
+    </section>`;
+  }
+
   override render(): TemplateResult {
     return html`<h1 tabindex="-1">${t('desk.board.title')}</h1>
       <p class="muted">${t('desk.board.intro')}</p>
@@ -147,7 +178,8 @@ export class DeskBoard extends MxPage {
                 </tr>
               </thead>
               <tbody>${this.items.map((i) => this.row(i))}</tbody>
-            </table>`}`;
+            </table>`}
+      ${this.answersTable()}`;
   }
 }
 

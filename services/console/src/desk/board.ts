@@ -124,7 +124,7 @@ export class DeskBoard extends MxPage {
       </td>
       <td>${escalated ? html`<span class="badge warn">${t('common.status.escalated')}</span>` : t('desk.no')}</td>
       <td>${responded ? html`<span class="ok">${t('common.status.responded')}</span>` : t('desk.board.unanswered')}</td>
-      <td><a href=${link('/alerts/:id', { id: i.id })} aria-label=${t('desk.board.openLabel', { date: a ? formatDate(a.arrivalAt) : '', from: t(`common.endpoint.${i.from}`), received: formatDateTime(i.receivedAt) })}>${t('desk.board.open')}</a></td>
+      <td><a href=${link('/alerts/:id', { id: i.id })}>${t('desk.board.open')}<span class="desk-sr">: ${t('desk.board.openLabel', { date: a ? formatDate(a.arrivalAt) : '', from: t(`common.endpoint.${i.from}`), received: formatDateTime(i.receivedAt) })}</span></a></td>
     </tr>`;
   }
 
@@ -146,7 +146,7 @@ export class DeskBoard extends MxPage {
                 <td>${formatDateTime(a.receivedAt)}</td>
                 <td>${t(`common.endpoint.${a.from}`)}</td>
                 <td>${a.status === 'unread' ? t('common.status.new') : t('common.status.read')}</td>
-                <td><a href=${link('/alerts/:id', { id: a.id })} aria-label=${t('desk.answers.openLabel', { from: t(`common.endpoint.${a.from}`), received: formatDateTime(a.receivedAt) })}>${t('desk.board.open')}</a></td>
+                <td><a href=${link('/alerts/:id', { id: a.id })}>${t('desk.board.open')}<span class="desk-sr">: ${t('desk.answers.openLabel', { from: t(`common.endpoint.${a.from}`), received: formatDateTime(a.receivedAt) })}</span></a></td>
               </tr>`,
             )}</tbody>
           </table>`}

@@ -22,6 +22,8 @@ import type { Reloadable } from '../../core/src/trust/reloadable.ts';
 import { buildApp } from './app.ts';
 import type { EventStreams } from './events.ts';
 import { OfficerAuth } from '../../core/src/idp/officer-auth.ts';
+import { idpKeySourceOf } from '../../core/src/idp/key-settings.ts';
+import { CONSOLE_SCOPE, consoleClientId, resourceIndicator } from '../../core/src/idp/console-clients.ts';
 import type { GatewayConfig } from './config.ts';
 import { documentMatchKey } from './duplicates.ts';
 import { Exchange } from './exchange.ts';
@@ -69,7 +71,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   const live = await openLiveTrust(cfg, logger);
   const pseudonymKey = readFileSync(cfg.pseudonymKeyFile);
   if (pseudonymKey.length < 32) throw new ConfigError([`MX_PSEUDONYM_KEY_FILE ${cfg.pseudonymKeyFile} must hold at least 32 bytes`]);
-  const auth = new OfficerAuth({ jwksFile: cfg.idpJwks, issuer: cfg.idpIssuer, audience: cfg.idpAudience || gatewayAudience(cfg.endpoint), endpoint: cfg.endpoint, pseudonymKey });
+  const auth = new OfficerAuth({ ...idpKeySourceOf(cfg), issuer: cfg.idpIssuer, audience: cfg.idpAudience || gatewayAudience(cfg.endpoint), endpoint: cfg.endpoint, pseudonymKey });
   const gatewayPseudonym = createHmac('sha256', pseudonymKey).update(`gateway:${cfg.endpoint}`).digest('base64url').slice(0, 32);
 
   const topics = topicNames(cfg.topicPrefix);
@@ -191,7 +193,8 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       config: {
         service: 'gateway',
         endpoint: cfg.endpoint,
-        oidc: { issuer: cfg.idpIssuer, clientId: cfg.consoleClientId || `mx-console-${cfg.endpoint.toLowerCase()}`, resource: cfg.idpAudience || gatewayAudience(cfg.endpoint), scope: 'openid' },
+        // The resource indicator names the audience the gateway requires, as an absolute URI (RFC 8707).
+        oidc: { issuer: cfg.idpIssuer, clientId: cfg.consoleClientId || consoleClientId(cfg.endpoint), resource: resourceIndicator(cfg.idpAudience || gatewayAudience(cfg.endpoint)), scope: CONSOLE_SCOPE },
       },
     },
     eventStreams: { heartbeatMs: cfg.sseHeartbeatSeconds * 1000, maxStreamsPerOfficer: cfg.sseMaxStreamsPerOfficer },

@@ -45,7 +45,7 @@ export interface paths {
          * A sent or received message and its lifecycle
          * @description A message this endpoint sent or received, without its body: per recipient whether it was
          *     published, delivered (a verified receipt came back), rejected, read and answered, and
-         *     whether the receipt is overdue.
+         *     whether the receipt is overdue. A received offender alert also lists its `possibleDuplicates`.
          *
          */
         get: operations["getMessage"];
@@ -67,7 +67,8 @@ export interface paths {
         /**
          * List what arrived at this endpoint
          * @description Summaries (no bodies) of verified messages addressed to this endpoint, oldest first, with
-         *     cursor pagination. The INTERPOL desk only ever sees offender alerts.
+         *     cursor pagination. The INTERPOL desk only ever sees offender alerts. An offender alert
+         *     carries its travel (`alert`) and its `possibleDuplicates`.
          *
          */
         get: operations["listInbox"];
@@ -92,7 +93,9 @@ export interface paths {
          *     `arrival` (a message stored in this endpoint's inbox, `status: unread`), `lifecycle` (a
          *     recipient of a message this endpoint sent changed state: `delivered`, `rejected`, `read`,
          *     `responded`), `escalation` (an offender alert escalated, at the sender per recipient and at the
-         *     receiver, `status: escalated`), and kinds added later; a client ignores a kind it does not
+         *     receiver, `status: escalated`), `possible-duplicate` (a received offender alert was linked to
+         *     another as a possible duplicate, one event for each, `status: linked`, `counterpart` the other
+         *     alert's sender), and kinds added later; a client ignores a kind it does not
          *     know. Metadata only (see `InboxEvent`), never a body. Filtered by role exactly as
          *     `GET /v1/inbox`: the INTERPOL desk never receives an event about a victim notice or status
          *     update, not even its id. Auditors read the audit service, not the desks' stream.
@@ -530,6 +533,7 @@ export interface components {
             expiresAt?: components["schemas"]["Timestamp"];
             digest: components["schemas"]["Digest"];
             status: components["schemas"]["MessageStatus"];
+            possibleDuplicates?: components["schemas"]["PossibleDuplicates"];
             /** @description One entry per endpoint in `to` for a sent message; for a received message, the one entry for
              *     this endpoint.
              *      */
@@ -608,19 +612,34 @@ export interface components {
             /** @description The SSE id (also on the `id:` line), monotonic per gateway. */
             id: string;
             /**
-             * @description `arrival`, `lifecycle`, `escalation`, or a kind added later.
+             * @description `arrival`, `lifecycle`, `escalation`, `possible-duplicate`, or a kind added later.
              * @example arrival
              * @example lifecycle
              * @example escalation
+             * @example possible-duplicate
              */
             kind: string;
             messageId: components["schemas"]["MessageId"];
             type: components["schemas"]["BusinessMessageType"];
             counterpart: components["schemas"]["Endpoint"];
             caseRef?: components["schemas"]["CaseRef"];
-            /** @description `unread` for an arrival; `delivered`, `rejected`, `read` or `responded` for a lifecycle change; `escalated` for an escalation. */
+            /** @description `unread` for an arrival; `delivered`, `rejected`, `read` or `responded` for a lifecycle change; `escalated` for an escalation; `linked` for a possible duplicate (`counterpart` is the sender of the alert it was linked to). */
             status: string;
             at: components["schemas"]["Timestamp"];
+        };
+        /** @description Only for a received `offender-travel-alert` (always present there, maybe empty): the other
+         *     received alerts, from other senders, about the same travel document (issuing country and
+         *     number, compared after normalisation under a keyed hash) with overlapping travel dates.
+         *     Linked when the later one arrived, both ways; never merged. Oldest first, at most 100;
+         *     only alerts the caller may see.
+         *      */
+        PossibleDuplicates: components["schemas"]["PossibleDuplicate"][];
+        /** @description A received alert linked to this one as a possible duplicate. */
+        PossibleDuplicate: {
+            messageId: components["schemas"]["MessageId"];
+            from: components["schemas"]["Endpoint"];
+            receivedAt: components["schemas"]["Timestamp"];
+            linkedAt: components["schemas"]["Timestamp"];
         };
         /** @description A received message without its body. */
         InboxSummary: components["schemas"]["InboxFields"];
@@ -637,6 +656,7 @@ export interface components {
             receivedAt: components["schemas"]["Timestamp"];
             /** @description Only for an `offender-travel-alert`, its travel and escalation. */
             alert?: components["schemas"]["AlertTravel"];
+            possibleDuplicates?: components["schemas"]["PossibleDuplicates"];
             digest: components["schemas"]["Digest"];
             status: components["schemas"]["InboxStatus"];
             readAt?: components["schemas"]["Timestamp"];
@@ -1130,7 +1150,7 @@ export interface components {
          * @description A passport.
          */
         "OffenderTravelAlert.passport": {
-            /** @description Passport number (machine-readable zone characters). */
+            /** @description Passport number as written: 5 to 20 letters and digits, in either case, with at most one space, hyphen, dot or slash between two of them. Receivers compare numbers normalised (upper case, separators removed; README, Possible duplicates), so every spelling of one number is the same document. */
             number: string;
             /** @description Issuing country. */
             issuingCountry: components["schemas"]["CommonDefsV1.countryCode"];

@@ -293,7 +293,18 @@ export function buildApp(deps: AppDeps): express.Express {
     };
   }
 
-  function receivedLifecycle(row: InboxRow): Schemas['MessageLifecycle'] {
+  /**
+   * For a received offender alert, the other received alerts linked to it as possible duplicates
+   * (duplicates.ts), among those `officer` may see; nothing for any other message.
+   */
+  function possibleDuplicatesOf(row: InboxRow, officer: Officer): { possibleDuplicates?: Schemas['PossibleDuplicate'][] } {
+    if (row.type !== 'offender-travel-alert') return {};
+    return {
+      possibleDuplicates: store.possibleDuplicates(row.from_ep, row.id, visible(officer)).map((d) => ({ messageId: d.id, from: d.from_ep, receivedAt: iso(d.received_at)!, linkedAt: iso(d.linked_at)! })),
+    };
+  }
+
+  function receivedLifecycle(row: InboxRow, officer: Officer): Schemas['MessageLifecycle'] {
     const responseIds = JSON.parse(row.response_ids) as string[];
     const a = alertTravel(row, row.escalated_at);
     return {
@@ -301,6 +312,7 @@ export function buildApp(deps: AppDeps): express.Express {
       direction: 'received',
       from: row.from_ep,
       status: inboxStatus(row),
+      ...possibleDuplicatesOf(row, officer),
       recipients: [
         {
           endpoint: deps.endpoint,
@@ -318,10 +330,11 @@ export function buildApp(deps: AppDeps): express.Express {
     };
   }
 
-  function inboxFields(row: InboxRow): Schemas['InboxSummary'] {
+  function inboxFields(row: InboxRow, officer: Officer): Schemas['InboxSummary'] {
     const a = alertTravel(row, row.escalated_at);
     return {
       ...(a ? { alert: a.fields } : {}),
+      ...possibleDuplicatesOf(row, officer),
       ...messageFields(row),
       from: row.from_ep,
       receivedAt: iso(row.received_at)!,
@@ -342,7 +355,7 @@ export function buildApp(deps: AppDeps): express.Express {
       const type = sent?.type ?? received?.type;
       // The INTERPOL desk is told a victim notice does not exist, not that it may not see it.
       if (type === undefined || !canSee(officer, type)) throw new MxError('NOT_FOUND', 'no such message at this endpoint');
-      res.json(sent ? sentLifecycle(sent) : receivedLifecycle(received!));
+      res.json(sent ? sentLifecycle(sent) : receivedLifecycle(received!, officer));
     }),
   );
 
@@ -372,7 +385,7 @@ export function buildApp(deps: AppDeps): express.Express {
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       res.json({
-        items: page.map(inboxFields),
+        items: page.map((row) => inboxFields(row, officer)),
         nextCursor: rows.length > limit && last ? encodeCursor({ receivedAt: last.received_at, from: last.from_ep, id: last.id }) : null,
       } satisfies Schemas['InboxPage']);
     }),
@@ -404,7 +417,7 @@ export function buildApp(deps: AppDeps): express.Express {
       const fresh = store.inboxByKey(item.from_ep, item.id)!;
       const jws = JSON.parse(fresh.record.toString('utf8')) as { payload: string };
       const document = await exchange.openDocument(JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as Schemas['NoticeDocument']);
-      res.set('cache-control', 'no-store').json({ ...inboxFields(fresh), document } satisfies Schemas['InboxItem']);
+      res.set('cache-control', 'no-store').json({ ...inboxFields(fresh, officer), document } satisfies Schemas['InboxItem']);
     }),
   );
 
@@ -434,7 +447,7 @@ export function buildApp(deps: AppDeps): express.Express {
       const rows = store.caseMessages(caseRef, { types: visible(officer), limit: limit + 1, ...(after ? { after } : {}) });
       if (rows.length === 0 && after === undefined) throw new MxError('NOT_FOUND', 'no such case at this endpoint');
       const page = rows.slice(0, limit);
-      const messages = page.map((m) => (m.direction === 'sent' ? sentLifecycle(store.sent(m.id)!) : receivedLifecycle(store.inboxByKey(m.from!, m.id)!)));
+      const messages = page.map((m) => (m.direction === 'sent' ? sentLifecycle(store.sent(m.id)!) : receivedLifecycle(store.inboxByKey(m.from!, m.id)!, officer)));
       const parties = store.caseParties(caseRef) ?? store.caseEndpoints(caseRef, visible(officer), deps.endpoint);
       const last = page[page.length - 1];
       res.json({

@@ -20,7 +20,7 @@ export const gatewaySettings = {
   dataDir: { env: 'MX_DATA_DIR', doc: 'Directory of the gateway\'s SQLite store (gateway.sqlite)', parse: parse.string },
   trustDir: { env: 'MX_TRUST_DIR', doc: 'Trust registry: every endpoint\'s public `<ENDPOINT>.jwks.json` and `revocations.json`', parse: parse.string },
   privateKeys: { env: 'MX_PRIVATE_KEYS_FILE', doc: 'This endpoint\'s private signing JWKS (mode 0600, outside the repository)', parse: parse.string, secret: true },
-  pseudonymKeyFile: { env: 'MX_PSEUDONYM_KEY_FILE', doc: 'File holding the secret key of officer pseudonyms (HMAC of the token subject)', parse: parse.string, secret: true },
+  pseudonymKeyFile: { env: 'MX_PSEUDONYM_KEY_FILE', doc: 'File holding the secret key of officer pseudonyms (HMAC of the token subject); the key of travel-document match hashes is derived from it', parse: parse.string, secret: true },
   ...trustReloadSettings,
   routingPolicy: { env: 'MX_ROUTING_POLICY', doc: 'Routing policy file (which type may go from whom to whom)', default: DEFAULT_ROUTING_POLICY, parse: parse.string },
   idpJwks: { env: 'MX_IDP_JWKS_FILE', doc: 'Public JWKS of the identity provider whose officer tokens are accepted', parse: parse.string },

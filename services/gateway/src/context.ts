@@ -36,6 +36,8 @@ export interface GatewayContext {
   agency: string;
   /** The gateway's own pseudonym, the `sender.officer` of what it sends by itself (receipts). */
   gatewayPseudonym: string;
+  /** The secret received alerts' travel documents are hashed under to find possible duplicates (duplicates.ts). */
+  documentMatchKey: Buffer;
   store: GatewayStore;
   uow: UnitOfWork;
   schemas: SchemaRegistry;

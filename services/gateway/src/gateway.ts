@@ -23,6 +23,7 @@ import { buildApp } from './app.ts';
 import type { EventStreams } from './events.ts';
 import { OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import type { GatewayConfig } from './config.ts';
+import { documentMatchKey } from './duplicates.ts';
 import { Exchange } from './exchange.ts';
 import { openLiveTrust, trustStatus, type TrustSet } from './live-trust.ts';
 import { RequestSchemas } from './request-schemas.ts';
@@ -89,6 +90,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     endpoint: cfg.endpoint,
     agency: cfg.agency,
     gatewayPseudonym,
+    documentMatchKey: documentMatchKey(pseudonymKey),
     db,
     store,
     outbox,

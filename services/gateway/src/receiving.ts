@@ -21,6 +21,7 @@ import type { GatewayContext } from './context.ts';
 import type { TrustSet } from './live-trust.ts';
 import type { Quarantine } from './quarantine.ts';
 import { recordEvent } from './events.ts';
+import { alertDocumentHashes, staysOverlap } from './duplicates.ts';
 import { travelColumns } from './lifecycle.ts';
 import { queueReceipt, signReceipt } from './receipts.ts';
 import { admit, recordKey, type ReceivedDocument } from './rules.ts';
@@ -102,6 +103,9 @@ export class Receiving {
       return 'receipt';
     }
     const receipt = await signReceipt(ctx, doc.from, { id: doc.id, digest, caseRef: doc.caseRef ?? null }, 'accepted', undefined, now);
+    const travel = travelColumns(doc.type, verified.body);
+    // Hashed from the plaintext here, the only moment it is in hand: the store keeps the ciphertext.
+    const documentHashes = alertDocumentHashes(ctx.documentMatchKey, doc.type, verified.body);
     ctx.uow.commit((w) => {
       readmit(w);
       ctx.store.insertInbox({
@@ -120,12 +124,14 @@ export class Receiving {
         topic: rec.topic,
         partition: rec.partition,
         offset: rec.offset,
-        ...travelColumns(doc.type, verified.body),
+        ...travel,
       });
       if (doc.type === 'victim-repatriation-notice' && doc.caseRef && !ctx.store.caseParties(doc.caseRef)) {
         ctx.store.openCase(doc.caseRef, [doc.from, ...doc.to], doc.from, doc.id);
       }
       recordEvent(ctx.store, { kind: 'arrival', messageId: doc.id, type: doc.type, counterpart: doc.from, caseRef: doc.caseRef ?? null, status: 'unread', at: now.getTime() });
+      // After the arrival event, so a desk hears of the alert before hearing of its links.
+      this.linkPossibleDuplicates(doc, travel, documentHashes, now.getTime());
       if (doc.inReplyTo) {
         ctx.store.addRecipientResponse(doc.inReplyTo, doc.from, doc.id);
         const answered = ctx.store.sent(doc.inReplyTo);
@@ -192,6 +198,28 @@ export class Receiving {
     }
     if (report.admitted + report.requarantined + report.expired > 0) ctx.logger.info({ ...report }, 'parked records re-examined');
     return report;
+  }
+
+  /**
+   * Links a just-stored alert with the received alerts from other senders that share one of its
+   * travel documents and whose stays overlap its own (duplicates.ts): both ways, never merged, each
+   * side told on the event stream. Runs inside the commit that stores the alert, so a link exists
+   * exactly when both alerts do. Not audited: the link is this gateway's own hint, derived from
+   * alerts whose delivery is audited already, and the append-only audit log would keep for ever
+   * which alerts concern the same person.
+   */
+  private linkPossibleDuplicates(doc: ReceivedDocument, travel: { arrival_at: number | null; departure_at: number | null }, hashes: readonly string[], at: number): void {
+    const { store } = this.ctx;
+    if (hashes.length === 0 || travel.arrival_at === null) return;
+    store.insertAlertDocuments(doc.from, doc.id, hashes);
+    const stay = { arrival_at: travel.arrival_at, departure_at: travel.departure_at };
+    for (const other of store.alertsSharingDocument(hashes, doc.from)) {
+      if (!staysOverlap(stay, other)) continue;
+      if (!store.linkPossibleDuplicates({ from: doc.from, id: doc.id }, { from: other.from_ep, id: other.id }, at)) continue;
+      // One event per alert: its desk learns which sender's alert may concern the same trip.
+      recordEvent(store, { kind: 'possible-duplicate', messageId: doc.id, type: doc.type, counterpart: other.from_ep, caseRef: doc.caseRef ?? null, status: 'linked', at });
+      recordEvent(store, { kind: 'possible-duplicate', messageId: other.id, type: other.type, counterpart: doc.from, caseRef: other.case_ref, status: 'linked', at });
+    }
   }
 
   private acceptReceipt(doc: ReceivedDocument, digest: string, now: Date, readmit: (w: Work) => void): void {

@@ -234,6 +234,38 @@ export function createGatewayTables(db: Db): void {
   // Escalation is looked for before every lifecycle and inbox read: only alerts are scanned.
   db.exec('CREATE INDEX IF NOT EXISTS sent_alert_arrival ON sent (arrival_at) WHERE arrival_at IS NOT NULL');
   db.exec('CREATE INDEX IF NOT EXISTS inbox_alert_arrival ON inbox (arrival_at) WHERE arrival_at IS NOT NULL AND escalated_at IS NULL');
+  db.exec(`
+  -- Keyed hashes of the travel documents of received alerts (duplicates.ts): never a number in
+  -- clear, so this table is no index of passports to whoever copies the file without the key.
+  CREATE TABLE IF NOT EXISTS alert_documents (
+    doc_hash TEXT NOT NULL,
+    from_ep TEXT NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (doc_hash, from_ep, id)
+  );
+  -- Received alerts linked as possible duplicates, one row per direction, so each side finds the
+  -- other with one lookup; both rows are written in the commit that stores the later alert.
+  CREATE TABLE IF NOT EXISTS possible_duplicates (
+    from_ep TEXT NOT NULL,
+    id TEXT NOT NULL,
+    other_from TEXT NOT NULL,
+    other_id TEXT NOT NULL,
+    linked_at INTEGER NOT NULL,
+    PRIMARY KEY (from_ep, id, other_from, other_id)
+  );
+  `);
+}
+
+/** The API's bound on the links shown per alert (the document's `maxItems`). */
+export const MAX_POSSIBLE_DUPLICATES_SHOWN = 100;
+
+/** A received alert another one is linked to, as the API shows it. */
+export interface PossibleDuplicateRow {
+  from_ep: string;
+  id: string;
+  type: string;
+  received_at: number;
+  linked_at: number;
 }
 
 /** Prepared queries over the gateway tables. */
@@ -361,6 +393,38 @@ export class GatewayStore {
          VALUES (@from_ep, @id, @type, @to_json, @case_ref, @in_reply_to, @issued_at, @expires_at, @digest, @record, @receipt, @received_at, @topic, @partition, @offset, @arrival_at, @departure_at)`,
       )
       .run({ arrival_at: null, departure_at: null, ...row });
+  }
+
+  /** Records the match hashes of a received alert's travel documents. */
+  insertAlertDocuments(from: string, id: string, hashes: readonly string[]): void {
+    const insert = this.prepare('INSERT OR IGNORE INTO alert_documents (doc_hash, from_ep, id) VALUES (?, ?, ?)');
+    for (const h of hashes) insert.run(h, from, id);
+  }
+
+  /** Received alerts from senders other than `from` sharing a travel document hash with `hashes`. */
+  alertsSharingDocument(hashes: readonly string[], from: string): { from_ep: string; id: string; type: string; case_ref: string | null; arrival_at: number; departure_at: number | null }[] {
+    if (hashes.length === 0) return [];
+    return this.prepare(
+      `SELECT DISTINCT i.from_ep, i.id, i.type, i.case_ref, i.arrival_at, i.departure_at, i.received_at FROM alert_documents d JOIN inbox i ON i.from_ep = d.from_ep AND i.id = d.id
+       WHERE d.doc_hash IN (${hashes.map(() => '?').join(',')}) AND d.from_ep != ? AND i.arrival_at IS NOT NULL ORDER BY i.received_at, i.from_ep, i.id`,
+    ).all(...hashes, from) as { from_ep: string; id: string; type: string; case_ref: string | null; arrival_at: number; departure_at: number | null }[];
+  }
+
+  /** Links two received alerts both ways; whether the link is new. */
+  linkPossibleDuplicates(a: { from: string; id: string }, b: { from: string; id: string }, at: number): boolean {
+    const link = this.prepare('INSERT OR IGNORE INTO possible_duplicates (from_ep, id, other_from, other_id, linked_at) VALUES (?, ?, ?, ?, ?)');
+    const added = link.run(a.from, a.id, b.from, b.id, at).changes > 0;
+    link.run(b.from, b.id, a.from, a.id, at);
+    return added;
+  }
+
+  /** The received alerts linked to this one, of `types`, oldest first (the first {@link MAX_POSSIBLE_DUPLICATES_SHOWN}). */
+  possibleDuplicates(from: string, id: string, types: readonly string[]): PossibleDuplicateRow[] {
+    if (types.length === 0) return [];
+    return this.prepare(
+      `SELECT i.from_ep, i.id, i.type, i.received_at, p.linked_at FROM possible_duplicates p JOIN inbox i ON i.from_ep = p.other_from AND i.id = p.other_id
+       WHERE p.from_ep = ? AND p.id = ? AND i.type IN (${types.map(() => '?').join(',')}) ORDER BY i.received_at, i.from_ep, i.id LIMIT ?`,
+    ).all(from, id, ...types, MAX_POSSIBLE_DUPLICATES_SHOWN) as PossibleDuplicateRow[];
   }
 
   markInboxRead(from: string, id: string, at: number): boolean {

@@ -301,7 +301,7 @@ export type OffenderSubject = {
 // schemas/offender-travel-alert.v1.json#/$defs/passport
 /** A passport. */
 export type Passport = {
-  /** Passport number (machine-readable zone characters). */
+  /** Passport number as written: 5 to 20 letters and digits, in either case, with at most one space, hyphen, dot or slash between two of them. Receivers compare numbers normalised (upper case, separators removed; README, Possible duplicates), so every spelling of one number is the same document. */
   number: string;
   /** Issuing country. */
   issuingCountry: CountryCode;

@@ -1,5 +1,5 @@
 /** The demo's code path runs in every test run, so the quick start cannot rot. */
-import { mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoCommand } from '../../services/cli/src/demo/demo.ts';
@@ -17,6 +17,15 @@ test('mx demo plays both scenarios to the end against the test broker, then stop
   expect(text).toMatch(/TH\s+seq \d+\s+submitted[\s\S]*LA\s+seq \d+\s+delivered[\s\S]*LA\s+seq \d+\s+read[\s\S]*LA\s+seq \d+\s+responded/);
   expect(text).toMatch(/receipt-received\s+counterpart LA read/);
   expect(text).toMatch(/Scenario complete\.[\s\S]*stopped cleanly/);
+  // Each console's URL and its demo users with their generated passwords.
+  for (const [name, user, role] of [['LA', 'la.officer', 'liaison-officer'], ['TH', 'th.officer', 'liaison-officer'], ['CN', 'cn.officer', 'liaison-officer'], ['INTERPOL', 'interpol.desk', 'interpol-desk'], ['auditor', 'la.auditor', 'auditor']] as const) {
+    expect(text).toMatch(new RegExp(`${name} console\\s+http://127\\.0\\.0\\.1:\\d+/console/\\n\\s+${user.replace('.', '\\.')}\\s+password [A-Za-z0-9_-]{16}\\s+\\(${role} at `));
+  }
+  expect(text).toMatch(/identity provider\s+http:\/\/127\.0\.0\.1:\d+/);
+  // The passwords and users file are owner-only; `mx` is back on the dev issuer once the demo stopped.
+  expect(statSync(join(dir, 'private', 'idp-passwords.json')).mode & 0o077).toBe(0);
+  expect(statSync(join(dir, 'private', 'idp-users.json')).mode & 0o077).toBe(0);
+  expect(existsSync(join(dir, 'idp', 'issuer'))).toBe(false);
   // Private keys were generated under the demo directory, owner-only.
   expect(statSync(join(dir, 'private', 'TH.jwks.json')).mode & 0o077).toBe(0);
 }, 180_000);

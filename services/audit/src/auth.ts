@@ -12,10 +12,12 @@
  */
 import { decodeJwt } from 'jose';
 import { MxError } from '../../core/src/errors/mx-error.ts';
-import { OfficerAuth, type Officer } from '../../core/src/idp/officer-auth.ts';
+import type { JWTVerifyGetKey } from 'jose';
+import { idpKeySet, OfficerAuth, type IdpKeySource, type Officer } from '../../core/src/idp/officer-auth.ts';
 
 export interface AuditorAuthOptions {
-  jwksFile: string;
+  /** The identity provider's keys (a JWKS file or URL): one key set serves every endpoint's verifier. */
+  keys: IdpKeySource;
   issuer: string;
   audience: string;
   /** The endpoint claims accepted now (`MX_IDP_ENDPOINTS`, or the live trust registry's endpoints). */
@@ -26,16 +28,18 @@ export interface AuditorAuthOptions {
 export class AuditorAuth {
   readonly #o: AuditorAuthOptions;
   readonly #byEndpoint = new Map<string, OfficerAuth>();
+  readonly #keySet: JWTVerifyGetKey;
 
   constructor(o: AuditorAuthOptions) {
     this.#o = o;
+    this.#keySet = idpKeySet(o.keys);
   }
 
   #authFor(endpoint: string): OfficerAuth {
     let auth = this.#byEndpoint.get(endpoint);
     if (auth === undefined) {
       const o = this.#o;
-      auth = new OfficerAuth({ jwksFile: o.jwksFile, issuer: o.issuer, audience: o.audience, endpoint, pseudonymKey: o.pseudonymKey });
+      auth = new OfficerAuth({ keySet: this.#keySet, issuer: o.issuer, audience: o.audience, endpoint, pseudonymKey: o.pseudonymKey });
       this.#byEndpoint.set(endpoint, auth);
     }
     return auth;

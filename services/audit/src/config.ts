@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadSettings, parse, type SettingsOf } from '../../core/src/config/settings.ts';
 import { DEV_IDP_ISSUER } from '../../core/src/idp/dev-idp.ts';
+import { assertOneIdpKeySource, idpKeySettings } from '../../core/src/idp/key-settings.ts';
 import { kafkaSecuritySettings } from '../../core/src/kafka/security.ts';
 import { trustReloadSettings } from '../../core/src/trust/reloadable.ts';
 
@@ -45,7 +46,7 @@ export const auditSettings = {
   ...trustReloadSettings,
   signingKey: { env: 'MX_AUDIT_SIGNING_KEY_FILE', doc: 'The audit service\'s private Ed25519 JWKS for checkpoints (mode 0600; `mx` deployment set-up creates it)', parse: parse.string, secret: true },
   pseudonymKeyFile: { env: 'MX_PSEUDONYM_KEY_FILE', doc: 'Secret key of auditor pseudonyms in the access log (HMAC of the token subject)', parse: parse.string, secret: true },
-  idpJwks: { env: 'MX_IDP_JWKS_FILE', doc: 'Public JWKS of the identity provider whose auditor tokens are accepted', parse: parse.string },
+  ...idpKeySettings,
   idpIssuer: { env: 'MX_IDP_ISSUER', doc: 'Required `iss` of auditor tokens', default: DEV_IDP_ISSUER, parse: parse.string },
   idpAudience: { env: 'MX_IDP_AUDIENCE', doc: 'Required `aud` of auditor tokens', default: AUDIT_AUDIENCE, parse: parse.string },
   consoleDir: { env: 'MX_CONSOLE_DIR', doc: 'Built auditors\' console served at `/console/` (`npm run build:console`)', default: DEFAULT_AUDIT_CONSOLE_DIR, parse: parse.string },
@@ -61,5 +62,7 @@ export const auditSettings = {
 export type AuditConfig = SettingsOf<typeof auditSettings>;
 
 export function loadAuditConfig(env: Record<string, string | undefined> = process.env): AuditConfig {
-  return loadSettings(auditSettings, env);
+  const cfg = loadSettings(auditSettings, env);
+  assertOneIdpKeySource(cfg);
+  return cfg;
 }

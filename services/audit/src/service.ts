@@ -19,6 +19,7 @@ import { Reloadable, trustDirectoryFiles } from '../../core/src/trust/reloadable
 import { TrustRegistry } from '../../core/src/trust/trust-registry.ts';
 import { buildApp } from './app.ts';
 import { AuditorAuth } from './auth.ts';
+import { idpKeySourceOf } from '../../core/src/idp/key-settings.ts';
 import { loadCheckpointSigner } from './checkpoint-key.ts';
 import { Checkpointer } from './checkpoints.ts';
 import type { AuditConfig } from './config.ts';
@@ -67,7 +68,7 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
   const pseudonymKey = readFileSync(cfg.pseudonymKeyFile);
   if (pseudonymKey.length < 32) throw new Error('MX_PSEUDONYM_KEY_FILE must hold at least 32 bytes');
   const auditorEndpoints = cfg.idpEndpoints.length > 0 ? () => cfg.idpEndpoints : () => trust.current.endpoints();
-  const auth = new AuditorAuth({ jwksFile: cfg.idpJwks, issuer: cfg.idpIssuer, audience: cfg.idpAudience, endpoints: auditorEndpoints, pseudonymKey });
+  const auth = new AuditorAuth({ keys: idpKeySourceOf(cfg), issuer: cfg.idpIssuer, audience: cfg.idpAudience, endpoints: auditorEndpoints, pseudonymKey });
 
   const dbFile = join(cfg.dataDir, AUDIT_DB_FILE);
   const db = openDatabase(dbFile);

@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadSettings, parse, type SettingsOf } from '../../core/src/config/settings.ts';
 import { DEV_IDP_ISSUER } from '../../core/src/idp/dev-idp.ts';
+import { assertOneIdpKeySource, idpKeySettings } from '../../core/src/idp/key-settings.ts';
 import { kafkaSecuritySettings } from '../../core/src/kafka/security.ts';
 import { trustReloadSettings } from '../../core/src/trust/reloadable.ts';
 
@@ -23,7 +24,7 @@ export const gatewaySettings = {
   pseudonymKeyFile: { env: 'MX_PSEUDONYM_KEY_FILE', doc: 'File holding the secret key of officer pseudonyms (HMAC of the token subject); the key of travel-document match hashes is derived from it', parse: parse.string, secret: true },
   ...trustReloadSettings,
   routingPolicy: { env: 'MX_ROUTING_POLICY', doc: 'Routing policy file (which type may go from whom to whom)', default: DEFAULT_ROUTING_POLICY, parse: parse.string },
-  idpJwks: { env: 'MX_IDP_JWKS_FILE', doc: 'Public JWKS of the identity provider whose officer tokens are accepted', parse: parse.string },
+  ...idpKeySettings,
   idpIssuer: { env: 'MX_IDP_ISSUER', doc: 'Required `iss` of officer tokens', default: DEV_IDP_ISSUER, parse: parse.string },
   idpAudience: { env: 'MX_IDP_AUDIENCE', doc: 'Required `aud` of officer tokens (default `mx-gateway-<ENDPOINT>`)', default: '', parse: parse.string },
   consoleDir: { env: 'MX_CONSOLE_DIR', doc: 'Built officers\' console served at `/console/` (`npm run build:console`)', default: DEFAULT_CONSOLE_DIR, parse: parse.string },
@@ -57,5 +58,7 @@ export const gatewaySettings = {
 export type GatewayConfig = SettingsOf<typeof gatewaySettings>;
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
-  return loadSettings(gatewaySettings, env);
+  const cfg = loadSettings(gatewaySettings, env);
+  assertOneIdpKeySource(cfg);
+  return cfg;
 }

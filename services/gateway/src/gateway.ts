@@ -22,6 +22,7 @@ import type { Reloadable } from '../../core/src/trust/reloadable.ts';
 import { buildApp } from './app.ts';
 import type { EventStreams } from './events.ts';
 import { OfficerAuth } from '../../core/src/idp/officer-auth.ts';
+import { idpKeySourceOf } from '../../core/src/idp/key-settings.ts';
 import type { GatewayConfig } from './config.ts';
 import { documentMatchKey } from './duplicates.ts';
 import { Exchange } from './exchange.ts';
@@ -69,7 +70,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   const live = await openLiveTrust(cfg, logger);
   const pseudonymKey = readFileSync(cfg.pseudonymKeyFile);
   if (pseudonymKey.length < 32) throw new ConfigError([`MX_PSEUDONYM_KEY_FILE ${cfg.pseudonymKeyFile} must hold at least 32 bytes`]);
-  const auth = new OfficerAuth({ jwksFile: cfg.idpJwks, issuer: cfg.idpIssuer, audience: cfg.idpAudience || gatewayAudience(cfg.endpoint), endpoint: cfg.endpoint, pseudonymKey });
+  const auth = new OfficerAuth({ ...idpKeySourceOf(cfg), issuer: cfg.idpIssuer, audience: cfg.idpAudience || gatewayAudience(cfg.endpoint), endpoint: cfg.endpoint, pseudonymKey });
   const gatewayPseudonym = createHmac('sha256', pseudonymKey).update(`gateway:${cfg.endpoint}`).digest('base64url').slice(0, 32);
 
   const topics = topicNames(cfg.topicPrefix);

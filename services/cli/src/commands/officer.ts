@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gatewayAudience, mintToken, ROLES, type Role } from '../../../core/src/idp/dev-idp.ts';
+import { devIdpIssuer, gatewayAudience, mintToken, ROLES, type Role } from '../../../core/src/idp/dev-idp.ts';
 import { devIdpPaths } from '../../../core/src/idp/dev-idp.ts';
 import { demoDir, readDemoState } from '../demo/state.ts';
 import { AUDIT_AUDIENCE } from '../../../audit/src/config.ts';
@@ -36,6 +36,7 @@ export function officerToken(dir: string, endpoint: string, role: Role, subject?
     agency: `${endpoint} ${role} desk (demo)`,
     roles: [role],
     audience: service === 'audit' ? AUDIT_AUDIENCE : gatewayAudience(endpoint),
+    issuer: devIdpIssuer(dir),
   });
 }
 

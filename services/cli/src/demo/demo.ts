@@ -1,21 +1,23 @@
 /**
- * `mx demo`: a local Kafka broker, the four gateways (LA, TH, CN, INTERPOL) as separate processes,
- * and a scripted scenario through their HTTP APIs: TH notifies LA of a child victim, LA reads it,
+ * `mx demo`: a local Kafka broker, the four gateways (LA, TH, CN, INTERPOL), the audit service and
+ * the OpenID provider the consoles sign in at, as separate processes, and a scripted scenario through their HTTP APIs: TH notifies LA of a child victim, LA reads it,
  * acknowledges and later reports the handover completed; INTERPOL issues an offender alert that
  * LA, TH and CN receive and answer. Each step's lifecycle is printed. Then it keeps running for
- * `mx send` / `mx inbox` / `mx message` until Ctrl-C.
+ * `mx send` / `mx inbox` / `mx message` and the consoles until Ctrl-C; the consoles' URLs and the
+ * demo users' generated passwords are printed last.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startLocalBroker, type LocalBroker } from '../../../core/src/kafka/local-broker.ts';
+import { freePort, startLocalBroker, type LocalBroker } from '../../../core/src/kafka/local-broker.ts';
+import { setDevIdpIssuer } from '../../../core/src/idp/dev-idp.ts';
 import { ensureDeploymentKafkaPasswords, provisionDeploymentKafka } from '../deployment/kafka.ts';
 import type { Role } from '../../../core/src/idp/dev-idp.ts';
-import { auditEnv, DEMO_ENDPOINTS, externalKafkaSecretsDir, gatewayEnv, setupAudit, setupDeployment } from '../deployment/setup.ts';
+import { auditEnv, DEMO_ENDPOINTS, externalKafkaSecretsDir, gatewayEnv, idpEnv, setupAudit, setupDeployment, setupIdp, type IdpSetup } from '../deployment/setup.ts';
 import { auditVerify } from '../commands/audit-verify.ts';
 import { officerToken, type Io } from '../commands/officer.ts';
-import { AUDIT_MAIN, GATEWAY_MAIN, startService, type ServiceProcess } from './processes.ts';
+import { AUDIT_MAIN, GATEWAY_MAIN, IDP_MAIN, startService, type ServiceProcess } from './processes.ts';
 import { demoDir, demoStateFile, writeDemoState } from './state.ts';
 import { DEMO_BODIES } from './bodies.ts';
 
@@ -57,6 +59,7 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
   const dir = values.dir ?? demoDir();
   const services: ServiceProcess[] = [];
   let audit: ServiceProcess | undefined;
+  let idp: ServiceProcess | undefined;
   let broker: LocalBroker | undefined;
 
   // Handlers stay installed from the first line to the last: a signal during start-up, the scenario
@@ -92,11 +95,13 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
     if (stopReason !== undefined) throw new StopRequested(stopReason);
   };
 
-  /** Gateways first (they drain their outboxes, audit events included), then the audit service, then the broker. */
+  /** Gateways first (they drain their outboxes, audit events included), then the audit service and the OpenID provider, then the broker. */
   const stopAll = async (): Promise<boolean> => {
     rmSync(demoStateFile(dir), { force: true });
-    io.out('stopping: the gateways drain their outboxes, then the audit service and the broker stop');
-    const gatewaysFirst = [services.filter((s) => s !== audit), services.filter((s) => s === audit)];
+    // `mx token` goes back to the dev issuer: no provider of that issuer runs any more.
+    setDevIdpIssuer(dir, undefined);
+    io.out('stopping: the gateways drain their outboxes, then the audit service, the identity provider and the broker stop');
+    const gatewaysFirst = [services.filter((s) => s !== audit && s !== idp), services.filter((s) => s === audit || s === idp)];
     const unclean: string[] = [];
     for (const group of gatewaysFirst) {
       const exits = await Promise.all(group.map((s) => s.stop()));
@@ -129,22 +134,36 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
     }
     halt();
     const topicPrefix = `demo-${randomBytes(3).toString('hex')}.`;
+    // The provider's issuer names its port, and the gateways must know the issuer before it runs
+    // (it needs their addresses for its clients): so its port is chosen first.
+    const idpPort = await freePort();
+    const issuer = `http://127.0.0.1:${idpPort}`;
     const provisioned = await provisionDeploymentKafka({ brokers, secretsDir: dep.kafkaSecretsDir, endpoints: DEMO_ENDPOINTS, topicPrefix });
     io.out(`Kafka: provisioned ${provisioned.topics} topics${provisioned.secured ? ` and ${provisioned.acls} ACLs` : ''} as the admin principal`);
     halt();
     for (const e of DEMO_ENDPOINTS) {
-      services.push(await startService(`gateway ${e}`, GATEWAY_MAIN, gatewayEnv(dep, e, brokers, { topicPrefix }), join(dir, 'logs', `gateway-${e}.log`)));
+      services.push(await startService(`gateway ${e}`, GATEWAY_MAIN, gatewayEnv(dep, e, brokers, { topicPrefix, idpIssuer: issuer }), join(dir, 'logs', `gateway-${e}.log`)));
       halt();
     }
     const gateways = Object.fromEntries(services.map((s, i) => [DEMO_ENDPOINTS[i]!, s.url]));
     const auditDep = await setupAudit(dep);
-    audit = await startService('audit service', AUDIT_MAIN, auditEnv(dep, brokers, { topicPrefix, checkpointEverySeconds: 2 }), join(dir, 'logs', 'audit.log'));
+    audit = await startService('audit service', AUDIT_MAIN, auditEnv(dep, brokers, { topicPrefix, checkpointEverySeconds: 2, idpIssuer: issuer }), join(dir, 'logs', 'audit.log'));
     services.push(audit);
     halt();
+    const idpSetup: IdpSetup = await setupIdp(dep);
+    const origins: Record<string, string> = { ...gateways, audit: audit.url };
+    idp = await startService('identity provider', IDP_MAIN, idpEnv(dep, idpSetup, { issuer, port: idpPort, consoles: origins }), join(dir, 'logs', 'idp.log'));
+    services.push(idp);
+    // From here `mx` mints its tokens with the provider's issuer (same key), which the services now trust.
+    setDevIdpIssuer(dir, issuer);
+    halt();
+    const consoles = Object.fromEntries(Object.entries(origins).map(([name, origin]) => [name, `${origin}/console/`]));
     writeDemoState(dir, {
       brokers,
       gateways,
       audit: audit.url,
+      idp: issuer,
+      consoles,
       topicPrefix,
       pids: { demo: process.pid, services: Object.fromEntries(services.map((s) => [s.name, s.child.pid ?? -1])), ...(broker ? { broker: broker.pid } : {}) },
       ...(broker ? { brokerDir: broker.dir } : {}),
@@ -181,7 +200,17 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
       for (const r of m.recipients) io.out(lifecycleLine(r));
     };
 
+    const showConsoles = () => {
+      io.out('\n== Consoles: sign in with these demo users (passwords generated for this machine, kept owner-only under');
+      io.out(`   ${join(dir, 'private', 'idp-passwords.json')})`);
+      for (const [name, url] of Object.entries(consoles)) {
+        io.out(`  ${(name === 'audit' ? 'auditor console' : `${name} console`).padEnd(18)} ${url}`);
+        for (const u of idpSetup.users.filter((x) => x.console === name)) io.out(`    ${u.username.padEnd(16)} password ${u.password}   (${u.roles.join(', ')} at ${u.endpoint})`);
+      }
+      io.out(`  identity provider  ${issuer}`);
+    };
     const keepRunning = async (hints: string[]) => {
+      showConsoles();
       io.out(`\nThe demo keeps running. In another terminal, for example:\n${hints.map((h) => `  ${h}`).join('\n')}\nPress Ctrl-C to stop.`);
       await stopAsked;
     };
@@ -269,7 +298,10 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
     }
 
     io.out('\nScenario complete.');
-    if (values['exit-after-scenario']) return (await stopAll()) ? 0 : 1;
+    if (values['exit-after-scenario']) {
+      showConsoles();
+      return (await stopAll()) ? 0 : 1;
+    }
     await keepRunning([
       'npx mx inbox --endpoint LA',
       `npx mx message --endpoint TH ${nid}`,

@@ -1,5 +1,5 @@
 /**
- * Runs a service program (a gateway, the audit service) as a child process, the way an operator
+ * Runs a service program (a gateway, the audit service, the OpenID provider) as a child process, the way an operator
  * would: its own environment, its log in a file, ready when it reports its port over IPC.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const GATEWAY_MAIN = fileURLToPath(new URL('../../../gateway/src/main.ts', import.meta.url));
 export const AUDIT_MAIN = fileURLToPath(new URL('../../../audit/src/main.ts', import.meta.url));
+export const IDP_MAIN = fileURLToPath(new URL('../../../idp/src/main.ts', import.meta.url));
 const SUPERVISED = fileURLToPath(new URL('./supervised.ts', import.meta.url));
 
 export interface ServiceExit {

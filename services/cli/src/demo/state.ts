@@ -15,6 +15,9 @@ export interface DemoState {
   brokers: string[];
   gateways: Record<string, string>;
   audit?: string;
+  /** The OpenID provider's issuer, and each console's URL (an endpoint's, or `audit`). */
+  idp?: string;
+  consoles?: Record<string, string>;
   topicPrefix: string;
   /** What is running, so that a supervisor or a test can check that a stop left nothing behind. */
   pids?: { demo: number; services: Record<string, number>; broker?: number };

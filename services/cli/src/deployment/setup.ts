@@ -4,9 +4,10 @@
  * provider. Everything secret is generated here, under `dir`, never committed.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { devIdpPaths, gatewayAudience, initDevIdp, DEV_IDP_ISSUER } from '../../../core/src/idp/dev-idp.ts';
+import { devIdpPaths, gatewayAudience, initDevIdp, DEV_IDP_ISSUER, type Role } from '../../../core/src/idp/dev-idp.ts';
+import { hashPassword } from '../../../idp/src/users.ts';
 import { generateEndpointKeys, privateJwksPathOf } from '../../../core/src/trust/keygen.ts';
 import { auditKeyPaths, generateAuditKey } from '../../../audit/src/checkpoint-key.ts';
 import { AUDIT_AUDIENCE } from '../../../audit/src/config.ts';
@@ -86,8 +87,18 @@ export function ensurePseudonymKey(dir: string, name: string): { path: string; c
   return { path, created: true };
 }
 
+/**
+ * How a service trusts its identity provider: by default the deployment's dev identity provider
+ * key file and issuer; with `idpIssuer`, the OpenID provider at that issuer, its keys fetched
+ * from its JWKS URL.
+ */
+function idpTrustEnv(dep: Deployment, idpIssuer: string | undefined): Record<string, string> {
+  if (idpIssuer === undefined) return { MX_IDP_JWKS_FILE: devIdpPaths(dep.dir).publicJwks, MX_IDP_ISSUER: DEV_IDP_ISSUER };
+  return { MX_IDP_JWKS_URL: `${idpIssuer}/jwks`, MX_IDP_JWKS_FILE: '', MX_IDP_ISSUER: idpIssuer };
+}
+
 /** The environment a gateway of this deployment runs with (the variables of services/gateway/src/config.ts). */
-export function gatewayEnv(dep: Deployment, endpoint: string, brokers: string[], opts: { port?: number; topicPrefix?: string } = {}): Record<string, string> {
+export function gatewayEnv(dep: Deployment, endpoint: string, brokers: string[], opts: { port?: number; topicPrefix?: string; idpIssuer?: string } = {}): Record<string, string> {
   return {
     MX_TOPIC_PREFIX: opts.topicPrefix ?? '',
     MX_ENDPOINT: endpoint,
@@ -99,8 +110,7 @@ export function gatewayEnv(dep: Deployment, endpoint: string, brokers: string[],
     MX_TRUST_DIR: dep.trustDir,
     MX_PRIVATE_KEYS_FILE: privateJwksPathOf(dep.dir, endpoint),
     MX_PSEUDONYM_KEY_FILE: pseudonymKeyFile(dep.dir, endpoint),
-    MX_IDP_JWKS_FILE: devIdpPaths(dep.dir).publicJwks,
-    MX_IDP_ISSUER: DEV_IDP_ISSUER,
+    ...idpTrustEnv(dep, opts.idpIssuer),
     MX_IDP_AUDIENCE: gatewayAudience(endpoint),
   };
 }
@@ -132,7 +142,7 @@ export async function setupAudit(dep: Deployment): Promise<AuditDeployment> {
 export function auditEnv(
   dep: Deployment,
   brokers: string[],
-  opts: { port?: number; topicPrefix?: string; dataDir?: string; checkpointEveryLeaves?: number; checkpointEverySeconds?: number } = {},
+  opts: { port?: number; topicPrefix?: string; dataDir?: string; checkpointEveryLeaves?: number; checkpointEverySeconds?: number; idpIssuer?: string } = {},
 ): Record<string, string> {
   return {
     MX_TOPIC_PREFIX: opts.topicPrefix ?? '',
@@ -143,10 +153,80 @@ export function auditEnv(
     MX_TRUST_DIR: dep.trustDir,
     MX_AUDIT_SIGNING_KEY_FILE: auditKeyPaths(dep.dir).privateJwks,
     MX_PSEUDONYM_KEY_FILE: pseudonymKeyFile(dep.dir, 'audit'),
-    MX_IDP_JWKS_FILE: devIdpPaths(dep.dir).publicJwks,
-    MX_IDP_ISSUER: DEV_IDP_ISSUER,
+    ...idpTrustEnv(dep, opts.idpIssuer),
     MX_IDP_AUDIENCE: AUDIT_AUDIENCE,
     ...(opts.checkpointEveryLeaves !== undefined ? { MX_CHECKPOINT_EVERY_LEAVES: String(opts.checkpointEveryLeaves) } : {}),
     ...(opts.checkpointEverySeconds !== undefined ? { MX_CHECKPOINT_EVERY_SECONDS: String(opts.checkpointEverySeconds) } : {}),
+  };
+}
+
+/** A user of the deployment's OpenID provider, and the console it signs in at (an endpoint's, or `audit`). */
+export interface IdpUser {
+  username: string;
+  endpoint: string;
+  agency: string;
+  roles: Role[];
+  console: string;
+}
+
+/** The demo's users: a liaison officer at each country endpoint, the INTERPOL desk, an auditor. */
+export const DEMO_USERS: readonly IdpUser[] = [
+  { username: 'la.officer', endpoint: 'LA', agency: 'LA liaison desk (demo)', roles: ['liaison-officer'], console: 'LA' },
+  { username: 'th.officer', endpoint: 'TH', agency: 'TH liaison desk (demo)', roles: ['liaison-officer'], console: 'TH' },
+  { username: 'cn.officer', endpoint: 'CN', agency: 'CN liaison desk (demo)', roles: ['liaison-officer'], console: 'CN' },
+  { username: 'interpol.desk', endpoint: 'INTERPOL', agency: 'INTERPOL desk (demo)', roles: ['interpol-desk'], console: 'INTERPOL' },
+  { username: 'la.auditor', endpoint: 'LA', agency: 'LA audit office (demo)', roles: ['auditor'], console: 'audit' },
+];
+
+export interface IdpSetup {
+  /** The provider's users file (scrypt hashes; mode 0600). */
+  usersFile: string;
+  /** The secret signing the provider's cookies (mode 0600). */
+  cookieKeyFile: string;
+  /** Each user with the password generated for it (kept in `private/idp-passwords.json`, mode 0600, to be shown to the person running the demo). */
+  users: (IdpUser & { password: string })[];
+}
+
+function writeSecret(path: string, text: string): void {
+  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+  writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+/**
+ * Creates (or reuses) the provider's users with generated passwords, and its cookie key. The
+ * passwords are made here, on the machine running the deployment, never committed; they are
+ * kept (owner-only) so the same users sign in across runs, and made anew when the user list changes.
+ */
+export async function setupIdp(dep: Deployment, users: readonly IdpUser[] = DEMO_USERS): Promise<IdpSetup> {
+  const usersFile = join(dep.dir, 'private', 'idp-users.json');
+  const passwordsFile = join(dep.dir, 'private', 'idp-passwords.json');
+  const cookieKeyFile = join(dep.dir, 'private', 'idp-cookie.key');
+  if (!existsSync(cookieKeyFile)) writeSecret(cookieKeyFile, randomBytes(32).toString('base64url'));
+  if (existsSync(usersFile) && existsSync(passwordsFile)) {
+    const kept = JSON.parse(readFileSync(passwordsFile, 'utf8')) as { users: (IdpUser & { password: string })[] };
+    const same = kept.users.length === users.length && users.every((u) => kept.users.some((k) => JSON.stringify({ ...k, password: undefined }) === JSON.stringify({ ...u, password: undefined })));
+    if (same) return { usersFile, cookieKeyFile, users: kept.users };
+  }
+  const withPasswords = users.map((u) => ({ ...u, password: randomBytes(12).toString('base64url') }));
+  const entries = await Promise.all(withPasswords.map(async (u) => ({ username: u.username, passwordHash: await hashPassword(u.password), endpoint: u.endpoint, agency: u.agency, roles: u.roles })));
+  writeSecret(usersFile, JSON.stringify({ users: entries }, null, 2));
+  writeSecret(passwordsFile, JSON.stringify({ users: withPasswords }, null, 2));
+  return { usersFile, cookieKeyFile, users: withPasswords };
+}
+
+/**
+ * The environment the OpenID provider of this deployment runs with (the variables of
+ * services/idp/src/config.ts): the deployment's identity provider key, so `mx` tokens and the
+ * provider's carry the same issuer and signature. Call {@link setupIdp} first.
+ */
+export function idpEnv(dep: Deployment, idp: IdpSetup, o: { issuer: string; port: number; consoles: Record<string, string> }): Record<string, string> {
+  return {
+    MX_HTTP_PORT: String(o.port),
+    MX_OIDC_ISSUER: o.issuer,
+    MX_OIDC_SIGNING_KEYS_FILE: devIdpPaths(dep.dir).privateJwks,
+    MX_OIDC_USERS_FILE: idp.usersFile,
+    MX_OIDC_COOKIE_KEY_FILE: idp.cookieKeyFile,
+    MX_OIDC_CONSOLES: Object.entries(o.consoles).map(([name, origin]) => `${name}=${origin}`).join(','),
   };
 }

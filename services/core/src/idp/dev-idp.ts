@@ -4,7 +4,7 @@
  * point at their national identity provider's JWKS instead; nothing else changes.
  */
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROLES = ['liaison-officer', 'interpol-desk', 'auditor'] as const;
@@ -35,6 +35,27 @@ export async function initDevIdp(dir: string): Promise<DevIdpPaths> {
   chmodSync(paths.privateJwks, 0o600);
   writeFileSync(paths.publicJwks, JSON.stringify({ keys: [pub] }, null, 2));
   return paths;
+}
+
+/**
+ * The issuer `mx` puts on the tokens it mints for a deployment: while the demo runs its OpenID
+ * provider (with this same key), the provider's issuer, written to `<dir>/idp/issuer`; otherwise
+ * {@link DEV_IDP_ISSUER}. So the CLI's tokens and the consoles' tokens are accepted alike.
+ */
+export function devIdpIssuer(dir: string): string {
+  const file = join(dir, 'idp', 'issuer');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() || DEV_IDP_ISSUER : DEV_IDP_ISSUER;
+}
+
+/** Records (or, with undefined, forgets) the issuer of the provider serving this deployment's key. */
+export function setDevIdpIssuer(dir: string, issuer: string | undefined): void {
+  const file = join(dir, 'idp', 'issuer');
+  if (issuer === undefined) rmSync(file, { force: true });
+  else {
+    mkdirSync(join(dir, 'idp'), { recursive: true });
+    writeFileSync(file, `${issuer}
+`);
+  }
 }
 
 export interface TokenRequest {

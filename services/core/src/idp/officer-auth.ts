@@ -5,7 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { MxError } from '../errors/mx-error.ts';
 import { ROLES, type Role } from './dev-idp.ts';
 
@@ -22,20 +22,28 @@ export interface Officer {
   expiresAt?: number;
 }
 
-export interface AuthOptions {
-  jwksFile: string;
+/** Where the identity provider's public keys come from: a JWKS file, or its JWKS URL (fetched and cached, refetched for an unknown `kid`). */
+export type IdpKeySource = { jwksFile: string; jwksUrl?: undefined } | { jwksUrl: string; jwksFile?: undefined };
+
+/** The key set of {@link IdpKeySource}; share one between verifiers of the same provider, so its keys are fetched once. */
+export function idpKeySet(src: IdpKeySource): JWTVerifyGetKey {
+  if (src.jwksUrl !== undefined) return createRemoteJWKSet(new URL(src.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+  return createLocalJWKSet(JSON.parse(readFileSync(src.jwksFile, 'utf8')) as JSONWebKeySet);
+}
+
+export type AuthOptions = (IdpKeySource | { keySet: JWTVerifyGetKey; jwksFile?: undefined; jwksUrl?: undefined }) & {
   issuer: string;
   audience: string;
   endpoint: string;
   pseudonymKey: Buffer;
   clockToleranceSec?: number;
-}
+};
 
 export class OfficerAuth {
-  private readonly jwks: ReturnType<typeof createLocalJWKSet>;
+  private readonly jwks: JWTVerifyGetKey;
 
   constructor(private readonly opts: AuthOptions) {
-    this.jwks = createLocalJWKSet(JSON.parse(readFileSync(opts.jwksFile, 'utf8')) as JSONWebKeySet);
+    this.jwks = 'keySet' in opts ? opts.keySet : idpKeySet(opts);
   }
 
   pseudonymOf(subject: string): string {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { auditSettings } from '../../services/audit/src/config.ts';
 import { gatewaySettings } from '../../services/gateway/src/config.ts';
+import { idpSettings } from '../../services/idp/src/config.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -15,6 +16,7 @@ test('the quick start is exactly two commands: the demo and the tests', () => {
 test.each([
   ['gateway', gatewaySettings],
   ['audit service', auditSettings],
+  ['identity provider', idpSettings],
 ] as const)('every %s variable is in the README', (_name, settings) => {
   const missing = Object.values(settings).map((s) => s.env).filter((env) => !readme.includes(`\`${env}\``));
   expect(missing).toEqual([]);

@@ -48,7 +48,7 @@ describe('the officers\' console at a gateway', () => {
   it('tells the page where to sign in, and nothing secret', async () => {
     const res = await fetch(`${cluster.gateways.TH!.url}/console/config.json`);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(await res.json()).toEqual({ service: 'gateway', endpoint: 'TH', oidc: { issuer: expect.any(String), clientId: 'mx-console-th', resource: 'mx-gateway-TH', scope: 'openid' } });
+    expect(await res.json()).toEqual({ service: 'gateway', endpoint: 'TH', oidc: { issuer: expect.any(String), clientId: 'mx-console-th', resource: 'urn:mekong-exchange:mx-gateway-TH', scope: 'openid mx' } });
   });
 
   it('answers 503 problem+json when the console is not built', async () => {

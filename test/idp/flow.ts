@@ -118,5 +118,6 @@ export async function signInFromNode(issuer: string, client: ConsoleClient, o: F
   const params = oauth.validateAuthResponse(as, c, url, state);
   const tokenRes = await oauth.authorizationCodeGrantRequest(as, c, oauth.None(), params, redirectUri, verifier, { ...insecure, additionalParameters: { resource: client.resource } });
   const tokens = await oauth.processAuthorizationCodeResponse(as, c, tokenRes, { expectedNonce: nonce, requireIdToken: true });
+  await oauth.validateApplicationLevelSignature(as, tokenRes, insecure);
   return { accessToken: tokens.access_token, idToken: tokens.id_token!, claims: oauth.getValidatedIdTokenClaims(tokens)!, expiresIn: tokens.expires_in };
 }

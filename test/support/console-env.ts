@@ -87,9 +87,10 @@ export interface ConsoleEnv {
   users: typeof CONSOLE_USERS;
   password: string;
   /**
-   * Opens `user`'s console (unless the page is already on the provider's login form), fills and
-   * posts the login form, and waits until the console has the page back with the code removed
-   * from its URL.
+   * Opens `user`'s console (unless the page is already on the provider's login form), presses its
+   * sign-in button, fills and posts the provider's login form, and waits until the console is back,
+   * the code gone from its URL and the user signed in (its sign-out button shown). With a wrong
+   * `password` it returns once the form was posted.
    */
   signIn(page: Page, user: ConsoleUser, o?: { password?: string }): Promise<void>;
   stop(): Promise<void>;
@@ -126,7 +127,8 @@ export async function startConsoleEnv(o: { endpoints?: string[]; audit?: boolean
     async signIn(page, user, so = {}) {
       const onProvider = (u: URL): boolean => u.href.startsWith(`${idp.issuer}/interaction/`);
       if (!onProvider(new URL(page.url()))) {
-        await page.goto(consoleUrl(user.console));
+        if (!page.url().startsWith(consoleUrl(user.console))) await page.goto(consoleUrl(user.console));
+        await page.locator('#sign-in').click();
         await page.waitForURL(onProvider);
       }
       await page.locator('input[name="username"]').fill(user.username);
@@ -134,6 +136,7 @@ export async function startConsoleEnv(o: { endpoints?: string[]; audit?: boolean
       await page.locator('button[type="submit"]').click();
       if (so.password !== undefined && so.password !== CONSOLE_PASSWORD) return;
       await page.waitForURL((u) => u.href.startsWith(consoleUrl(user.console)) && !u.searchParams.has('code'));
+      await page.locator('#sign-out').waitFor();
     },
     async stop() {
       await audit?.stop();

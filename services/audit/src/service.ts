@@ -20,6 +20,7 @@ import { TrustRegistry } from '../../core/src/trust/trust-registry.ts';
 import { buildApp } from './app.ts';
 import { AuditorAuth } from './auth.ts';
 import { idpKeySourceOf } from '../../core/src/idp/key-settings.ts';
+import { CONSOLE_SCOPE, resourceIndicator } from '../../core/src/idp/console-clients.ts';
 import { loadCheckpointSigner } from './checkpoint-key.ts';
 import { Checkpointer } from './checkpoints.ts';
 import type { AuditConfig } from './config.ts';
@@ -125,7 +126,7 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
     trust: () => ({ ...trust.status(), endpoints: trust.current.endpoints() }),
     console: {
       dir: cfg.consoleDir,
-      config: { service: 'audit', endpoint: 'AUDIT', oidc: { issuer: cfg.idpIssuer, clientId: cfg.consoleClientId, resource: cfg.idpAudience, scope: 'openid' } },
+      config: { service: 'audit', endpoint: 'AUDIT', oidc: { issuer: cfg.idpIssuer, clientId: cfg.consoleClientId, resource: resourceIndicator(cfg.idpAudience), scope: CONSOLE_SCOPE } },
     },
     gateways: () => gatewayLag(store.gatewayHeads(), trust.current.endpoints(), { now: Date.now(), startedAt, silentAfterMs: cfg.silentAfterSeconds * 1000 }),
     ready: async () => {

@@ -23,6 +23,7 @@ import { buildApp } from './app.ts';
 import type { EventStreams } from './events.ts';
 import { OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import { idpKeySourceOf } from '../../core/src/idp/key-settings.ts';
+import { CONSOLE_SCOPE, consoleClientId, resourceIndicator } from '../../core/src/idp/console-clients.ts';
 import type { GatewayConfig } from './config.ts';
 import { documentMatchKey } from './duplicates.ts';
 import { Exchange } from './exchange.ts';
@@ -192,7 +193,8 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
       config: {
         service: 'gateway',
         endpoint: cfg.endpoint,
-        oidc: { issuer: cfg.idpIssuer, clientId: cfg.consoleClientId || `mx-console-${cfg.endpoint.toLowerCase()}`, resource: cfg.idpAudience || gatewayAudience(cfg.endpoint), scope: 'openid' },
+        // The resource indicator names the audience the gateway requires, as an absolute URI (RFC 8707).
+        oidc: { issuer: cfg.idpIssuer, clientId: cfg.consoleClientId || consoleClientId(cfg.endpoint), resource: resourceIndicator(cfg.idpAudience || gatewayAudience(cfg.endpoint)), scope: CONSOLE_SCOPE },
       },
     },
     eventStreams: { heartbeatMs: cfg.sseHeartbeatSeconds * 1000, maxStreamsPerOfficer: cfg.sseMaxStreamsPerOfficer },

@@ -5,7 +5,7 @@ import { ownerOnlyUmask } from '../../core/src/fs/owner-only.ts';
 import { serve } from '../../core/src/process/serve.ts';
 import { assertReadableFiles, exitOnConfigurationError } from '../../core/src/config/settings.ts';
 import { createLogger } from '../../core/src/log/logger.ts';
-import { createIdpApp, type Idp } from './app.ts';
+import type { Idp } from './app.ts';
 import { idpSettings, issuerOf, loadIdpConfig, type IdpConfig } from './config.ts';
 import { loadSigningKeys, SigningKeysError } from './signing-keys.ts';
 import { loadUsers, UsersFileError } from './users.ts';
@@ -19,10 +19,15 @@ try {
   assertReadableFiles(idpSettings, cfg, ['signingKeys', 'usersFile', 'cookieKeyFile']);
   const cookieKey = cfg.cookieKeyFile ? readFileSync(cfg.cookieKeyFile, 'utf8').trim() : randomBytes(32).toString('base64url');
   if (cookieKey.length < 16) throw new SigningKeysError(cfg.cookieKeyFile, 'holds fewer than 16 characters');
+  const signingKeys = loadSigningKeys(cfg.signingKeys);
+  const users = loadUsers(cfg.usersFile);
+  // Loaded only now: oidc-provider prints a runtime notice on import, which would otherwise come
+  // before (and blur) the one line a bad configuration gets.
+  const { createIdpApp } = await import('./app.ts');
   idp = await createIdpApp({
     issuer: issuerOf(cfg),
-    signingKeys: loadSigningKeys(cfg.signingKeys),
-    users: loadUsers(cfg.usersFile),
+    signingKeys,
+    users,
     consoles: cfg.consoles,
     cookieKeys: [cookieKey],
     accessTokenTtlSeconds: cfg.accessTokenTtlSeconds,

@@ -172,12 +172,15 @@ export class MxAuditVerify extends MxPage {
       case 'verified':
       case 'failed': {
         const failed = o.result.steps.find((s) => !s.ok);
-        return html`<h2 id="vf-result" tabindex="-1" class=${o.kind === 'verified' ? 'ok' : 'error'} role=${o.kind === 'verified' ? 'status' : 'alert'}>
+        // The live region wraps the heading: a role on the heading itself would hide it as a heading.
+        return html`<div role=${o.kind === 'verified' ? 'status' : 'alert'}>
+          <h2 id="vf-result" tabindex="-1" class=${o.kind === 'verified' ? 'ok' : 'error'}>
             ${o.kind === 'verified'
               ? t('auditor.verify.verified', { index: o.index, treeSize: o.checkpoint.treeSize })
               : t('auditor.verify.failed', { index: o.index, step: t(`auditor.verify.stepName.${failed?.id ?? 'key'}`) })}
           </h2>
-          ${this.steps(o.result)}`;
+          ${this.steps(o.result)}
+        </div>`;
       }
       case 'no-checkpoint':
         return html`<p id="vf-result" tabindex="-1" role="alert">${t('auditor.verify.noCheckpoint')}</p>`;

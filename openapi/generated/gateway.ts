@@ -212,6 +212,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Aggregate statistics of this endpoint's exchange, small cells suppressed
+         * @description Figures computed from this gateway's own store, per calendar month (UTC) of each message's
+         *     `issuedAt`, from `from` to `to`: victim notices sent and received by age band x sex x form of
+         *     exploitation x border crossing; repatriation step durations (notice to each status step:
+         *     count, median and 90th percentile, nearest rank, in hours); offender alert timeliness per
+         *     class and counterpart; response times (receipt to first response). The README's "Statistics"
+         *     section defines each figure.
+         *
+         *     Disclosure control: any count under 5, zero included, is the string `<5`; a median or
+         *     percentile of fewer than 5 durations is the string `suppressed`. Each table lists every
+         *     combination of its classes for every month, and no figure depends on the requested range, so
+         *     neither absence nor two overlapping requests reveal a suppressed cell. No identifying value
+         *     (id, case reference, name, date of birth, document number, pseudonym, free text) ever appears.
+         *     At the INTERPOL gateway, which never holds victim data, only the alert tables are present.
+         *
+         *     Format: `?format=csv` or `?format=json` decides; without it, the `Accept` header does
+         *     (`text/csv` or `application/json`; JSON when both or anything is acceptable, 406
+         *     `NOT_ACCEPTABLE` when neither is). The CSV is one long table (RFC 4180, header row,
+         *     CRLF): `section,month,direction,counterpart,type,age_band,sex,exploitation,crossing,step,timeliness,count,median_hours,p90_hours`,
+         *     each row one cell of one section (`victim-notices`, `repatriation-steps`,
+         *     `alert-timeliness`, `response-times`), the columns that do not apply to it empty.
+         *
+         *     For auditors and analysts only (the `analyst` role may call nothing else).
+         *
+         */
+        get: operations["getStatistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -327,7 +369,7 @@ export interface components {
          * @description An error code from the error catalogue; the README lists each with its HTTP status and meaning.
          * @enum {string}
          */
-        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ENCRYPTION_REQUIRED" | "DECRYPT_FAILED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "TOO_MANY_RESPONSES" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "INVALID_PARAMETER" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
+        ErrorCode: "MALFORMED" | "TOO_LARGE" | "NON_CANONICAL" | "ALG_NOT_ALLOWED" | "TYP_MISMATCH" | "CRIT_UNSUPPORTED" | "HEADER_NOT_ALLOWED" | "UNKNOWN_KEY" | "UNKNOWN_ENDPOINT" | "KEY_REVOKED" | "SIGNATURE_INVALID" | "SCHEMA_INVALID" | "SENDER_MISMATCH" | "KEY_NOT_VALID_AT_ISSUE_TIME" | "ISSUED_IN_FUTURE" | "TOO_OLD" | "LIFETIME_TOO_LONG" | "EXPIRED" | "ENCRYPTION_REQUIRED" | "DECRYPT_FAILED" | "ROUTE_FORBIDDEN" | "NOT_ADDRESSED" | "NOT_A_PARTY" | "ID_CONFLICT" | "TOO_MANY_RESPONSES" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "BAD_JSON" | "INVALID_PARAMETER" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "VALIDATION_FAILED" | "INTERNAL" | "UNAVAILABLE";
         /**
          * NoticeEnvelope
          * @description The notice document carried as the JWS payload. This schema checks the envelope only; body is checked against the schema of its type (bodySchemaId(type)), never a schema named by the sender.
@@ -706,6 +748,98 @@ export interface components {
         DeadLetterPage: {
             items: components["schemas"]["DeadLetter"][];
             nextCursor: components["schemas"]["NextCursor"];
+        };
+        /** @description A count of 5 or more, or `<5` for any count under 5 (zero included). */
+        SuppressedCount: number | "<5";
+        /** @description Hours to one decimal, or `suppressed` when computed from fewer than 5 durations. */
+        SuppressedFigure: number | "suppressed";
+        /** @description A calendar month (UTC), `YYYY-MM`. */
+        StatisticsMonth: string;
+        /**
+         * @description Whether this endpoint sent or received the messages counted.
+         * @enum {string}
+         */
+        StatisticsDirection: "sent" | "received";
+        /** @description Aggregate figures of months `from`..`to`; every table lists each combination of its classes
+         *     for each month. `victimNotices` and `repatriationSteps` are absent at the INTERPOL gateway.
+         *      */
+        Statistics: {
+            endpoint: components["schemas"]["Endpoint"];
+            from: components["schemas"]["StatisticsMonth"];
+            to: components["schemas"]["StatisticsMonth"];
+            generatedAt: components["schemas"]["Timestamp"];
+            /** @description The suppression rule applied. */
+            suppression: {
+                /**
+                 * @description Counts below this are not shown, nor figures derived from fewer cases.
+                 * @constant
+                 */
+                threshold: 5;
+                /**
+                 * @description What a suppressed count shows.
+                 * @constant
+                 */
+                count: "<5";
+                /**
+                 * @description What a suppressed median or percentile shows.
+                 * @constant
+                 */
+                figure: "suppressed";
+            };
+            /** @description Victim notices issued in each month, per direction x age band (on the notice date) x sex x
+             *     form of exploitation x handover crossing. A notice with several forms counts under each.
+             *      */
+            victimNotices?: {
+                month: components["schemas"]["StatisticsMonth"];
+                direction: components["schemas"]["StatisticsDirection"];
+                /** @enum {string} */
+                ageBand: "0-5" | "6-11" | "12-14" | "15-17" | "unknown";
+                /** @enum {string} */
+                sex: "female" | "male" | "unknown";
+                /** @enum {string} */
+                exploitation: "sexual" | "labour" | "forced-marriage" | "domestic-servitude" | "other";
+                /** @enum {string} */
+                crossing: "nong-khai-vientiane" | "chong-mek-vang-tao" | "mukdahan-savannakhet" | "chiang-khong-huay-xai" | "boten-mohan" | "other" | "unknown";
+                count: components["schemas"]["SuppressedCount"];
+            }[];
+            /** @description Per month of the notice and direction, for each status step: how many notices have reached
+             *     it, and the median and 90th percentile (nearest rank) of the time from the notice's
+             *     `issuedAt` to the earliest `effectiveAt` of a status update reporting that step.
+             *      */
+            repatriationSteps?: {
+                month: components["schemas"]["StatisticsMonth"];
+                direction: components["schemas"]["StatisticsDirection"];
+                /** @enum {string} */
+                step: "acknowledged" | "identity-verified" | "family-assessed" | "handover-scheduled" | "handover-completed" | "placed-in-care" | "reintegration-follow-up" | "case-closed";
+                count: components["schemas"]["SuppressedCount"];
+                medianHours: components["schemas"]["SuppressedFigure"];
+                p90Hours: components["schemas"]["SuppressedFigure"];
+            }[];
+            /** @description Offender alerts issued in each month per direction x counterpart (the sender of one
+             *     received, the recipient of one sent) x timeliness class (`pending`: sent, no receipt yet;
+             *     rejected deliveries are not counted).
+             *      */
+            alertTimeliness: {
+                month: components["schemas"]["StatisticsMonth"];
+                direction: components["schemas"]["StatisticsDirection"];
+                counterpart: components["schemas"]["Endpoint"];
+                /** @enum {string} */
+                timeliness: "timely" | "short-notice" | "after-arrival" | "after-departure" | "pending";
+                count: components["schemas"]["SuppressedCount"];
+            }[];
+            /** @description Per month and direction, for victim notices and offender alerts that were answered: how
+             *     many, and the median and 90th percentile (nearest rank) of the time from receipt to the
+             *     first response.
+             *      */
+            responseTimes: {
+                month: components["schemas"]["StatisticsMonth"];
+                direction: components["schemas"]["StatisticsDirection"];
+                /** @enum {string} */
+                type: "victim-repatriation-notice" | "offender-travel-alert";
+                count: components["schemas"]["SuppressedCount"];
+                medianHours: components["schemas"]["SuppressedFigure"];
+                p90Hours: components["schemas"]["SuppressedFigure"];
+            }[];
         };
         /** @description The trust registry, routing policy and private keys in use. */
         TrustStatus: {
@@ -1306,6 +1440,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The `Accept` header admits none of the representations the operation serves (`NOT_ACCEPTABLE`). */
+        NotAcceptable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The request body is not `application/json`. */
         UnsupportedMediaType: {
             headers: {
@@ -1683,6 +1826,46 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getStatistics: {
+        parameters: {
+            query?: {
+                /** @description First month (`YYYY-MM`); default the month 11 months before `to`. */
+                from?: string;
+                /** @description Last month (`YYYY-MM`), not before `from` and at most 12 months from it; default the current month. */
+                to?: string;
+                /** @description `json` or `csv`; takes precedence over `Accept`. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statistics of the months asked for. */
+            200: {
+                headers: {
+                    /** @description `Accept`: the representation depends on it when `format` is not given. */
+                    Vary?: string;
+                    /** @description CSV only: `attachment; filename="statistics-<ENDPOINT>-<from>-<to>.csv"`. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Statistics"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];

@@ -109,6 +109,8 @@ test('only an auditor token of an accepted endpoint may call the API; problems a
   expect((await svc.get('/v1/events', 'x.y.z')).status).toBe(401);
   const officer = await svc.token(['liaison-officer']);
   expect((await svc.get('/v1/events', officer)).body.code).toBe('FORBIDDEN');
+  // The analyst role reads gateway statistics only, never the audit log.
+  expect((await svc.get('/v1/events', await svc.token(['analyst']))).body.code).toBe('FORBIDDEN');
   const otherEndpoint = await svc.token(['auditor'], 'ZZ');
   expect((await svc.get('/v1/events', otherEndpoint)).body.code).toBe('FORBIDDEN');
   expect((await svc.get('/v1/health', 'none')).status).toBe(200);

@@ -20,7 +20,7 @@ type Node = Record<string, unknown>;
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 const PROBLEM_REF = '#/components/schemas/Problem';
-const ROLES = new Set(['liaison-officer', 'interpol-desk', 'auditor']);
+const ROLES = new Set(['liaison-officer', 'interpol-desk', 'auditor', 'analyst']);
 
 function load(file: string): Node {
   return parse(readFileSync(path.join(REPO_ROOT, file), 'utf8')) as Node;

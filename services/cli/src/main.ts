@@ -25,7 +25,7 @@ const USAGE = `usage:
   mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL] [--distribute OUT]
   mx kafka provision --dir DIR [--endpoints LA,TH,CN,INTERPOL] [--prefix P] [--partitions N] [--routing-policy FILE]   (KAFKA_BROKERS names the cluster)
   mx keys init|rotate --endpoint EP --dir DIR [--valid-from T] [--valid-until T | --valid-days N]
-  mx token --endpoint EP [--role liaison-officer|interpol-desk|auditor] [--subject S] [--for gateway|audit]
+  mx token --endpoint EP [--role liaison-officer|interpol-desk|auditor|analyst] [--subject S] [--for gateway|audit]
   mx send (--endpoint EP | --url URL --token TOKEN) --type TYPE --to EP[,EP] [--case-ref REF] [--in-reply-to ID] --body FILE.json
   mx inbox (--endpoint EP | --url URL --token TOKEN) [ID] [--type TYPE] [--status unread|read|responded]
   mx message (--endpoint EP | --url URL --token TOKEN) ID

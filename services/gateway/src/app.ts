@@ -22,11 +22,12 @@ import {
 import { accessLog } from '../../core/src/http/access-log.ts';
 import { mountConsole, type ConsoleSettings } from '../../core/src/http/console.ts';
 import type { components } from '../../../openapi/generated/gateway.ts';
-import { ROLES } from '../../core/src/idp/dev-idp.ts';
+import { ROLES, type Role } from '../../core/src/idp/dev-idp.ts';
 import type { Officer, OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import { EventStreams, type EventStreamSettings } from './events.ts';
 import { alertTimeliness, inboxStatus, isOverdue, predictedTimeliness, respondedBeforeArrival, sentStatus, type TravelWindow } from './lifecycle.ts';
 import { RateLimiter, type RateLimitSettings } from './rate-limit.ts';
+import { addMonths, computeStatistics, MAX_MONTHS, parseMonth, statisticsCsv } from './statistics.ts';
 import type { Exchange, NoticeRequest } from './exchange.ts';
 import { CASE_REF_PATTERN, UUIDV7_PATTERN } from '../../core/src/ids/patterns.ts';
 import { idempotencyOf } from './idempotency.ts';
@@ -35,7 +36,6 @@ import type { GatewayStore, InboxRow, RecipientRow, SentRow } from './store.ts';
 import type { RequestSchemas } from './request-schemas.ts';
 
 type Schemas = components['schemas'];
-type Role = 'liaison-officer' | 'interpol-desk' | 'auditor';
 
 export interface AppDeps {
   endpoint: string;
@@ -113,6 +113,32 @@ function sinceParam(raw: unknown): number | undefined {
   // Date.parse rolls 2026-02-30 over to March; a date that does not print back is no date.
   if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== (raw as string).slice(0, 19)) throw badParameter('since', 'format', 'must be a date-time', 'INVALID_PARAMETER');
   return ms;
+}
+
+/**
+ * The months of `GET /v1/statistics`: `to` defaults to the current month, `from` to the
+ * {@link MAX_MONTHS} months ending with `to`; at most that many, `from` not after `to`.
+ */
+function statisticsRange(rawFrom: unknown, rawTo: unknown, now: Date): { from: string; to: string } {
+  const to = rawTo === undefined ? now.toISOString().slice(0, 7) : parseMonth(rawTo);
+  if (to === undefined) throw badParameter('to', 'format', 'must be a month, YYYY-MM', 'INVALID_PARAMETER');
+  const from = rawFrom === undefined ? addMonths(to, 1 - MAX_MONTHS) : parseMonth(rawFrom);
+  if (from === undefined) throw badParameter('from', 'format', 'must be a month, YYYY-MM', 'INVALID_PARAMETER');
+  if (from > to) throw badParameter('from', 'range', 'must not be after to', 'INVALID_PARAMETER');
+  if (addMonths(from, MAX_MONTHS - 1) < to) throw badParameter('to', 'maxMonths', `must be at most ${MAX_MONTHS} months from from`, 'INVALID_PARAMETER');
+  return { from, to };
+}
+
+/** `?format=` decides; without it the Accept header does (JSON first when both are acceptable). */
+function statisticsFormat(req: Request): 'json' | 'csv' {
+  const format = req.query.format;
+  if (format !== undefined) {
+    if (format !== 'json' && format !== 'csv') throw badParameter('format', 'enum', 'must be json or csv', 'INVALID_PARAMETER');
+    return format;
+  }
+  const type = req.accepts(['application/json', 'text/csv']);
+  if (type === false) throw new MxError('NOT_ACCEPTABLE', 'statistics are served as application/json or text/csv');
+  return type === 'text/csv' ? 'csv' : 'json';
 }
 
 function iso(ms: number | null): string | undefined {
@@ -456,6 +482,33 @@ export function buildApp(deps: AppDeps): express.Express {
         messages,
         nextCursor: rows.length > limit && last ? encodeCursor({ issuedAt: last.issued_at, id: last.id }) : null,
       } satisfies Schemas['Case']);
+    }),
+  );
+
+  app.get(
+    '/v1/statistics',
+    route('GET /v1/statistics', async (req, res) => {
+      const format = statisticsFormat(req);
+      const now = exchange.now();
+      const { from, to } = statisticsRange(req.query.from, req.query.to, now);
+      const statistics = computeStatistics(store, {
+        endpoint: deps.endpoint,
+        from,
+        to,
+        now,
+        victimData: victimDataAllowedAt(deps.endpoint),
+        counterparts: deps.trustStatus().endpoints,
+        alertLeadMs: exchange.alertLeadMs,
+      });
+      res.set('cache-control', 'no-store').vary('accept');
+      if (format === 'json') {
+        res.json(statistics satisfies Schemas['Statistics']);
+        return;
+      }
+      res
+        .set('content-type', 'text/csv; charset=utf-8; header=present')
+        .set('content-disposition', `attachment; filename="statistics-${deps.endpoint}-${from}-${to}.csv"`)
+        .send(statisticsCsv(statistics));
     }),
   );
 

@@ -23,6 +23,7 @@ import type { Quarantine } from './quarantine.ts';
 import { recordEvent } from './events.ts';
 import { alertDocumentHashes, staysOverlap } from './duplicates.ts';
 import { travelColumns } from './lifecycle.ts';
+import { statisticalFacts } from './statistics.ts';
 import { queueReceipt, signReceipt } from './receipts.ts';
 import { admit, recordKey, type ReceivedDocument } from './rules.ts';
 import type { ParkedRow } from './store.ts';
@@ -126,6 +127,8 @@ export class Receiving {
         offset: rec.offset,
         ...travel,
       });
+      const facts = statisticalFacts({ from: doc.from, id: doc.id, direction: 'received', type: doc.type, issuedAt: doc.issuedAt, inReplyTo: doc.inReplyTo }, verified.body);
+      if (facts) ctx.store.insertNoticeFacts(facts);
       if (doc.type === 'victim-repatriation-notice' && doc.caseRef && !ctx.store.caseParties(doc.caseRef)) {
         ctx.store.openCase(doc.caseRef, [doc.from, ...doc.to], doc.from, doc.id);
       }

@@ -17,6 +17,7 @@ import { queueReceipt, signReceipt } from './receipts.ts';
 import { caseAction, checkRoute, hasRole, issue, MAX_RESPONSES, ORIGINATING, recordKey, RESPONDING } from './rules.ts';
 import { recordEvent } from './events.ts';
 import { escalationDue, travelColumns, type TravelWindow } from './lifecycle.ts';
+import { statisticalFacts } from './statistics.ts';
 import type { InboxRow } from './store.ts';
 import type { CryptoKey } from 'jose';
 
@@ -205,6 +206,8 @@ export class Sending {
         w.send({ topic: ctx.topics.inbox(r), key, value: record, kind: 'notice', ref: id, recipient: r, headers: { 'mx-id': id, 'mx-type': m.type, 'mx-from': ctx.endpoint } });
       }
       if (extra.openCase && m.caseRef) ctx.store.openCase(m.caseRef, extra.openCase, ctx.endpoint, id);
+      const facts = statisticalFacts({ from: ctx.endpoint, id, direction: 'sent', type: m.type, issuedAt: document.issuedAt, inReplyTo: m.inReplyTo }, m.body);
+      if (facts) ctx.store.insertNoticeFacts(facts);
       for (const r of m.to) w.audit({ action: 'submitted', messageId: id, messageType: m.type, messageDigest: digest, officer: officer.pseudonym, counterpart: r }, now);
       if (extra.answered) {
         ctx.store.addInboxResponse(extra.answered.from_ep, extra.answered.id, id);

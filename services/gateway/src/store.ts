@@ -91,6 +91,24 @@ export interface InboxEventRow {
   at: number;
 }
 
+/** A message's statistical facts (statistics.ts statisticalFacts): classes only, never an identifying value. */
+export interface NoticeFactsRow {
+  from_ep: string;
+  message_id: string;
+  direction: 'sent' | 'received';
+  type: string;
+  /** `YYYY-MM` of issuedAt (UTC). */
+  month: string;
+  issued_at: number;
+  in_reply_to: string | null;
+  age_band: string | null;
+  sex: string | null;
+  forms_json: string | null;
+  crossing: string | null;
+  step: string | null;
+  effective_at: number | null;
+}
+
 /** A parked record: a dead letter whose exact bytes are kept to be re-examined after a trust reload. */
 export interface ParkedRow {
   dead_letter_id: number;
@@ -217,6 +235,28 @@ export function createGatewayTables(db: Db): void {
     at INTEGER NOT NULL
   );
   CREATE INDEX IF NOT EXISTS inbox_events_at ON inbox_events (at);
+  -- The statistical facts of each victim notice and status update sent or received
+  -- (statistics.ts): coarse classes in clear (age band, not the date of birth; crossing code, never
+  -- its name), taken from the plaintext at the one moment it is in hand. A sender cannot decrypt what
+  -- it sent, and the store keeps bodies only as ciphertext, so statistics could not be made later.
+  CREATE TABLE IF NOT EXISTS notice_facts (
+    from_ep TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    type TEXT NOT NULL,
+    month TEXT NOT NULL,
+    issued_at INTEGER NOT NULL,
+    in_reply_to TEXT,
+    age_band TEXT,
+    sex TEXT,
+    forms_json TEXT,
+    crossing TEXT,
+    step TEXT,
+    effective_at INTEGER,
+    PRIMARY KEY (from_ep, message_id)
+  );
+  CREATE INDEX IF NOT EXISTS notice_facts_month ON notice_facts (type, month);
+  CREATE INDEX IF NOT EXISTS notice_facts_reply ON notice_facts (in_reply_to) WHERE in_reply_to IS NOT NULL;
   `);
   // Stores made before parking existed get its two dead-letter columns.
   const columns = new Set((db.prepare('PRAGMA table_info(dead_letters)').all() as { name: string }[]).map((c) => c.name));
@@ -640,5 +680,72 @@ export class GatewayStore {
 
   parkedCount(): number {
     return (this.prepare('SELECT count(*) AS n FROM parked_records').get() as { n: number }).n;
+  }
+
+  /** Records a message's statistical facts, inside the commit that stores the message. */
+  insertNoticeFacts(f: NoticeFactsRow): void {
+    this.prepare(
+      `INSERT OR IGNORE INTO notice_facts (from_ep, message_id, direction, type, month, issued_at, in_reply_to, age_band, sex, forms_json, crossing, step, effective_at)
+       VALUES (@from_ep, @message_id, @direction, @type, @month, @issued_at, @in_reply_to, @age_band, @sex, @forms_json, @crossing, @step, @effective_at)`,
+    ).run(f);
+  }
+
+  /** The classes of every victim notice sent or received, issued in months `from`..`to` (`YYYY-MM`). */
+  victimNoticeClasses(from: string, to: string): { direction: string; month: string; age_band: string; sex: string; forms_json: string; crossing: string }[] {
+    return this.prepare(
+      "SELECT direction, month, age_band, sex, forms_json, crossing FROM notice_facts WHERE type = 'victim-repatriation-notice' AND month BETWEEN ? AND ?",
+    ).all(from, to) as { direction: string; month: string; age_band: string; sex: string; forms_json: string; crossing: string }[];
+  }
+
+  /**
+   * For each victim notice issued in months `from`..`to`, the earliest `effectiveAt` of each step
+   * the other side of the exchange reported for it (a status update answering the notice).
+   */
+  repatriationStepTimes(from: string, to: string): { direction: string; month: string; issued_at: number; step: string; effective_at: number }[] {
+    return this.prepare(
+      `SELECT n.direction, n.month, n.issued_at, u.step, min(u.effective_at) AS effective_at
+       FROM notice_facts n JOIN notice_facts u ON u.in_reply_to = n.message_id AND u.type = 'repatriation-status-update' AND u.direction != n.direction
+       WHERE n.type = 'victim-repatriation-notice' AND n.month BETWEEN ? AND ?
+       GROUP BY n.from_ep, n.message_id, u.step`,
+    ).all(from, to) as { direction: string; month: string; issued_at: number; step: string; effective_at: number }[];
+  }
+
+  /** Offender alerts received, issued in months `from`..`to`: sender, travel and when each was stored here. */
+  receivedAlertDeliveries(from: string, to: string): { counterpart: string; month: string; delivered_at: number; arrival_at: number; departure_at: number | null }[] {
+    return this.prepare(
+      `SELECT from_ep AS counterpart, substr(issued_at, 1, 7) AS month, received_at AS delivered_at, arrival_at, departure_at FROM inbox
+       WHERE type = 'offender-travel-alert' AND arrival_at IS NOT NULL AND substr(issued_at, 1, 7) BETWEEN ? AND ?`,
+    ).all(from, to) as { counterpart: string; month: string; delivered_at: number; arrival_at: number; departure_at: number | null }[];
+  }
+
+  /** Offender alerts sent, issued in months `from`..`to`, per recipient: travel, delivery receipt time and rejection. */
+  sentAlertDeliveries(from: string, to: string): { counterpart: string; month: string; delivered_at: number | null; rejected_reason: string | null; arrival_at: number; departure_at: number | null }[] {
+    return this.prepare(
+      `SELECT r.endpoint AS counterpart, substr(s.issued_at, 1, 7) AS month, r.delivered_at, r.rejected_reason, s.arrival_at, s.departure_at
+       FROM sent s JOIN sent_recipients r ON r.message_id = s.id
+       WHERE s.type = 'offender-travel-alert' AND s.arrival_at IS NOT NULL AND substr(s.issued_at, 1, 7) BETWEEN ? AND ?`,
+    ).all(from, to) as { counterpart: string; month: string; delivered_at: number | null; rejected_reason: string | null; arrival_at: number; departure_at: number | null }[];
+  }
+
+  /**
+   * Messages of `types` issued in months `from`..`to` and answered: `received` ones from when they
+   * were stored here to when the first answer was signed here; `sent` ones, per recipient, from
+   * when its delivery receipt was verified here to when its first answer was stored here.
+   */
+  answeredMessages(types: readonly string[], from: string, to: string): { direction: 'sent' | 'received'; type: string; month: string; received_at: number; responded_at: number }[] {
+    if (types.length === 0) return [];
+    const marks = types.map(() => '?').join(',');
+    return this.prepare(
+      `SELECT * FROM (
+         SELECT 'received' AS direction, i.type, substr(i.issued_at, 1, 7) AS month, i.received_at,
+                (SELECT min(s.created_at) FROM json_each(i.response_ids) j JOIN sent s ON s.id = j.value) AS responded_at
+         FROM inbox i WHERE i.type IN (${marks}) AND i.response_ids != '[]' AND substr(i.issued_at, 1, 7) BETWEEN ? AND ?
+         UNION ALL
+         SELECT 'sent', s.type, substr(s.issued_at, 1, 7), r.delivered_at,
+                (SELECT min(i.received_at) FROM json_each(r.response_ids) j JOIN inbox i ON i.from_ep = r.endpoint AND i.id = j.value)
+         FROM sent s JOIN sent_recipients r ON r.message_id = s.id
+         WHERE s.type IN (${marks}) AND r.delivered_at IS NOT NULL AND r.rejected_reason IS NULL AND r.response_ids != '[]' AND substr(s.issued_at, 1, 7) BETWEEN ? AND ?
+       ) WHERE responded_at IS NOT NULL`,
+    ).all(...types, from, to, ...types, from, to) as { direction: 'sent' | 'received'; type: string; month: string; received_at: number; responded_at: number }[];
   }
 }

@@ -59,6 +59,7 @@ export const ERROR_CATALOGUE = {
   FORBIDDEN: { status: 403, retriable: false, title: 'The caller role does not allow this operation' },
   NOT_FOUND: { status: 404, retriable: false, title: 'No such resource' },
   METHOD_NOT_ALLOWED: { status: 405, retriable: false, title: 'The path does not support this method (see Allow)' },
+  NOT_ACCEPTABLE: { status: 406, retriable: false, title: 'None of the media types the request accepts can be served' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retriable: false, title: 'The request content type is not supported' },
   PAYLOAD_TOO_LARGE: { status: 413, retriable: false, title: 'The request body exceeds the size limit' },
   BAD_JSON: { status: 400, retriable: false, title: 'The request body is not valid JSON' },

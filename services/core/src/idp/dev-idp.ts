@@ -7,7 +7,7 @@ import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const ROLES = ['liaison-officer', 'interpol-desk', 'auditor'] as const;
+export const ROLES = ['liaison-officer', 'interpol-desk', 'auditor', 'analyst'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const DEV_IDP_ISSUER = 'https://idp.mekong-exchange.example/dev';

@@ -156,6 +156,7 @@ describe("the auditor's console", () => {
       expect(rows.some((r) => r.includes('TH') && r.includes('Submitted'))).toBe(true);
       expect(rows.some((r) => r.includes('LA') && r.includes('Delivered'))).toBe(true);
       await expectAccessible(page, 'message history (en)');
+      await screenshot(page, 'audit-history-en');
       await expectNoPersonalDataShown(page);
 
       // The checkpoints.
@@ -163,6 +164,7 @@ describe("the auditor's console", () => {
       await page.getByRole('heading', { name: 'Checkpoints', level: 1 }).waitFor();
       await page.locator('tbody tr').first().waitFor();
       await expectAccessible(page, 'checkpoints (en)');
+      await screenshot(page, 'audit-checkpoints-en');
 
       // Verify the TH submitted event's leaf with the audit key the auditor was given.
       await openVerify(page, auditKey);

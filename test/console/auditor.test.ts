@@ -253,6 +253,25 @@ describe("the auditor's console", () => {
     }
   });
 
+  it.each([
+    ['th-TH', 'th', ['บันทึกเหตุการณ์', 'ประวัติข้อความ', 'จุดตรวจสอบ', 'ตรวจสอบในเบราว์เซอร์นี้']],
+    ['zh-CN', 'zh-Hans', ['事件日志', '消息历史', '检查点', '在本浏览器中验证']],
+  ])('a %s browser gets every page in %s, accessible', async (locale, lang, headings) => {
+    const page = await newPage(browser, { lang: locale });
+    try {
+      await signIn(page);
+      expect(await page.evaluate('document.documentElement.lang')).toBe(lang);
+      for (const [i, route] of ['#/events', '#/message', '#/checkpoints', `#/verify/${leafIndex}`].entries()) {
+        await page.goto(`${env.consoleUrl('audit')}${route}`);
+        await page.getByRole('heading', { name: headings[i], level: 1 }).waitFor();
+        await expectAccessible(page, `${route} (${lang})`);
+      }
+      expect(page.problems).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+
   it('speaks Lao on every page, accessible', async () => {
     const page = await newPage(browser, { lang: 'lo-LA' });
     const tokens = recordTokens(page);

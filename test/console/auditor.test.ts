@@ -237,7 +237,9 @@ describe("the auditor's console", () => {
     try {
       await signIn(page);
       await openVerify(page, wrongKey);
-      await page.getByRole('button', { name: 'Verify', exact: true }).click();
+      // By keyboard: Enter in the leaf index field submits.
+      await page.locator('#vf-index').focus();
+      await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: `Not verified: leaf ${leafIndex} failed the check “checkpoint signature”.` }).waitFor();
       expect(await page.locator('ol.steps li[data-ok="false"]').getAttribute('data-step')).toBe('signature');
       await page.getByText('The checkpoint is signed with a key that is not in the audit key you gave.').waitFor();

@@ -66,7 +66,8 @@ async function expectStoppedCleanly(demo: Demo): Promise<void> {
   const diagnostics = `\n--- output of npm run demo ---\n${demo.output.join('')}`;
   expect({ exit, diagnostics }).toEqual({ exit: { code: 0, signal: null }, diagnostics });
   const pids = [state.pids!.demo, ...Object.values(state.pids!.services), state.pids!.broker!];
-  expect(pids).toHaveLength(7);
+  // The demo, four gateways, the audit service, the identity provider and the broker.
+  expect(pids).toHaveLength(8);
   // Exit events can come a moment before the kernel has reaped the last grandchild (tsx's esbuild).
   await eventually(() => (processesOf([demo.npm.pid!, state.pids!.broker!]).length === 0 && pids.every((p) => !isAlive(p)) ? true : undefined), 10_000, 'no process left').catch(() => {
     throw new Error(`left behind:\n${processesOf([demo.npm.pid!, state.pids!.broker!]).join('\n')}\nalive of ${pids.join(', ')}: ${pids.filter(isAlive).join(', ')}${diagnostics}`);

@@ -21,6 +21,7 @@ test('mx demo plays both scenarios to the end against the test broker, then stop
   for (const [name, user, role] of [['LA', 'la.officer', 'liaison-officer'], ['TH', 'th.officer', 'liaison-officer'], ['CN', 'cn.officer', 'liaison-officer'], ['INTERPOL', 'interpol.desk', 'interpol-desk'], ['auditor', 'la.auditor', 'auditor']] as const) {
     expect(text).toMatch(new RegExp(`${name} console\\s+http://127\\.0\\.0\\.1:\\d+/console/\\n\\s+${user.replace('.', '\\.')}\\s+password [A-Za-z0-9_-]{16}\\s+\\(${role} at `));
   }
+  for (const e of ['la', 'th', 'cn', 'interpol']) expect(text).toMatch(new RegExp(`\\n\\s+${e}\\.analyst\\s+password [A-Za-z0-9_-]{16}\\s+\\(analyst at ${e.toUpperCase()}\\)`));
   expect(text).toMatch(/identity provider\s+http:\/\/127\.0\.0\.1:\d+/);
   // The passwords and users file are owner-only; `mx` is back on the dev issuer once the demo stopped.
   expect(statSync(join(dir, 'private', 'idp-passwords.json')).mode & 0o077).toBe(0);

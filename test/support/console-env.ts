@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { pino } from 'pino';
 import type { Role } from '../../services/core/src/idp/dev-idp.ts';
-import { initDevIdp, gatewayAudience } from '../../services/core/src/idp/dev-idp.ts';
+import { initDevIdp, gatewayAudience, mintToken } from '../../services/core/src/idp/dev-idp.ts';
 import { AUDIT_CONSOLE_CLIENT_ID, consoleClientId, resourceIndicator } from '../../services/core/src/idp/console-clients.ts';
 import { setupAudit } from '../../services/cli/src/deployment/setup.ts';
 import type { ConsoleSpec } from '../../services/idp/src/app.ts';
@@ -35,6 +35,7 @@ export const CONSOLE_USERS = {
   laOfficer: { username: 'la.officer', endpoint: 'LA', roles: ['liaison-officer'], console: 'LA' },
   cnOfficer: { username: 'cn.officer', endpoint: 'CN', roles: ['liaison-officer'], console: 'CN' },
   interpolDesk: { username: 'interpol.desk', endpoint: 'INTERPOL', roles: ['interpol-desk'], console: 'INTERPOL' },
+  thAnalyst: { username: 'th.analyst', endpoint: 'TH', roles: ['analyst'], console: 'TH' },
   auditor: { username: 'th.auditor', endpoint: 'TH', roles: ['auditor'], console: 'audit' },
 } as const satisfies Record<string, ConsoleUser>;
 
@@ -43,6 +44,8 @@ export const CONSOLE_PASSWORD = `pw-${randomBytes(12).toString('base64url')}`;
 
 export interface TestIdpOptions {
   consoles: ConsoleSpec[];
+  /** The provider's private signing JWKS (default: a fresh key). */
+  signingKeysFile?: string;
   users?: readonly ConsoleUser[];
   accessTokenTtlSeconds?: number;
 }
@@ -55,9 +58,9 @@ export async function testIdpUsers(users: readonly ConsoleUser[] = Object.values
 
 /** Serves a provider with a fresh signing key on a port taken with {@link openIdpPort}. */
 export async function serveTestIdp(port: IdpPort, o: TestIdpOptions): Promise<RunningIdp> {
-  const keys = await initDevIdp(mkdtempSync(join(tmpdir(), 'mx-test-idp-')));
+  const keysFile = o.signingKeysFile ?? (await initDevIdp(mkdtempSync(join(tmpdir(), 'mx-test-idp-')))).privateJwks;
   return port.serve({
-    signingKeys: loadSigningKeys(keys.privateJwks),
+    signingKeys: loadSigningKeys(keysFile),
     users: await testIdpUsers(o.users),
     consoles: o.consoles,
     cookieKeys: [randomBytes(32).toString('base64url')],
@@ -87,6 +90,12 @@ export interface ConsoleEnv {
   users: typeof CONSOLE_USERS;
   password: string;
   /**
+   * An access token for `user` at its console's service, as the provider would issue it (same key,
+   * issuer, audience and claims), minted directly: for a test that prepares data through the API.
+   * (`cluster.token` mints with the dev issuer, which these services do not trust.)
+   */
+  token(user: ConsoleUser): Promise<string>;
+  /**
    * Opens `user`'s console (unless the page is already on the provider's login form), presses its
    * sign-in button, fills and posts the provider's login form, and waits until the console is back,
    * the code gone from its URL and the user signed in (its sign-out button shown). With a wrong
@@ -111,7 +120,8 @@ export async function startConsoleEnv(o: { endpoints?: string[]; audit?: boolean
   }
   const origins: Record<string, string> = Object.fromEntries(endpoints.map((e) => [e, cluster!.gateways[e]!.url]));
   if (audit) origins.audit = audit.url;
-  const idp = await serveTestIdp(port, { consoles: Object.entries(origins).map(([name, origin]) => ({ name, origin })) });
+  // The deployment's identity provider key, so `token()` can mint what the provider would issue.
+  const idp = await serveTestIdp(port, { consoles: Object.entries(origins).map(([name, origin]) => ({ name, origin })), signingKeysFile: cluster.dep.idpPrivateJwks });
   const consoleUrl = (name: string): string => {
     const origin = origins[name];
     if (origin === undefined) throw new Error(`no console ${name} in this environment`);
@@ -124,6 +134,16 @@ export async function startConsoleEnv(o: { endpoints?: string[]; audit?: boolean
     consoleUrl,
     users: CONSOLE_USERS,
     password: CONSOLE_PASSWORD,
+    token: (user) =>
+      mintToken(cluster!.dep.idpPrivateJwks, {
+        subject: user.username,
+        endpoint: user.endpoint,
+        agency: `${user.endpoint} agency (test)`,
+        roles: user.roles,
+        audience: user.console === 'audit' ? 'mx-audit' : gatewayAudience(user.console),
+        issuer: idp.issuer,
+        ttlSeconds: 900,
+      }),
     async signIn(page, user, so = {}) {
       const onProvider = (u: URL): boolean => u.href.startsWith(`${idp.issuer}/interaction/`);
       if (!onProvider(new URL(page.url()))) {

@@ -128,6 +128,16 @@ test('the login page speaks the language asked for (ui_locales, else Accept-Lang
   }
 });
 
+test('the provider\'s cookies are HttpOnly, SameSite=Lax and signed', async () => {
+  const res = await fetch(`${idp.issuer}/auth?${new URLSearchParams({ client_id: th.clientId, redirect_uri: `${TH_ORIGIN}/console/`, response_type: 'code', scope: 'openid mx', resource: th.resource, state: 's', code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' })}`, { redirect: 'manual' });
+  const cookies = res.headers.getSetCookie();
+  expect(cookies.length).toBeGreaterThan(0);
+  const names = cookies.map((c) => c.split('=')[0]!);
+  for (const c of cookies) expect(c).toMatch(/; httponly/i);
+  for (const c of cookies) expect(c).toMatch(/; samesite=lax/i);
+  for (const n of names.filter((x) => !x.endsWith('.sig'))) expect(names).toContain(`${n}.sig`);
+});
+
 test('CORS on the token endpoint only for the client\'s own console origin', async () => {
   const tokenUrl = `${idp.issuer}/token`;
   const body = new URLSearchParams({ grant_type: 'authorization_code', client_id: th.clientId, code: 'x', code_verifier: 'y'.repeat(43), redirect_uri: `${TH_ORIGIN}/console/` });

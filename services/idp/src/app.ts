@@ -105,7 +105,11 @@ export async function createIdpApp(o: IdpOptions): Promise<Idp> {
       id_token_signed_response_alg: 'EdDSA',
     })),
     jwks: o.signingKeys,
-    cookies: { keys: o.cookieKeys },
+    cookies: {
+      keys: o.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
     pkce: { required: () => true },
     responseTypes: ['code'],
     scopes: ['openid'],
@@ -201,6 +205,10 @@ export async function createIdpApp(o: IdpOptions): Promise<Idp> {
       'Cross-Origin-Opener-Policy': 'same-origin',
     });
     next();
+  });
+  // Browsers ask for it on every page; an empty answer keeps their consoles free of 404s.
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).set('Cache-Control', 'public, max-age=86400').end();
   });
   app.get('/idp-assets/login.css', (_req, res) => {
     res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(LOGIN_CSS);

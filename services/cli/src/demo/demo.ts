@@ -20,6 +20,7 @@ import { officerToken, type Io } from '../commands/officer.ts';
 import { AUDIT_MAIN, GATEWAY_MAIN, IDP_MAIN, startService, type ServiceProcess } from './processes.ts';
 import { demoDir, demoStateFile, writeDemoState } from './state.ts';
 import { DEMO_BODIES } from './bodies.ts';
+import { ensureConsoleBuilt } from '../../../console/build.ts';
 
 const stdout: Io = { out: (l) => process.stdout.write(`${l}\n`) };
 
@@ -122,6 +123,8 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
     const external = process.env.KAFKA_BROKERS ? (externalKafkaSecretsDir() ?? join(dir, 'plaintext-cluster')) : undefined;
     const dep = await setupDeployment(dir, DEMO_ENDPOINTS, external !== undefined ? { kafkaSecretsDir: external } : {});
     io.out(`Deployment: keys, trust registry, Kafka credentials and dev identity provider under ${dir}`);
+    // The gateways and the audit service serve the built consoles; rebuilt only when their sources changed.
+    await ensureConsoleBuilt((l) => io.out(`Console: ${l}`));
     halt();
     let brokers: string[];
     if (process.env.KAFKA_BROKERS) {

@@ -169,12 +169,13 @@ export interface IdpUser {
   console: string;
 }
 
-/** The demo's users: a liaison officer at each country endpoint, the INTERPOL desk, an auditor. */
+/** The demo's users: a liaison officer at each country endpoint, the INTERPOL desk, an analyst at each gateway, an auditor. */
 export const DEMO_USERS: readonly IdpUser[] = [
   { username: 'la.officer', endpoint: 'LA', agency: 'LA liaison desk (demo)', roles: ['liaison-officer'], console: 'LA' },
   { username: 'th.officer', endpoint: 'TH', agency: 'TH liaison desk (demo)', roles: ['liaison-officer'], console: 'TH' },
   { username: 'cn.officer', endpoint: 'CN', agency: 'CN liaison desk (demo)', roles: ['liaison-officer'], console: 'CN' },
   { username: 'interpol.desk', endpoint: 'INTERPOL', agency: 'INTERPOL desk (demo)', roles: ['interpol-desk'], console: 'INTERPOL' },
+  ...DEMO_ENDPOINTS.map((e): IdpUser => ({ username: `${e.toLowerCase()}.analyst`, endpoint: e, agency: `${e} statistics office (demo)`, roles: ['analyst'], console: e })),
   { username: 'la.auditor', endpoint: 'LA', agency: 'LA audit office (demo)', roles: ['auditor'], console: 'audit' },
 ];
 

@@ -14,9 +14,8 @@ import type { Browser, Page, Route } from 'playwright-core';
 import { generateAuditKey } from '../../services/audit/src/checkpoint-key.ts';
 import { setupAudit } from '../../services/cli/src/deployment/setup.ts';
 import { loadBody } from '../fixtures/documents/index.ts';
-import { signInFromNode } from '../idp/flow.ts';
 import { expectAccessible, launchBrowser, newPage, screenshot } from '../support/browser.ts';
-import { consoleClient, startConsoleEnv, type ConsoleEnv } from '../support/console-env.ts';
+import { startConsoleEnv, type ConsoleEnv } from '../support/console-env.ts';
 import { eventually } from '../support/kafka.ts';
 import { PERSONAL_FIXTURE_STRINGS } from '../support/wire.ts';
 
@@ -37,15 +36,14 @@ beforeAll(async () => {
   wrongKey = await readFile((await generateAuditKey(wrongDir)).publicJwksPath, 'utf8');
 
   // A real notice from TH to LA, so the log holds its history from both gateways.
-  const th = await signInFromNode(env.idp.issuer, consoleClient('TH', env.cluster.gateways.TH!.url), { username: env.users.thOfficer.username, password: env.password });
   const sent = await env.cluster.call('TH', 'POST', '/v1/notices', {
-    token: th.accessToken,
+    token: await env.token(env.users.thOfficer),
     body: { type: 'victim-repatriation-notice', to: ['LA'], caseRef: 'TH-2026-000931', body: loadBody('victim-repatriation-notice') },
   });
   expect(sent.status).toBe(202);
   noticeId = sent.body.id;
   const audit = env.audit!;
-  const auditorToken = (await signInFromNode(env.idp.issuer, consoleClient('audit', audit.url), { username: env.users.auditor.username, password: env.password })).accessToken;
+  const auditorToken = await env.token(env.users.auditor);
   const history = await eventually(async () => {
     const r = await audit.get(`/v1/messages/${noticeId}/history`, auditorToken);
     const events = r.status === 200 ? (r.body.events as { index: number; gateway: string; action: string }[]) : [];
@@ -63,11 +61,8 @@ afterAll(async () => {
 });
 
 /** Signs the auditor in at the audit service's console, through the provider's login form. */
-async function signIn(page: Page & { problems: string[] }): Promise<void> {
-  await env.signIn(page, env.users.auditor);
-  // From here on `problems` are the console's own: the provider's login page (a missing
-  // /favicon.ico there, for one) is the provider's tests' concern.
-  page.problems.length = 0;
+function signIn(page: Page): Promise<void> {
+  return env.signIn(page, env.users.auditor);
 }
 
 /** The bearer tokens the page sent, so the test can look for them where they must never be. */

@@ -227,6 +227,33 @@ describe("the auditor's console", () => {
     }
   });
 
+  it("shows a problem's errors[] beside the filter they name", async () => {
+    const page = await newPage(browser, { lang: 'en-GB' });
+    try {
+      await signIn(page);
+      await page.getByRole('heading', { name: 'Event log', level: 1 }).waitFor();
+      // A service newer than the page that refuses a gateway the page still offers.
+      await page.route('**/v1/events?*', (route) =>
+        route.fulfill({
+          status: 422,
+          contentType: 'application/problem+json',
+          body: JSON.stringify({ type: 'about:blank', title: 'Validation failed', status: 422, code: 'VALIDATION_FAILED', detail: 'malformed endpoint', errors: [{ path: '/endpoint', code: 'enum', message: 'must be one of LA, TH' }] }),
+        }),
+      );
+      await page.getByLabel('Gateway').selectOption('INTERPOL');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.locator('#ev-endpoint-error').getByText('This value is not one of those allowed.').waitFor();
+      expect(await page.locator('#ev-endpoint').getAttribute('aria-invalid')).toBe('true');
+      expect(await page.locator('#ev-endpoint').getAttribute('aria-describedby')).toBe('ev-endpoint-error');
+      await page.getByRole('alert').first().waitFor();
+      await expectAccessible(page, 'event log with a field error (en)');
+      // The console reports the refused request itself; nothing else went wrong.
+      expect(page.problems.filter((p) => !p.includes('422'))).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+
   it('reports a failure when the wrong audit key is given, and a malformed key beside its field', async () => {
     const page = await newPage(browser, { lang: 'en-GB' });
     try {

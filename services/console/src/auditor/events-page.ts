@@ -110,7 +110,7 @@ export class MxAuditEvents extends MxPage {
   }
 
   private errorsOf(name: keyof Filters): string[] {
-    return [...(this.localErrors[name] ? [this.localErrors[name]!] : []), ...fieldErrors(this.failure, name === 'endpoint' ? 'endpoint' : name)];
+    return [...(this.localErrors[name] ? [this.localErrors[name]!] : []), ...fieldErrors(this.failure, name)];
   }
 
   private field(name: keyof Filters, label: string, control: (attrs: { id: string; invalid: boolean; describedBy: string | typeof nothing }) => TemplateResult): TemplateResult {

@@ -12,7 +12,7 @@ let env: ConsoleEnv;
 let browser: Browser;
 
 beforeAll(async () => {
-  env = await startConsoleEnv({ endpoints: ['TH'], audit: false });
+  env = await startConsoleEnv({ endpoints: ['TH'] });
   browser = await launchBrowser();
 }, 120_000);
 
@@ -101,6 +101,18 @@ test('after a reload the provider\'s session signs in again without the form; si
   await page.waitForURL((u) => u.href.startsWith(`${env.idp.issuer}/interaction/`));
   await page.locator('input[name="username"]').waitFor();
   expect(page.problems).toEqual([]);
+}, 90_000);
+
+test('an auditor signs in at the audit service\'s console; an officer is refused there', async () => {
+  const page = await newPage(browser);
+  await env.signIn(page, env.users.auditor);
+  expect(await page.locator('.who').textContent()).toContain(env.users.auditor.username);
+  await page.locator('#sign-out').waitFor();
+
+  const other = await newPage(browser);
+  await env.signIn(other, { ...env.users.thOfficer, console: 'audit' }, { password: env.password, expectRefusal: true });
+  await other.locator('#login-error').waitFor();
+  expect(await other.locator('#login-error').textContent()).toBe('This account cannot use this console.');
 }, 90_000);
 
 test('the login page speaks the console\'s language and passes axe', async () => {

@@ -14,6 +14,7 @@ import type { Role } from '../../services/core/src/idp/dev-idp.ts';
 import { initDevIdp, gatewayAudience, mintToken } from '../../services/core/src/idp/dev-idp.ts';
 import { AUDIT_CONSOLE_CLIENT_ID, consoleClientId, resourceIndicator } from '../../services/core/src/idp/console-clients.ts';
 import { setupAudit } from '../../services/cli/src/deployment/setup.ts';
+import { AUDIT_AUDIENCE } from '../../services/audit/src/config.ts';
 import type { ConsoleSpec } from '../../services/idp/src/app.ts';
 import { openIdpPort, type IdpPort, type RunningIdp } from '../../services/idp/src/listen.ts';
 import { loadSigningKeys } from '../../services/idp/src/signing-keys.ts';
@@ -77,7 +78,7 @@ export function trustIdpEnv(issuer: string): Record<string, string> {
 
 /** What a console's client is called and asks for (as the services' `config.json` tells the console). */
 export function consoleClient(name: string, origin: string): { clientId: string; origin: string; resource: string } {
-  if (name === 'audit') return { clientId: AUDIT_CONSOLE_CLIENT_ID, origin, resource: resourceIndicator('mx-audit') };
+  if (name === 'audit') return { clientId: AUDIT_CONSOLE_CLIENT_ID, origin, resource: resourceIndicator(AUDIT_AUDIENCE) };
   return { clientId: consoleClientId(name), origin, resource: resourceIndicator(gatewayAudience(name)) };
 }
 
@@ -99,9 +100,9 @@ export interface ConsoleEnv {
    * Opens `user`'s console (unless the page is already on the provider's login form), presses its
    * sign-in button, fills and posts the provider's login form, and waits until the console is back,
    * the code gone from its URL and the user signed in (its sign-out button shown). With a wrong
-   * `password` it returns once the form was posted.
+   * `password`, or `expectRefusal`, it returns once the form was posted.
    */
-  signIn(page: Page, user: ConsoleUser, o?: { password?: string }): Promise<void>;
+  signIn(page: Page, user: ConsoleUser, o?: { password?: string; expectRefusal?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -140,7 +141,7 @@ export async function startConsoleEnv(o: { endpoints?: string[]; audit?: boolean
         endpoint: user.endpoint,
         agency: `${user.endpoint} agency (test)`,
         roles: user.roles,
-        audience: user.console === 'audit' ? 'mx-audit' : gatewayAudience(user.console),
+        audience: user.console === 'audit' ? AUDIT_AUDIENCE : gatewayAudience(user.console),
         issuer: idp.issuer,
         ttlSeconds: 900,
       }),
@@ -154,7 +155,7 @@ export async function startConsoleEnv(o: { endpoints?: string[]; audit?: boolean
       await page.locator('input[name="username"]').fill(user.username);
       await page.locator('input[name="password"]').fill(so.password ?? CONSOLE_PASSWORD);
       await page.locator('button[type="submit"]').click();
-      if (so.password !== undefined && so.password !== CONSOLE_PASSWORD) return;
+      if (so.expectRefusal || (so.password !== undefined && so.password !== CONSOLE_PASSWORD)) return;
       await page.waitForURL((u) => u.href.startsWith(consoleUrl(user.console)) && !u.searchParams.has('code'));
       await page.locator('#sign-out').waitFor();
     },

@@ -14,12 +14,10 @@ import { systemClock, type Clock } from '../../core/src/clock/clock.ts';
 import { gatewayAudience } from '../../core/src/idp/dev-idp.ts';
 import { API_SCOPE, AUDIT_CONSOLE_CLIENT_ID, audienceOfResource, consoleClientId, consoleRedirectUri, resourceIndicator } from '../../core/src/idp/console-clients.ts';
 import { memoryAdapter } from './memory-adapter.ts';
+import { AUDIT_AUDIENCE } from '../../audit/src/config.ts';
 import { LoginThrottle, type ThrottleOptions } from './login-throttle.ts';
 import { chooseLanguage, LOGIN_CSS, loginPage, logoutPage, messagePage, type Language, type LoginForm } from './pages.ts';
 import { hashPassword, verifyPassword, type User } from './users.ts';
-
-/** The audience of the audit service's API (as services/audit/src/config.ts defaults it). */
-export const AUDIT_AUDIENCE = 'mx-audit';
 
 /** A console the provider signs users in for: a gateway's (`endpoint`) or the audit service's. */
 export interface ConsoleSpec {

@@ -1,0 +1,73 @@
+/**
+ * What the auditor's pages read from the audit service (openapi/audit.yaml): metadata only, as the
+ * log holds no personal data; and the helpers the pages share to show it.
+ */
+import { html, nothing, type TemplateResult } from 'lit';
+import { ProblemError } from '../shared/api.ts';
+import { has, problemText, t } from '../shared/i18n.ts';
+
+export const GATEWAYS = ['LA', 'TH', 'CN', 'INTERPOL'] as const;
+export const MESSAGE_TYPES = ['victim-repatriation-notice', 'repatriation-status-update', 'offender-travel-alert', 'offender-alert-response'] as const;
+export const ACTIONS = ['submitted', 'rejected', 'published', 'delivered', 'receipt-received', 'read', 'accessed', 'responded', 'dead-lettered', 'key-rotated', 'heartbeat', 'escalated'] as const;
+
+/** `EventSummary`. */
+export interface EventSummary {
+  index: number;
+  eventId: string;
+  leafHash: string;
+  gateway: string;
+  seq: number;
+  prevDigest: string | null;
+  action: string;
+  messageId?: string;
+  messageType?: string;
+  at: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** `HistoryEntry`: the summary with the verified event. */
+export interface HistoryEntry extends EventSummary {
+  event: { counterpart?: string; officer?: string; outcome?: string; reasonCode?: string; kid?: string };
+}
+
+export interface MessageHistory {
+  messageId: string;
+  events: HistoryEntry[];
+}
+
+/** A message id as the API accepts it (UUIDv7), checked before a request is made. */
+export const MESSAGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+export function actionText(action: string): string {
+  return has(`auditor.action.${action}`) ? t(`auditor.action.${action}`) : action;
+}
+
+export function typeText(type: string | undefined): string {
+  if (type === undefined) return '';
+  return has(`common.type.${type}`) ? t(`common.type.${type}`) : type;
+}
+
+export function gatewayText(gateway: string): string {
+  return has(`common.endpoint.${gateway}`) ? `${t(`common.endpoint.${gateway}`)} (${gateway})` : gateway;
+}
+
+/** A failed request as one alert: the problem's text in the auditor's language. */
+export function failureAlert(err: unknown): TemplateResult {
+  const text = err instanceof ProblemError ? problemText(err.code) : t('auditor.error.network');
+  return html`<p class="error" role="alert">${text}</p>`;
+}
+
+/** The errors of a problem for one query parameter (`/messageId`), shown beside its field. */
+export function fieldErrors(err: unknown, name: string): string[] {
+  if (!(err instanceof ProblemError)) return [];
+  return err.errors.filter((e) => e.path === `/${name}`).map((e) => (has(`auditor.field.${e.code}`) ? t(`auditor.field.${e.code}`) : problemText(err.code)));
+}
+
+/** A field's error text with the id its control names in `aria-describedby`. */
+export function errorText(id: string, errors: string[]): TemplateResult | typeof nothing {
+  return errors.length ? html`<span class="error" id=${id}>${errors.join(' ')}</span>` : nothing;
+}

@@ -33,25 +33,38 @@ export function consoleSourceDigest(): string {
 
 export async function buildConsole(log: (line: string) => void = () => {}): Promise<void> {
   const { build } = await import('vite');
-  for (const app of CONSOLE_APPS) {
-    await build({
-      root: join(CONSOLE_ROOT, app),
-      base: './',
-      configFile: false,
-      logLevel: 'warn',
-      build: {
-        outDir: join(CONSOLE_DIST, app),
-        emptyOutDir: true,
-        // No inline data: URLs for fonts or scripts; everything is a same-origin file the CSP allows.
-        assetsInlineLimit: 0,
-        modulePreload: { polyfill: false },
-        sourcemap: false,
-        target: 'es2022',
-      },
-    });
-    log(`console: built ${app} into ${relative(process.cwd(), join(CONSOLE_DIST, app)) || '.'}`);
+  // Vite picks packages' production builds (Lit without its dev-mode checks) only when NODE_ENV says
+  // so; under jest it is `test`. Restored after, so nothing else in this process sees the change.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    for (const app of CONSOLE_APPS) await buildApp(app, build, log);
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
   }
   writeFileSync(STAMP, consoleSourceDigest());
+}
+
+
+async function buildApp(app: (typeof CONSOLE_APPS)[number], build: typeof import('vite').build, log: (line: string) => void): Promise<void> {
+  await build({
+    mode: 'production',
+    root: join(CONSOLE_ROOT, app),
+    base: './',
+    configFile: false,
+    logLevel: 'warn',
+    build: {
+      outDir: join(CONSOLE_DIST, app),
+      emptyOutDir: true,
+      // No inline data: URLs for fonts or scripts; everything is a same-origin file the CSP allows.
+      assetsInlineLimit: 0,
+      modulePreload: { polyfill: false },
+      sourcemap: false,
+      target: 'es2022',
+    },
+  });
+  log(`console: built ${app} into ${relative(process.cwd(), join(CONSOLE_DIST, app)) || '.'}`);
 }
 
 /** Builds the console unless the last build is of the same sources. */

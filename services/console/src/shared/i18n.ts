@@ -102,17 +102,41 @@ export function formatNumber(n: number): string {
   return new Intl.NumberFormat(locale()).format(n);
 }
 
+/**
+ * Browsers built without Lao locale data (Debian's Chromium among them) format `lo` dates in
+ * English; then the console writes Lao dates itself: day, Lao month name, year, 24-hour time.
+ */
+const LAO_MONTHS = ['ມັງກອນ', 'ກຸມພາ', 'ມີນາ', 'ເມສາ', 'ພຶດສະພາ', 'ມິຖຸນາ', 'ກໍລະກົດ', 'ສິງຫາ', 'ກັນຍາ', 'ຕຸລາ', 'ພະຈິກ', 'ທັນວາ'];
+const LAO_UNITS: Record<string, string> = { day: 'ມື້', hour: 'ຊົ່ວໂມງ', minute: 'ນາທີ' };
+const laoMissing = (() => {
+  try {
+    return Intl.DateTimeFormat.supportedLocalesOf(['lo']).length === 0;
+  } catch {
+    return true;
+  }
+})();
+const useLaoFallback = (): boolean => current === 'lo' && laoMissing;
+
+function laoDate(d: Date, utc: boolean): string {
+  const [day, month, year] = utc ? [d.getUTCDate(), d.getUTCMonth(), d.getUTCFullYear()] : [d.getDate(), d.getMonth(), d.getFullYear()];
+  return `${day} ${LAO_MONTHS[month]} ${year}`;
+}
+
 export function formatDate(value: string | number | Date): string {
+  if (useLaoFallback()) return laoDate(new Date(value), true);
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(value));
 }
 
 export function formatDateTime(value: string | number | Date): string {
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(value));
+  const d = new Date(value);
+  if (useLaoFallback()) return `${laoDate(d, false)} ${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
 
 /** A duration in the largest fitting unit (days, hours, minutes), signed values as their magnitude. */
 export function formatDuration(ms: number): string {
   const abs = Math.abs(ms);
   const [value, unit] = abs >= 86_400_000 ? [abs / 86_400_000, 'day'] : abs >= 3_600_000 ? [abs / 3_600_000, 'hour'] : [abs / 60_000, 'minute'];
+  if (useLaoFallback()) return `${formatNumber(Math.floor(value))} ${LAO_UNITS[unit]}`;
   return new Intl.NumberFormat(locale(), { style: 'unit', unit, unitDisplay: 'long', maximumFractionDigits: 0 }).format(Math.floor(value));
 }

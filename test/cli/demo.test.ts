@@ -14,6 +14,12 @@ test('mx demo plays both scenarios to the end against the test broker, then stop
   expect(text).toMatch(/lifecycle at INTERPOL: status responded/);
   expect(text.match(/^\s+(CN|LA|TH)\s+published yes\s+delivered yes\s+read yes\s+responses 1$/gm)).toHaveLength(3);
   expect(text).toMatch(/VERDICT: PASS: \d+ leaves of checkpoint size \d+/);
+  // Issue 13's walk-through: one timely and one late alert, an escalation, a withdrawal, statistics.
+  expect(text).toMatch(/ten days before arrival \([0-9a-f-]{36}\): timely at LA, timely at INTERPOL/);
+  expect(text).toMatch(/two days after the arrival date \([0-9a-f-]{36}\): after-arrival/);
+  expect(text).toMatch(/it is escalated at TH and CN/);
+  expect(text).toMatch(/LA and INTERPOL show it withdrawn/);
+  expect(text).toMatch(/\d+ cells over 12 months; [1-9]\d* of 5 or more:\n\s+victim-notices\s+month=\d{4}-\d{2} direction=received age_band=15-17 sex=female/);
   expect(text).toMatch(/TH\s+seq \d+\s+submitted[\s\S]*LA\s+seq \d+\s+delivered[\s\S]*LA\s+seq \d+\s+read[\s\S]*LA\s+seq \d+\s+responded/);
   expect(text).toMatch(/receipt-received\s+counterpart LA read/);
   expect(text).toMatch(/Scenario complete\.[\s\S]*stopped cleanly/);

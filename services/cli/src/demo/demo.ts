@@ -36,11 +36,26 @@ interface Recipient {
   reasonCode?: string;
 }
 
-/** The demo alert, dated from today: arrival in two days, valid for thirty. */
-function alertBody() {
+/** A demo alert dated from today: arrival `arrive` days from now (negative: already there), departure a week later, valid for thirty. */
+function alertBody(arrive = 2) {
   const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
   const a = DEMO_BODIES.offenderAlert;
-  return { ...a, travel: { ...a.travel, arrivalDate: day(2).slice(0, 10), expectedDepartureDate: day(9).slice(0, 10) }, validUntil: day(30) };
+  return { ...a, travel: { ...a.travel, arrivalDate: day(arrive).slice(0, 10), expectedDepartureDate: day(arrive + 7).slice(0, 10) }, validUntil: day(30) };
+}
+
+interface AlertView {
+  timeliness: string;
+  escalated?: boolean;
+}
+
+/** The statistics cells worth a line: those not suppressed (every cell under 5 reads `<5`). */
+function statisticsLines(csv: string): { lines: string[]; cells: number } {
+  const rows = csv.trim().split(/\r?\n/).map((r) => r.split(','));
+  const header = rows.shift() ?? [];
+  const count = header.indexOf('count');
+  const shown = rows.filter((r) => r[count] !== '<5');
+  const describe = (r: string[]) => header.map((h, i) => (r[i] && h !== 'section' ? `${h}=${r[i]}` : '')).filter(Boolean).join(' ');
+  return { lines: shown.map((r) => `    ${(r[0] ?? '').padEnd(19)} ${describe(r)}`), cells: rows.length };
 }
 
 function lifecycleLine(r: Recipient): string {
@@ -267,6 +282,33 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
     });
     await show('INTERPOL', 'interpol-desk', aid, 'lifecycle at INTERPOL');
 
+    io.out('\n== Scenario 3: timeliness of alerts, an escalation, a withdrawal');
+    const alertOf = async (id: string, to: string) => (await lifecycle('TH', 'liaison-officer', id)).recipients.find((r) => r.endpoint === to) as (Recipient & { alert?: AlertView }) | undefined;
+    const sendAlert = async (to: string[], arrive: number, label: string) => {
+      const a = await call('TH', 'liaison-officer', 'POST', '/v1/notices', { type: 'offender-travel-alert', to, body: alertBody(arrive) });
+      const id = a.id as string;
+      for (const e of to) await waitFor(`the ${label} alert at ${e}`, async () => ((await alertOf(id, e))?.delivered ? true : undefined));
+      return id;
+    };
+    const early = await sendAlert(['LA', 'INTERPOL'], 10, 'early');
+    io.out(`  TH alerted LA and INTERPOL ten days before arrival (${early}): ${(await alertOf(early, 'LA'))?.alert?.timeliness} at LA, ${(await alertOf(early, 'INTERPOL'))?.alert?.timeliness} at INTERPOL`);
+    const late = await sendAlert(['LA'], -2, 'late');
+    io.out(`  TH alerted LA two days after the arrival date (${late}): ${(await alertOf(late, 'LA'))?.alert?.timeliness}`);
+    const soon = await sendAlert(['CN'], 1, 'unanswered');
+    // Arrival is tomorrow and CN has not answered: past the escalation point, so the next look escalates.
+    await waitFor('the escalation at TH', async () => ((await alertOf(soon, 'CN'))?.alert?.escalated ? true : undefined));
+    await waitFor('the escalation at CN', async () => {
+      const inbox = (await call('CN', 'liaison-officer', 'GET', '/v1/inbox?type=offender-travel-alert')) as { items: { id: string; alert?: AlertView }[] };
+      return inbox.items.find((i) => i.id === soon)?.alert?.escalated ? true : undefined;
+    });
+    io.out(`  TH alerted CN of an arrival tomorrow (${soon}); unanswered within 24 hours of arrival, it is escalated at TH and CN (audit event "escalated")`);
+    await call('TH', 'liaison-officer', 'POST', `/v1/messages/${early}/withdrawal`, { reason: 'travel-cancelled' });
+    await waitFor('the withdrawal at LA', async () => {
+      const item = (await call('LA', 'liaison-officer', 'GET', `/v1/messages/${early}`)) as { revision?: { withdrawn?: boolean } };
+      return item.revision?.withdrawn ? true : undefined;
+    });
+    io.out(`  TH withdrew the first alert (travel cancelled); LA and INTERPOL show it withdrawn, with the reason`);
+
     io.out('\n== Audit: every gateway signed its events into mx.audit; the audit service logged them in a Merkle tree');
     const auditorToken = await officerToken(dir, 'LA', 'auditor', 'demo-auditor', 'audit');
     const auditGet = async (path: string) => {
@@ -298,6 +340,23 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
     io.out(`  history of notice ${nid}, from both gateways' signed events:`);
     for (const e of history.events) {
       io.out(`    ${e.at}  ${e.gateway.padEnd(8)} seq ${String(e.seq).padEnd(4)} ${e.action.padEnd(17)}${e.event.counterpart ? ` counterpart ${e.event.counterpart}` : ''}${e.event.outcome ? ` ${e.event.outcome}` : ''}  (leaf ${e.index})`);
+    }
+
+    io.out('\n== Statistics at LA (GET /v1/statistics?format=csv, as an analyst): cells under 5 read "<5" and are left out here');
+    {
+      // Four more children like the first, each a case of its own: one cell of the grid reaches 5.
+      const more = await Promise.all([1, 2, 3, 4].map(async (i) => {
+        const ref = `TH-${new Date().getUTCFullYear()}-${String((Date.now() + i) % 1_000_000).padStart(6, '0')}`;
+        return (await call('TH', 'liaison-officer', 'POST', '/v1/notices', { type: 'victim-repatriation-notice', to: ['LA'], caseRef: ref, body: DEMO_BODIES.victimNotice })).id as string;
+      }));
+      for (const id of more) await waitFor('a notice at LA', async () => ((await lifecycle('TH', 'liaison-officer', id)).recipients[0]?.delivered ? true : undefined));
+      io.out(`  TH sent LA four more notices of children of the same age band, sex, exploitation and crossing`);
+      const token = await officerToken(dir, 'LA', 'analyst');
+      const res = await fetch(`${gateways.LA}/v1/statistics?format=csv`, { headers: { authorization: `Bearer ${token}` } });
+      if (res.status !== 200) throw new Error(`GET /v1/statistics at LA: ${res.status}`);
+      const { lines, cells } = statisticsLines(await res.text());
+      io.out(`  ${cells} cells over 12 months; ${lines.length} of 5 or more:`);
+      for (const l of lines) io.out(l);
     }
 
     io.out('\nScenario complete.');

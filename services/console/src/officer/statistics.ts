@@ -105,14 +105,18 @@ export class OfficerStatistics extends MxPage {
       this.fieldErrors = {};
     } catch (err) {
       if (run !== this.loading) return;
+      // Figures of another range beside the error would be read as the ones asked for.
+      this.csv = undefined;
       this.failure = failureText(err);
       const fields: Record<string, string> = {};
       if (err instanceof ProblemError)
         for (const e of err.errors) {
-          const name = e.path.replace(/^\//, '');
-          fields[name] = problemText(e.code === '' ? err.code : e.code);
+          // The field codes (`format`, `range`) are the API's; the catalogue speaks of the problem code.
+          fields[e.path.replace(/^\//, '')] = problemText(err.code);
         }
       this.fieldErrors = fields;
+      // Said beside its field already.
+      if (Object.keys(fields).length > 0) this.failure = undefined;
     }
   }
 
@@ -164,7 +168,7 @@ export class OfficerStatistics extends MxPage {
         <button type="submit">${t('officer.statistics.show')}</button>
       </form>
       ${this.failure ? html`<p class="error" role="alert">${this.failure}</p>` : nothing}
-      ${this.csv === undefined && !this.failure ? html`<p>${t('officer.statistics.loading')}</p>` : nothing}
+      ${this.csv === undefined && !this.failure && Object.keys(this.fieldErrors).length === 0 ? html`<p>${t('officer.statistics.loading')}</p>` : nothing}
       ${this.csv !== undefined ? html`<p><button type="button" id="statistics-download" @click=${() => this.download()}>${t('officer.statistics.download')}</button></p>` : nothing}
       ${SECTIONS.map((s) => this.section(s, rows))}`;
   }

@@ -10,9 +10,9 @@ import type { Browser, Page } from 'playwright-core';
 import { expectAccessible, launchBrowser, newPage, screenshot } from '../support/browser.ts';
 import { startConsoleEnv, type ConsoleEnv } from '../support/console-env.ts';
 
-const LAO_NAME = 'ນາງ ມະນີວອນ ສີສະຫວາດ';
-const LATIN_NAME = 'Manivone Sisavath';
-const CHILD_DATA = [LAO_NAME, LATIN_NAME, 'Manivone', 'Sisavath'];
+const LAO_NAME = 'ນາງ ທົດສອບ ສາທິດ';
+const LATIN_NAME = 'Thotsop Sathit';
+const CHILD_DATA = [LAO_NAME, LATIN_NAME, 'Thotsop', 'Sathit'];
 const WAIT = { timeout: 60_000 };
 const F = 'sf-victim-repatriation-notice';
 const S = 'sf-repatriation-status-update';

@@ -1,19 +1,13 @@
 /**
- * Base of every console page: light DOM (the global stylesheet, the browser's accessibility tree
- * and axe see everything), re-rendered when the language changes, given its route parameters.
+ * Base of every console element: light DOM (the global stylesheet, the browser's accessibility
+ * tree and axe see everything), re-rendered when the language changes. Pages also get their route
+ * parameters.
  */
 import { LitElement } from 'lit';
 import { onLanguageChange } from './i18n.ts';
 
-export class MxPage extends LitElement {
-  static override properties = { params: { attribute: false } };
-  declare params: Record<string, string>;
+export class MxElement extends LitElement {
   private offLanguage?: () => void;
-
-  constructor() {
-    super();
-    this.params = {};
-  }
 
   protected override createRenderRoot(): HTMLElement {
     return this;
@@ -27,5 +21,15 @@ export class MxPage extends LitElement {
   override disconnectedCallback(): void {
     this.offLanguage?.();
     super.disconnectedCallback();
+  }
+}
+
+export class MxPage extends MxElement {
+  static override properties = { params: { attribute: false } };
+  declare params: Record<string, string>;
+
+  constructor() {
+    super();
+    this.params = {};
   }
 }

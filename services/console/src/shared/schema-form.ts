@@ -20,12 +20,13 @@
  * `aria-describedby`); an entry whose field is not rendered goes to a summary at the top, with a
  * link to the nearest field that is.
  */
-import { html, nothing, LitElement, type TemplateResult } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
 import defsJson from '../../../../schemas/common/defs.v1.json';
 import type { FieldError } from './api.ts';
 import './schema-form.css';
-import { has, onLanguageChange, problemText, t } from './i18n.ts';
+import { has, problemText, t } from './i18n.ts';
+import { MxElement } from './page.ts';
 
 /** The part of JSON Schema 2020-12 the form reads. */
 export interface JsonSchema {
@@ -125,7 +126,7 @@ function toTimestamp(local: string): string | undefined {
   return Number.isNaN(d.getTime()) ? local : d.toISOString();
 }
 
-export class MxSchemaForm extends LitElement {
+export class MxSchemaForm extends MxElement {
   static override properties = {
     schema: { attribute: false },
     area: {},
@@ -146,7 +147,6 @@ export class MxSchemaForm extends LitElement {
   declare errors: FieldError[];
   /** Pointers of the fields and fieldsets the last render drew. */
   private rendered = new Set<string>();
-  private offLanguage?: () => void;
 
   constructor() {
     super();
@@ -155,20 +155,6 @@ export class MxSchemaForm extends LitElement {
     this.errorPrefix = '';
     this.raw = {};
     this.errors = [];
-  }
-
-  protected override createRenderRoot(): HTMLElement {
-    return this;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.offLanguage = onLanguageChange(() => this.requestUpdate());
-  }
-
-  override disconnectedCallback(): void {
-    this.offLanguage?.();
-    super.disconnectedCallback();
   }
 
   private get root(): Located {

@@ -6,9 +6,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { ProblemError } from '../shared/api.ts';
 import { has, problemText, t } from '../shared/i18n.ts';
 
-export const GATEWAYS = ['LA', 'TH', 'CN', 'INTERPOL'] as const;
-export const MESSAGE_TYPES = ['victim-repatriation-notice', 'repatriation-status-update', 'offender-travel-alert', 'offender-alert-response'] as const;
-export const ACTIONS = ['submitted', 'rejected', 'published', 'delivered', 'receipt-received', 'read', 'accessed', 'responded', 'dead-lettered', 'key-rotated', 'heartbeat', 'escalated'] as const;
+export { ACTIONS, GATEWAYS, MESSAGE_ID, MESSAGE_TYPES } from './vocabulary.ts';
 
 /** `EventSummary`. */
 export interface EventSummary {
@@ -40,7 +38,6 @@ export interface MessageHistory {
 }
 
 /** A message id as the API accepts it (UUIDv7), checked before a request is made. */
-export const MESSAGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 export function actionText(action: string): string {
   return has(`auditor.action.${action}`) ? t(`auditor.action.${action}`) : action;

@@ -130,29 +130,30 @@ describe('mx send, inbox and message with --url and --token, against gateways of
     const bodyFile = join(mkdtempSync(join(tmpdir(), 'mx-body-')), 'body.json');
     writeFileSync(bodyFile, JSON.stringify(loadBody('offender-travel-alert')));
     const laToken = await c.token('LA', ['liaison-officer']);
-    const sent = await npxAsync(['send', '--url', c.gateways.LA!.url, '--type', 'offender-travel-alert', '--to', 'TH', '--body', bodyFile], { MX_TOKEN: laToken });
+    const sent = await npxAsync(['send', '--json', '--url', c.gateways.LA!.url, '--type', 'offender-travel-alert', '--to', 'TH', '--body', bodyFile], { MX_TOKEN: laToken });
     expect(sent.stderr).toBe('');
     expect(sent.status).toBe(0);
     const id = (JSON.parse(sent.stdout) as { id: string }).id;
 
     const thToken = await c.token('TH', ['liaison-officer']);
     await eventually(async () => {
-      const inbox = await npxAsync(['inbox', '--url', `${c.gateways.TH!.url}/`, '--token', thToken, '--type', 'offender-travel-alert']);
+      const inbox = await npxAsync(['inbox', '--json', '--url', `${c.gateways.TH!.url}/`, '--token', thToken, '--type', 'offender-travel-alert']);
       expect(inbox.status).toBe(0);
       return (JSON.parse(inbox.stdout) as { items: { id: string }[] }).items.some((m) => m.id === id) ? true : undefined;
     }, 60_000, 'the alert in TH\'s inbox, listed by mx inbox --url');
-    const read = await npxAsync(['inbox', '--url', c.gateways.TH!.url, '--token', thToken, id]);
+    const read = await npxAsync(['inbox', '--json', '--url', c.gateways.TH!.url, '--token', thToken, id]);
     expect(read.status).toBe(0);
     expect(JSON.parse(read.stdout)).toMatchObject({ id, from: 'LA' });
 
-    const message = await npxAsync(['message', '--url', c.gateways.LA!.url, '--token', laToken, id]);
+    const message = await npxAsync(['message', '--json', '--url', c.gateways.LA!.url, '--token', laToken, id]);
     expect(message.status).toBe(0);
     expect(JSON.parse(message.stdout)).toMatchObject({ id, type: 'offender-travel-alert' });
 
     // The gateway decides: a token for another endpoint is refused, and the command fails.
-    const wrong = await npxAsync(['message', '--url', c.gateways.LA!.url, '--token', thToken, id]);
+    const wrong = await npxAsync(['message', '--json', '--url', c.gateways.LA!.url, '--token', thToken, id]);
     expect(wrong.status).toBe(1);
     expect(JSON.parse(wrong.stdout)).toMatchObject({ status: 401 });
+    expect(wrong.stderr).toMatch(/^mx: 401 [A-Z_]+/m);
     // --url without a token is a usage error, not a call without credentials.
     const none = await npxAsync(['message', '--url', c.gateways.LA!.url, id]);
     expect(none.status).toBe(2);

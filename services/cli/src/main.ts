@@ -1,60 +1,94 @@
 /**
- * `mx`: the command line of Mekong Exchange.
- *
- *   mx demo [--exit-after-scenario | --no-scenario]  broker, four gateways, audit service, scripted scenario
- *   mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL]  keys, trust directory, dev identity provider, Kafka CA and passwords
- *   mx kafka provision --dir DIR [--endpoints ...] [--prefix P]  SCRAM credentials, topics and ACLs, as the Kafka admin principal
- *   mx keys init|rotate --endpoint EP --dir DIR  an endpoint's keys (init: and its pseudonym key)
- *   mx token --endpoint EP [--role ROLE] [--for gateway|audit]  a token from the demo's dev identity provider
- *   mx send (--endpoint EP | --url URL --token T) --type T --to A,B [--case-ref R] [--in-reply-to ID] --body FILE
- *   mx inbox (--endpoint EP | --url URL --token T) [ID] [--type T] [--status S]
- *   mx message (--endpoint EP | --url URL --token T) ID
- *   mx audit verify ...                   see `mx audit verify --help`
+ * `mx`: the command line of Mekong Exchange. Its commands, their options and the exit codes are
+ * tables (commands/table.ts, commands/exit-codes.ts): `mx --help` and `mx <command> --help` print
+ * them. This file dispatches and keeps each command's own logic (or calls its module).
  */
-import { parseArgs } from 'node:util';
 import { keysInit, keysRotate } from './commands/keys.ts';
 import { distributeSecrets } from './deployment/distribute.ts';
 import { DEMO_ENDPOINTS, setupAudit, setupDeployment } from './deployment/setup.ts';
 import { provisionDeploymentKafka } from './deployment/kafka.ts';
 import { ensureBrokerTls, kafkaCaFile } from '../../core/src/kafka/security.ts';
-import { inboxCommand, messageCommand, sendCommand, tokenCommand, UsageError } from './commands/officer.ts';
+import { inboxCommand, messageCommand, sendCommand, tokenCommand } from './commands/officer.ts';
 import { demoCommand } from './demo/demo.ts';
+import { commandUsage, groupUsage, parseCommand, str, topUsage } from './commands/args.ts';
+import { COMMANDS } from './commands/table.ts';
+import { exitOf, UsageError } from './commands/exit-codes.ts';
+import { terminalProgress } from './commands/progress.ts';
 
-const USAGE = `usage:
-  mx demo [--exit-after-scenario | --no-scenario] [--dir DIR]
-  mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL] [--distribute OUT]
-  mx kafka provision --dir DIR [--endpoints LA,TH,CN,INTERPOL] [--prefix P] [--partitions N] [--routing-policy FILE]   (KAFKA_BROKERS names the cluster)
-  mx keys init|rotate --endpoint EP --dir DIR [--valid-from T] [--valid-until T | --valid-days N]
-  mx token --endpoint EP [--role liaison-officer|interpol-desk|auditor|analyst] [--subject S] [--for gateway|audit]
-  mx send (--endpoint EP | --url URL --token TOKEN) --type TYPE --to EP[,EP] [--case-ref REF] [--in-reply-to ID] --body FILE.json
-  mx inbox (--endpoint EP | --url URL --token TOKEN) [ID] [--type TYPE] [--status unread|read|responded]
-  mx message (--endpoint EP | --url URL --token TOKEN) ID
-    (--endpoint: a gateway of the running demo; --url: any gateway, with an officer token from --token or MX_TOKEN)
-  mx audit verify --url URL --audit-key FILE --trust DIR [--token T] [--sample N] [--state FILE] | --bundle FILE ...`;
+const HELP_FLAGS = ['--help', '-h'];
+
+/** The command `argv` names (two words first: `audit verify`), and its arguments. */
+function commandOf(argv: string[]): { name: string; args: string[] } | undefined {
+  const two = `${argv[0]} ${argv[1]}`;
+  if (COMMANDS.some((c) => c.name === two)) return { name: two, args: argv.slice(2) };
+  if (COMMANDS.some((c) => c.name === argv[0])) return { name: argv[0]!, args: argv.slice(1) };
+  return undefined;
+}
+
+/** The usage of a command, of a group (`keys`), or the top-level one. */
+function usageText(name: string | undefined): string {
+  if (name !== undefined && COMMANDS.some((c) => c.name === name)) return commandUsage(name);
+  return (name !== undefined ? groupUsage(name) : undefined) ?? topUsage();
+}
+
+/** The command being run, for the usage printed with an error. */
+let current: string | undefined;
 
 async function run(argv: string[]): Promise<number> {
+  const [first, ...afterFirst] = argv;
+  if (first === undefined || HELP_FLAGS.includes(first) || first === 'help') {
+    const about = first === 'help' && afterFirst.length > 0 ? (commandOf(afterFirst)?.name ?? afterFirst[0]) : undefined;
+    if (about !== undefined && !commandOf(afterFirst) && !groupUsage(about)) throw new UsageError(`unknown command: ${afterFirst.join(' ')}`);
+    process.stdout.write(`${usageText(about)}\n`);
+    return 0;
+  }
+  const found = commandOf(argv);
+  if (found === undefined) {
+    // A group (`mx keys`, `mx kafka --help`): its subcommands.
+    if (groupUsage(first) !== undefined) {
+      current = first;
+      if (afterFirst.length > 0 && HELP_FLAGS.includes(afterFirst[0]!)) {
+        process.stdout.write(`${usageText(first)}\n`);
+        return 0;
+      }
+      throw new UsageError(afterFirst[0] === undefined ? `mx ${first} needs a subcommand` : `unknown command: mx ${first} ${afterFirst[0]}`);
+    }
+    throw new UsageError(`unknown command: ${first}`);
+  }
+  current = found.name;
+  if (found.args.some((a) => HELP_FLAGS.includes(a))) {
+    process.stdout.write(`${commandUsage(found.name)}\n`);
+    return 0;
+  }
   const [cmd, sub, ...rest] = argv;
   switch (cmd) {
     case 'demo':
       return demoCommand(argv.slice(1));
     case 'setup': {
-      const { values } = parseArgs({ args: argv.slice(1), options: { dir: { type: 'string' }, endpoints: { type: 'string' }, distribute: { type: 'string' } } });
-      if (!values.dir) throw new UsageError('--dir is required');
-      const dep = await setupDeployment(values.dir, values.endpoints ? values.endpoints.split(',') : DEMO_ENDPOINTS);
+      const { values } = parseCommand('setup', argv.slice(1));
+      const dir = str(values, 'dir')!;
+      const endpoints = str(values, 'endpoints');
+      const distribute = str(values, 'distribute');
+      const dep = await setupDeployment(dir, endpoints ? endpoints.split(',') : DEMO_ENDPOINTS);
       const audit = await setupAudit(dep);
       // The CA and the broker certificate for a broker of this deployment (docker-compose's, say).
       const tls = ensureBrokerTls(dep.dir);
+      const bundles = distribute ? distributeSecrets(dep, distribute) : undefined;
+      if (values.json) {
+        const written = { dir: dep.dir, trustDir: dep.trustDir, idpPublicJwks: dep.idpPublicJwks, auditPublicKey: audit.publicKeyFile, kafkaCa: kafkaCaFile(dep.dir), brokerKeystore: tls.keystore, endpoints: dep.endpoints, ...(bundles ? { distributed: { dir: distribute, bundles } } : {}) };
+        process.stdout.write(`${JSON.stringify(written)}\n`);
+        return 0;
+      }
       process.stdout.write(`deployment under ${dep.dir}: trust ${dep.trustDir}, identity provider JWKS ${dep.idpPublicJwks}, audit service key ${audit.publicKeyFile}, Kafka CA ${kafkaCaFile(dep.dir)} and broker keystore ${tls.keystore}, endpoints ${dep.endpoints.join(', ')}\n`);
-      if (values.distribute) {
-        const bundles = distributeSecrets(dep, values.distribute);
-        for (const [service, files] of Object.entries(bundles)) process.stdout.write(`  ${values.distribute}/${service}: ${files.join(', ')}\n`);
+      if (bundles) {
+        for (const [service, files] of Object.entries(bundles)) process.stdout.write(`  ${distribute}/${service}: ${files.join(', ')}\n`);
       }
       return 0;
     }
     case 'kafka': {
       if (sub !== 'provision') break;
-      const { values } = parseArgs({ args: rest, options: { dir: { type: 'string' }, endpoints: { type: 'string' }, prefix: { type: 'string' }, partitions: { type: 'string' }, 'routing-policy': { type: 'string' } } });
-      if (!values.dir) throw new UsageError('--dir is required');
+      const { values: parsed } = parseCommand('kafka provision', rest);
+      const values = parsed as Record<string, string | undefined> & { dir: string };
       if (!process.env.KAFKA_BROKERS) throw new UsageError('KAFKA_BROKERS must name the cluster');
       const partitions = values.partitions === undefined ? undefined : Number(values.partitions);
       if (partitions !== undefined && !(Number.isInteger(partitions) && partitions >= 1 && partitions <= 64)) throw new UsageError('--partitions must be an integer from 1 to 64');
@@ -66,6 +100,10 @@ async function run(argv: string[]): Promise<number> {
         ...(partitions !== undefined ? { partitions } : {}),
         ...(values['routing-policy'] !== undefined ? { routingPolicyFile: values['routing-policy'] } : {}),
       });
+      if (parsed.json) {
+        process.stdout.write(`${JSON.stringify(done)}\n`);
+        return 0;
+      }
       process.stdout.write(`provisioned ${done.topics} topics${done.secured ? ` and ${done.acls} ACLs as the admin principal` : ' (PLAINTEXT cluster: no ACLs)'}${done.credentialsSet.length > 0 ? `; SCRAM credentials set for ${done.credentialsSet.join(', ')}` : ''}\n`);
       return 0;
     }
@@ -84,14 +122,19 @@ async function run(argv: string[]): Promise<number> {
     case 'audit':
       if (sub === 'verify') {
         const { auditVerify } = await import('./commands/audit-verify.ts');
-        return auditVerify(rest);
+        // Progress only for a person watching: never into a pipe or a file.
+        const progress = process.stderr.isTTY ? terminalProgress(process.stderr, 'leaves checked') : undefined;
+        try {
+          return await auditVerify(rest, {
+            out: (line) => process.stdout.write(`${line}\n`),
+            err: (line) => process.stderr.write(`${line}\n`),
+            ...(progress ? { progress: (done: number, total: number) => progress.update(done, total) } : {}),
+          });
+        } finally {
+          progress?.end();
+        }
       }
       break;
-    case undefined:
-    case 'help':
-    case '--help':
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
   }
   throw new UsageError(`unknown command: ${argv.join(' ')}`);
 }
@@ -100,10 +143,10 @@ let code: number;
 try {
   code = await run(process.argv.slice(2));
 } catch (err) {
-  const e = err as Error & { code?: string };
-  process.stderr.write(`mx: ${e.message}\n`);
-  if (e instanceof UsageError || e.code === 'VALIDATION_FAILED') process.stderr.write(`${USAGE}\n`);
-  code = e instanceof UsageError ? 2 : 1;
+  const e = exitOf(err);
+  for (const line of e.lines) process.stderr.write(`mx: ${line}\n`);
+  if (e.usageOf !== undefined) process.stderr.write(`\n${usageText(e.usageOf ?? current)}\n`);
+  code = e.code;
 }
 // Idle keep-alive sockets of fetch must not keep a finished command alive.
 process.exit(code);

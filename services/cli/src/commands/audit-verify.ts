@@ -27,7 +27,6 @@
  */
 import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { CheckpointSignatureError, CheckpointVerifier, type SignedCheckpoint } from '../../../audit/src/checkpoint-key.ts';
 import { verifyAuditEvent, type AuditEvent } from '../../../audit/src/event.ts';
 import { CompactRange, isMerkleError, leafHash, verifyConsistency, verifyInclusion } from '../../../audit/src/merkle/index.ts';
@@ -37,6 +36,8 @@ import { SchemaRegistry } from '../../../core/src/schemas/registry.ts';
 import { writeFileAtomic } from '../../../core/src/trust/files.ts';
 import { TrustRegistry } from '../../../core/src/trust/trust-registry.ts';
 import { AuditClient, AuditHttpError, type AuditSchemas, type FetchLike } from './audit-client.ts';
+import { commandUsage, parseCommand, tokenOf } from './args.ts';
+import { UsageError } from './exit-codes.ts';
 
 /** What failed; stable, for scripts and tests. */
 export type VerifyCheck =
@@ -68,7 +69,8 @@ export interface VerifyFailure {
 
 export interface VerifyReport {
   readonly ok: boolean;
-  readonly exitCode: 0 | 1;
+  /** 0 passed, 1 a check failed, 3 the service could not be reached, 4 it answered 5xx (see exit-codes.ts). */
+  readonly exitCode: 0 | 1 | 3 | 4;
   readonly failures: readonly VerifyFailure[];
   /** The checkpoint everything was verified against. */
   readonly checkpoint?: SignedCheckpoint;
@@ -81,6 +83,8 @@ export interface AuditVerifyIo {
   err?(line: string): void;
   env?: Record<string, string | undefined>;
   fetch?: FetchLike;
+  /** Called as leaves are checked (`mx` passes a terminal progress line, only when stderr is a TTY). */
+  progress?(done: number, total: number): void;
 }
 
 const stdio: AuditVerifyIo = {
@@ -96,6 +100,7 @@ export interface OnlineOptions {
   sample?: number;
   state?: string;
   concurrency?: number;
+  json?: boolean;
 }
 
 export interface BundleOptions {
@@ -103,6 +108,7 @@ export interface BundleOptions {
   auditKey: string;
   trust: string;
   state?: string;
+  json?: boolean;
 }
 
 /** The `--state` file: the last checkpoint this auditor accepted. */
@@ -112,12 +118,8 @@ interface StateFile {
   checkpoint: SignedCheckpoint;
 }
 
-const USAGE =
-  'usage: mx audit verify --url URL --audit-key FILE --trust DIR [--token T] [--sample N] [--state FILE] [--concurrency N]\n' +
-  '       mx audit verify --bundle FILE --audit-key FILE --trust DIR [--state FILE]';
-
-function usage(problem: string): MxError {
-  return new MxError('VALIDATION_FAILED', `${problem}\n${USAGE}`);
+function usage(problem: string): UsageError {
+  return new UsageError(problem, 'audit verify');
 }
 
 function positiveInt(raw: string | undefined, flag: string): number | undefined {
@@ -128,37 +130,18 @@ function positiveInt(raw: string | undefined, flag: string): number | undefined 
 
 /** Parses the arguments after `mx audit verify`. */
 export function parseAuditVerifyArgs(args: readonly string[], env: Record<string, string | undefined> = process.env): OnlineOptions | BundleOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        url: { type: 'string' },
-        'audit-key': { type: 'string' },
-        trust: { type: 'string' },
-        token: { type: 'string' },
-        sample: { type: 'string' },
-        state: { type: 'string' },
-        bundle: { type: 'string' },
-        concurrency: { type: 'string' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw usage((err as Error).message);
-  }
+  const { values: raw } = parseCommand('audit verify', args);
+  const values = raw as Record<string, string | undefined> & { help?: boolean; json?: boolean };
   if (values.help) return 'help';
   if (values['audit-key'] === undefined) throw usage('--audit-key is required (the audit service\'s public key file, audit.jwks.json)');
   if (values.trust === undefined) throw usage('--trust is required (the gateways\' trust directory)');
-  const common = { auditKey: values['audit-key'], trust: values.trust, ...(values.state !== undefined ? { state: values.state } : {}) };
+  const common = { auditKey: values['audit-key'], trust: values.trust, ...(values.state !== undefined ? { state: values.state } : {}), ...(values.json === true ? { json: true } : {}) };
   if (values.bundle !== undefined) {
-    if (values.url !== undefined || values.sample !== undefined) throw usage('--bundle is checked offline: no --url or --sample');
+    if (values.url !== undefined || values.sample !== undefined || values.token !== undefined || values['token-file'] !== undefined) throw usage('--bundle is checked offline: no --url, --sample or token');
     return { ...common, bundle: values.bundle };
   }
   if (values.url === undefined) throw usage('--url or --bundle is required');
-  const token = values.token ?? env.MX_TOKEN;
+  const token = tokenOf(raw, 'audit verify', env);
   const sample = positiveInt(values.sample, '--sample');
   const concurrency = positiveInt(values.concurrency, '--concurrency');
   return { ...common, url: values.url, ...(token ? { token } : {}), ...(sample !== undefined ? { sample } : {}), ...(concurrency !== undefined ? { concurrency } : {}) };
@@ -171,11 +154,29 @@ export function parseAuditVerifyArgs(args: readonly string[], env: Record<string
 export async function auditVerify(args: readonly string[], io: AuditVerifyIo = stdio): Promise<number> {
   const options = parseAuditVerifyArgs(args, io.env ?? process.env);
   if (options === 'help') {
-    io.out(USAGE);
+    io.out(commandUsage('audit verify'));
     return 0;
   }
-  const report = 'bundle' in options ? await verifyEvidenceBundle(options, io) : await verifyAuditLog(options, io);
+  // With --json the report lines are not printed: the result document is the only output.
+  const runIo: AuditVerifyIo = options.json ? { ...io, out: () => undefined } : io;
+  const report = 'bundle' in options ? await verifyEvidenceBundle(options, runIo) : await verifyAuditLog(options, runIo);
+  if (options.json) io.out(JSON.stringify(resultOf(report)));
   return report.exitCode;
+}
+
+/** The `--json` document of a verification. */
+export function resultOf(r: VerifyReport): Record<string, unknown> {
+  return {
+    verdict: r.ok ? 'PASS' : 'FAIL',
+    exitCode: r.exitCode,
+    leavesChecked: r.stats.leavesChecked,
+    eventsVerified: r.stats.eventsVerified,
+    checkpoints: r.stats.checkpoints,
+    checkpoint: r.checkpoint ?? null,
+    gateways: r.stats.gateways,
+    failures: r.failures,
+    ms: r.stats.ms,
+  };
 }
 
 /** Collects failures and prints them as they come (the first 50; all are in the report). */
@@ -343,8 +344,10 @@ export async function verifyAuditLog(o: OnlineOptions, io: AuditVerifyIo = stdio
       io.out(`ok   state: remembered ${sizeLabel(checkpoint)} in ${o.state}`);
     }
     verdict(io, f, checkpoint ? `${stats.leavesChecked} leaves of ${sizeLabel(checkpoint)} (root ${checkpoint.rootHash}) verified` : 'nothing', started);
-    return { ok, exitCode: ok ? 0 : 1, failures: f.failures, ...(checkpoint ? { checkpoint } : {}), stats };
+    return { ok, exitCode: ok ? 0 : (transport ?? 1), failures: f.failures, ...(checkpoint ? { checkpoint } : {}), stats };
   };
+  // Set when the service could not be asked at all: unreachable (3) or failing (4), not a failed check.
+  let transport: 3 | 4 | undefined;
 
   // 1. Checkpoints: signatures, order, origin.
   let checkpoints: AuditSchemas['Checkpoint'][];
@@ -352,6 +355,8 @@ export async function verifyAuditLog(o: OnlineOptions, io: AuditVerifyIo = stdio
     checkpoints = await client.all<AuditSchemas['Checkpoint']>('/v1/checkpoints');
   } catch (err) {
     f.fail('unreachable', o.url, `cannot list checkpoints: ${reason(err)}`);
+    if (err instanceof AuditHttpError && err.status === 0) transport = 3;
+    else if (err instanceof AuditHttpError && err.status >= 500) transport = 4;
     return finish(undefined);
   }
   stats.checkpoints = checkpoints.length;
@@ -430,6 +435,11 @@ export async function verifyAuditLog(o: OnlineOptions, io: AuditVerifyIo = stdio
     list.push({ check, where: `leaf ${index}`, detail });
     leafFailures.set(index, list);
   };
+  let processed = 0;
+  const tick = (): void => {
+    processed += 1;
+    io.progress?.(processed, indices.length);
+  };
   const checkLeaf = async (index: number, leaf: { leafHash: string; bytes: string }, proof: readonly string[]): Promise<void> => {
     stats.leavesChecked += 1;
     const bytes = Buffer.from(leaf.bytes, 'base64');
@@ -459,6 +469,7 @@ export async function verifyAuditLog(o: OnlineOptions, io: AuditVerifyIo = stdio
     } catch (err) {
       failAt(index, 'event-signature', `the audit event does not verify: ${reason(err)}`);
     }
+    tick();
   };
   /** One leaf and its own inclusion proof, in two requests. */
   const checkOne = async (index: number): Promise<void> => {
@@ -471,6 +482,7 @@ export async function verifyAuditLog(o: OnlineOptions, io: AuditVerifyIo = stdio
       ]);
     } catch (err) {
       failAt(index, 'leaf-unavailable', `the service did not return it or its proof: ${reason(err)}`);
+      tick();
       return;
     }
     await checkLeaf(index, leaf, proof.proof);

@@ -10,11 +10,12 @@
  * file a new endpoint's gateway needs. Prints what it wrote, never a private key. `<dir>` belongs
  * outside the repository.
  */
-import { parseArgs } from 'node:util';
 import { MxError } from '../../../core/src/errors/mx-error.ts';
 import { generateEndpointKeys, privateJwksPathOf, type GeneratedKey } from '../../../core/src/trust/keygen.ts';
 import { readJsonIfExists } from '../../../core/src/trust/files.ts';
 import { ensurePseudonymKey } from '../deployment/setup.ts';
+import { parseCommand } from './args.ts';
+import { UsageError } from './exit-codes.ts';
 
 /** Parsed options of the key commands. */
 export interface KeysOptions {
@@ -22,6 +23,8 @@ export interface KeysOptions {
   dir: string;
   validFrom?: Date;
   validUntil?: Date;
+  /** Print one JSON document (what was written) instead of the report. */
+  json?: boolean;
 }
 
 /** Where the commands print (stdout by default; tests capture it). */
@@ -33,11 +36,8 @@ const stdoutIo: KeysIo = { out: (line) => process.stdout.write(`${line}\n`) };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-function usage(command: string, problem: string): MxError {
-  return new MxError(
-    'VALIDATION_FAILED',
-    `${problem}\nusage: mx keys ${command} --endpoint <ENDPOINT> --dir <dir> [--valid-from <date-time>] [--valid-until <date-time> | --valid-days <n>]`,
-  );
+function usage(command: string, problem: string): UsageError {
+  return new UsageError(problem, `keys ${command}`);
 }
 
 function parseDate(text: string, flag: string, command: string): Date {
@@ -48,26 +48,11 @@ function parseDate(text: string, flag: string, command: string): Date {
 
 /** Parses command-line arguments (after `mx keys <command>`) into {@link KeysOptions}. */
 export function parseKeysArgs(args: readonly string[], command: 'init' | 'rotate'): KeysOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        endpoint: { type: 'string' },
-        dir: { type: 'string' },
-        'valid-from': { type: 'string' },
-        'valid-until': { type: 'string' },
-        'valid-days': { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw usage(command, (err as Error).message);
-  }
+  const { values: raw } = parseCommand(`keys ${command}`, args);
+  const values = raw as Record<string, string | undefined>;
   if (values.endpoint === undefined) throw usage(command, '--endpoint is required');
   if (values.dir === undefined) throw usage(command, '--dir is required');
-  const options: KeysOptions = { endpoint: values.endpoint, dir: values.dir };
+  const options: KeysOptions = { endpoint: values.endpoint, dir: values.dir, ...(raw.json === true ? { json: true } : {}) };
   if (values['valid-from'] !== undefined) options.validFrom = parseDate(values['valid-from'], '--valid-from', command);
   if (values['valid-until'] !== undefined && values['valid-days'] !== undefined) throw usage(command, 'give --valid-until or --valid-days, not both');
   if (values['valid-until'] !== undefined) options.validUntil = parseDate(values['valid-until'], '--valid-until', command);
@@ -121,6 +106,11 @@ export async function keysInit(args: readonly string[] | KeysOptions, io: KeysIo
   }
   const key = await generateEndpointKeys(options.endpoint, options.dir, keyOptions(options));
   const pseudonym = ensurePseudonymKey(options.dir, options.endpoint);
+  const result = { ...key, pseudonymKeyPath: pseudonym.path, pseudonymKeyCreated: pseudonym.created };
+  if (options.json) {
+    io.out(JSON.stringify(result));
+    return result;
+  }
   report('created', key, io);
   io.out(`  pseudonym key: ${pseudonym.path} (mode 0600; the gateway's MX_PSEUDONYM_KEY_FILE${pseudonym.created ? '' : '; it existed already and was kept'})`);
   return { ...key, pseudonymKeyPath: pseudonym.path, pseudonymKeyCreated: pseudonym.created };
@@ -144,6 +134,10 @@ export async function keysRotate(args: readonly string[] | KeysOptions, io: Keys
     throw new MxError('VALIDATION_FAILED', `${privateJwksPathOf(options.dir, options.endpoint)} holds no keys; use mx keys init`);
   }
   const key = await generateEndpointKeys(options.endpoint, options.dir, keyOptions(options));
+  if (options.json) {
+    io.out(JSON.stringify(key));
+    return key;
+  }
   report('added', key, io);
   const ahead = key.validFrom.getTime() - Date.now();
   io.out('next steps:');

@@ -6,19 +6,20 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { devIdpIssuer, gatewayAudience, mintToken, ROLES, type Role } from '../../../core/src/idp/dev-idp.ts';
 import { devIdpPaths } from '../../../core/src/idp/dev-idp.ts';
 import { demoDir, readDemoState } from '../demo/state.ts';
 import { AUDIT_AUDIENCE } from '../../../audit/src/config.ts';
 import { JWKS_FILE_SUFFIX } from '../../../core/src/trust/trust-registry.ts';
+import { parseCommand, str, tokenOf } from './args.ts';
+import { HttpProblemError, UnreachableError, UsageError, type ProblemAnswer } from './exit-codes.ts';
 
 export interface Io {
   out(line: string): void;
 }
 const stdout: Io = { out: (l) => process.stdout.write(`${l}\n`) };
 
-export class UsageError extends Error {}
+export { UsageError };
 
 function need(v: string | undefined, flag: string): string {
   if (v === undefined || v === '') throw new UsageError(`${flag} is required`);
@@ -66,7 +67,7 @@ async function resolveTarget(t: GatewayTarget): Promise<{ base: string; token: s
       throw new UsageError(`--url is not a URL: ${t.url}`);
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError('--url must be an http or https URL');
-    if (given === undefined) throw new UsageError('--url needs --token TOKEN (or MX_TOKEN): an officer token from the endpoint\'s identity provider');
+    if (given === undefined) throw new UsageError('--url needs --token-file FILE, MX_TOKEN or --token TOKEN: an officer token from the endpoint\'s identity provider');
     return { base: base.href.replace(/\/+$/, ''), token: given };
   }
   const endpoint = need(t.endpoint, '--endpoint (or --url and --token)');
@@ -77,21 +78,41 @@ async function resolveTarget(t: GatewayTarget): Promise<{ base: string; token: s
   return { base, token: given ?? (await officerToken(dir, endpoint, role(t.role, endpoint))) };
 }
 
-/** Calls a gateway (see {@link GatewayTarget}); prints the JSON answer. Returns the HTTP status. */
-export async function callGateway(target: GatewayTarget, method: string, path: string, opts: { body?: unknown } = {}, io: Io = stdout): Promise<number> {
+/** How long a request may take before the gateway counts as unreachable. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * Calls a gateway (see {@link GatewayTarget}) and returns its JSON answer. A network failure is an
+ * {@link UnreachableError} (exit 3), an error answer an {@link HttpProblemError} (exit 1 for 4xx,
+ * 4 for 5xx); with `json`, the problem document is printed on stdout first.
+ */
+export async function callGateway(target: GatewayTarget, method: string, path: string, opts: { body?: unknown; json?: boolean } = {}, io: Io = stdout): Promise<unknown> {
   const { base, token } = await resolveTarget(target);
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-  });
-  const text = await res.text();
+  let res: Response;
+  let text: string;
   try {
-    io.out(JSON.stringify(JSON.parse(text), null, 2));
-  } catch {
-    io.out(text);
+    res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    text = await res.text();
+  } catch (err) {
+    throw new UnreachableError(base, err);
   }
-  return res.status;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (res.status >= 400) {
+    if (opts.json && body !== undefined) io.out(JSON.stringify(body));
+    throw new HttpProblemError(res.status, (body ?? {}) as ProblemAnswer);
+  }
+  if (body === undefined) throw new Error(`${method} ${path} answered ${res.status} with a body that is not JSON`);
+  return body;
 }
 
 /** The endpoints of the deployment in `dir`: those whose public keys are in its trust directory. */
@@ -104,65 +125,90 @@ export function deploymentEndpoints(dir: string): string[] {
     .sort();
 }
 
-const common = { endpoint: { type: 'string' }, role: { type: 'string' }, dir: { type: 'string' } } as const;
-const target = { ...common, url: { type: 'string' }, token: { type: 'string' } } as const;
+type Values = Record<string, string | boolean | undefined>;
 
-function targetOf(values: { endpoint?: string | undefined; role?: string | undefined; dir?: string | undefined; url?: string | undefined; token?: string | undefined }): GatewayTarget {
+function targetOf(values: Values, command: string): GatewayTarget {
   const t: GatewayTarget = {};
-  if (values.endpoint !== undefined) t.endpoint = values.endpoint;
-  if (values.role !== undefined) t.role = values.role;
-  if (values.dir !== undefined) t.dir = values.dir;
-  if (values.url !== undefined) t.url = values.url;
-  if (values.token !== undefined) t.token = values.token;
+  for (const k of ['endpoint', 'role', 'dir', 'url'] as const) {
+    const v = str(values, k);
+    if (v !== undefined) t[k] = v;
+  }
+  const token = tokenOf(values, command);
+  if (token !== undefined) t.token = token;
   return t;
 }
 
+/** Prints `value`: one compact JSON document with --json, else the `human` text. */
+function print(io: Io, values: Values, value: unknown, human: () => string): void {
+  io.out(values.json ? JSON.stringify(value) : human());
+}
+
 export async function tokenCommand(args: string[], io: Io = stdout): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...common, subject: { type: 'string' }, for: { type: 'string' } } });
-  const endpoint = need(values.endpoint, '--endpoint');
-  const service = values.for ?? 'gateway';
-  if (service !== 'gateway' && service !== 'audit') throw new UsageError('--for must be gateway or audit');
-  const dir = values.dir ?? demoDir();
+  const { values } = parseCommand('token', args);
+  const endpoint = str(values, 'endpoint')!;
+  const service = str(values, 'for') ?? 'gateway';
+  if (service !== 'gateway' && service !== 'audit') throw new UsageError('--for must be gateway or audit', 'token');
+  const dir = str(values, 'dir') ?? demoDir();
   // The dev identity provider would sign for any name; a token no gateway accepts only misleads.
   const known = deploymentEndpoints(dir);
   if (!known.includes(endpoint)) {
-    throw new UsageError(known.length ? `--endpoint ${endpoint} is not an endpoint of the deployment under ${dir} (it has ${known.join(', ')})` : `no deployment under ${dir}: start the demo or run mx setup --dir ${dir}`);
+    throw new UsageError(known.length ? `--endpoint ${endpoint} is not an endpoint of the deployment under ${dir} (it has ${known.join(', ')})` : `no deployment under ${dir}: start the demo or run mx setup --dir ${dir}`, 'token');
   }
-  io.out(await officerToken(dir, endpoint, role(values.role, endpoint), values.subject, service));
+  const token = await officerToken(dir, endpoint, role(str(values, 'role'), endpoint), str(values, 'subject'), service);
+  print(io, values, { token }, () => token);
   return 0;
 }
 
 export async function sendCommand(args: string[], io: Io = stdout): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { ...target, type: { type: 'string' }, to: { type: 'string' }, 'case-ref': { type: 'string' }, 'in-reply-to': { type: 'string' }, body: { type: 'string' } },
-  });
-  const body = JSON.parse(readFileSync(need(values.body, '--body (a JSON file)'), 'utf8')) as unknown;
+  const { values } = parseCommand('send', args);
+  const file = str(values, 'body')!;
+  let body: unknown;
+  try {
+    body = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (err) {
+    throw new UsageError(`--body ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'send');
+  }
   const request = {
-    type: need(values.type, '--type'),
-    to: need(values.to, '--to').split(','),
-    ...(values['case-ref'] ? { caseRef: values['case-ref'] } : {}),
-    ...(values['in-reply-to'] ? { inReplyTo: values['in-reply-to'] } : {}),
+    type: str(values, 'type')!,
+    to: str(values, 'to')!.split(','),
+    ...(values['case-ref'] ? { caseRef: str(values, 'case-ref') } : {}),
+    ...(values['in-reply-to'] ? { inReplyTo: str(values, 'in-reply-to') } : {}),
     body,
   };
-  const status = await callGateway(targetOf(values), 'POST', '/v1/notices', { body: request }, io);
-  return status < 300 ? 0 : 1;
+  const accepted = (await callGateway(targetOf(values, 'send'), 'POST', '/v1/notices', { body: request, json: values.json === true }, io)) as { id?: string };
+  print(io, values, accepted, () => `accepted ${request.type} ${String(accepted.id)} to ${request.to.join(', ')}`);
+  return 0;
+}
+
+interface InboxLine {
+  id: string;
+  type: string;
+  from: string;
+  status: string;
+  receivedAt: string;
+  caseRef?: string;
 }
 
 export async function inboxCommand(args: string[], io: Io = stdout): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { ...target, type: { type: 'string' }, status: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseCommand('inbox', args);
   const id = positionals[0];
   const q = new URLSearchParams();
-  if (values.type) q.set('type', values.type);
-  if (values.status) q.set('status', values.status);
+  if (values.type) q.set('type', str(values, 'type')!);
+  if (values.status) q.set('status', str(values, 'status')!);
   const path = id ? `/v1/inbox/${encodeURIComponent(id)}` : `/v1/inbox${q.size ? `?${q}` : ''}`;
-  const status = await callGateway(targetOf(values), 'GET', path, {}, io);
-  return status < 300 ? 0 : 1;
+  const answer = await callGateway(targetOf(values, 'inbox'), 'GET', path, { json: values.json === true }, io);
+  print(io, values, answer, () => {
+    if (id) return JSON.stringify(answer, null, 2);
+    const items = (answer as { items: InboxLine[] }).items;
+    if (items.length === 0) return '(no items)';
+    return items.map((m) => `${m.id}  ${m.type.padEnd(26)} from ${m.from.padEnd(8)} ${m.status.padEnd(9)} ${m.receivedAt}${m.caseRef ? `  case ${m.caseRef}` : ''}`).join('\n');
+  });
+  return 0;
 }
 
 export async function messageCommand(args: string[], io: Io = stdout): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: target, allowPositionals: true });
-  const id = need(positionals[0], 'the message id');
-  const status = await callGateway(targetOf(values), 'GET', `/v1/messages/${encodeURIComponent(id)}`, {}, io);
-  return status < 300 ? 0 : 1;
+  const { values, positionals } = parseCommand('message', args);
+  const answer = await callGateway(targetOf(values, 'message'), 'GET', `/v1/messages/${encodeURIComponent(positionals[0]!)}`, { json: values.json === true }, io);
+  print(io, values, answer, () => JSON.stringify(answer, null, 2));
+  return 0;
 }

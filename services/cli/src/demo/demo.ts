@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand, str } from '../commands/args.ts';
 import { freePort, startLocalBroker, type LocalBroker } from '../../../core/src/kafka/local-broker.ts';
 import { setDevIdpIssuer } from '../../../core/src/idp/dev-idp.ts';
 import { ensureDeploymentKafkaPasswords, provisionDeploymentKafka } from '../deployment/kafka.ts';
@@ -71,8 +71,8 @@ class StopRequested extends Error {}
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export async function demoCommand(args: string[], io: Io = stdout): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'exit-after-scenario': { type: 'boolean' }, 'no-scenario': { type: 'boolean' }, dir: { type: 'string' } } });
-  const dir = values.dir ?? demoDir();
+  const { values } = parseCommand('demo', args);
+  const dir = str(values, 'dir') ?? demoDir();
   const services: ServiceProcess[] = [];
   let audit: ServiceProcess | undefined;
   let idp: ServiceProcess | undefined;

@@ -4,6 +4,9 @@
  * `mx audit verify` as a separate process with only the audit key, the trust directory and a token.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AUDIT_AUDIENCE } from '../../services/audit/src/config.ts';
 import { auditVerify, parseAuditVerifyArgs } from '../../services/cli/src/commands/audit-verify.ts';
@@ -76,6 +79,24 @@ test('the service process ingests, signs on its own schedule and stops cleanly; 
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^ok {3}[12] checkpoints?, signatures by audit:/m);
     expect(r.out).toMatch(/^VERDICT: PASS: 7 leaves of checkpoint size 7/m);
+
+    // --json: one result document, nothing else on stdout; the token from --token-file.
+    const tokenFile = join(mkdtempSync(join(tmpdir(), 'mx-audit-token-')), 'token');
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    const json = await run(MX_MAIN, ['audit', 'verify', '--json', '--url', url, '--token-file', tokenFile, '--audit-key', audit.publicKeyFile, '--trust', dep.trustDir], {});
+    expect([json.code, json.err]).toEqual([0, '']);
+    expect(JSON.parse(json.out)).toMatchObject({ verdict: 'PASS', exitCode: 0, leavesChecked: 7, eventsVerified: 7, checkpoint: { treeSize: 7 }, failures: [] });
+
+    // On a terminal (script(1) gives the command one), progress on stderr: leaves checked of the total.
+    const tty = await new Promise<string>((resolve) => {
+      const cmd = [process.execPath, '--import', 'tsx', MX_MAIN, 'audit', 'verify', '--url', url, '--token-file', tokenFile, '--audit-key', audit.publicKeyFile, '--trust', dep.trustDir].join(' ');
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('exit', () => resolve(out));
+    });
+    expect(tty).toMatch(/leaves checked 7\/7 \(100%\)/);
+    expect(tty).toMatch(/VERDICT: PASS/);
 
     const denied = await run(MX_MAIN, ['audit', 'verify', '--url', url, '--audit-key', audit.publicKeyFile, '--trust', dep.trustDir], { MX_TOKEN: 'x.y.z' });
     expect(denied.code).toBe(1);

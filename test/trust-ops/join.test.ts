@@ -296,7 +296,7 @@ test("TH sends KH a victim notice with mx send --url (encrypted to KH): delivere
   // As an officer would, with `mx` pointed at TH's gateway (the token in MX_TOKEN, off the command line).
   const bodyFile = join(dep.dir, 'victim-notice.json');
   writeFileSync(bodyFile, JSON.stringify(loadBody('victim-repatriation-notice')));
-  const sent = await run(MX_MAIN, ['send', '--url', gw.TH!.url, '--type', 'victim-repatriation-notice', '--to', 'KH', '--case-ref', caseRef, '--body', bodyFile], { MX_TOKEN: tokens.TH! });
+  const sent = await run(MX_MAIN, ['send', '--json', '--url', gw.TH!.url, '--type', 'victim-repatriation-notice', '--to', 'KH', '--case-ref', caseRef, '--body', bodyFile], { MX_TOKEN: tokens.TH! });
   expect(sent.err).toBe('');
   expect(sent.code).toBe(0);
   victimId = (JSON.parse(sent.out) as { id: string }).id;

@@ -1,7 +1,7 @@
 /**
  * The commands a person uses against a gateway: `mx token`, `mx send`, `mx inbox`, `mx message`.
- * They speak the gateway's HTTP API. With `--url` (and `--token` or `MX_TOKEN`, an officer token
- * from the endpoint's identity provider) they work against any deployment; without, against the
+ * They speak the gateway's HTTP API. With `--url` (and `--token-file`, `MX_TOKEN` or `--token`, an
+ * officer token from the endpoint's identity provider) they work against any deployment; without, against the
  * running demo, whose state file names the gateways and whose dev identity provider mints a token.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

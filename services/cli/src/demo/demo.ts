@@ -368,7 +368,7 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
       'npx mx inbox --endpoint LA',
       `npx mx message --endpoint TH ${nid}`,
       `npx mx send --endpoint TH --type victim-repatriation-notice --to LA --case-ref ${caseRef} --body <file.json>`,
-      `npx mx audit verify --url ${auditUrl} --audit-key ${auditDep.publicKeyFile} --trust ${dep.trustDir} --token "$(npx mx token --endpoint LA --role auditor --for audit)"`,
+      `MX_TOKEN="$(npx mx token --endpoint LA --role auditor --for audit)" npx mx audit verify --url ${auditUrl} --audit-key ${auditDep.publicKeyFile} --trust ${dep.trustDir}`,
     ]);
     return (await stopAll()) ? 0 : 1;
   } catch (err) {

@@ -7,15 +7,10 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// From the sources (`npx mx`, the tests) the programs are `.ts` files run under tsx; from the
-// compiled tree (`npm run build`, the container image) they are `.js` files run by plain node.
-const COMPILED = import.meta.url.endsWith('.js');
-const program = (relative: string) => fileURLToPath(new URL(`${relative}${COMPILED ? '.js' : '.ts'}`, import.meta.url));
-export const GATEWAY_MAIN = program('../../../gateway/src/main');
-export const AUDIT_MAIN = program('../../../audit/src/main');
-export const IDP_MAIN = program('../../../idp/src/main');
-const SUPERVISED = program('./supervised');
-const LOADER = COMPILED ? [] : ['--import', 'tsx'];
+export const GATEWAY_MAIN = fileURLToPath(new URL('../../../gateway/src/main.ts', import.meta.url));
+export const AUDIT_MAIN = fileURLToPath(new URL('../../../audit/src/main.ts', import.meta.url));
+export const IDP_MAIN = fileURLToPath(new URL('../../../idp/src/main.ts', import.meta.url));
+const SUPERVISED = fileURLToPath(new URL('./supervised.ts', import.meta.url));
 
 export interface ServiceExit {
   code: number | null;
@@ -32,14 +27,14 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts `main` (under tsx, from the sources) with `env` added to this process's environment. `nodeArgs` go before the
+ * Starts `main` under tsx with `env` added to this process's environment. `nodeArgs` go before the
  * program (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). A service that fails to come up is killed.
  */
 export async function startService(name: string, main: string, env: Record<string, string>, logFile: string, opts: { nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<ServiceProcess> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   mkdirSync(dirname(logFile), { recursive: true });
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...LOADER, '--import', SUPERVISED, main], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, 'ipc'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', '--import', SUPERVISED, main], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, 'ipc'] });
   closeSync(fd);
   let exited: ServiceExit | undefined;
   const exitP = new Promise<ServiceExit>((resolve) => child.once('exit', (code, signal) => resolve((exited = { code, signal }))));

@@ -53,6 +53,28 @@ describe('the compiled tree', () => {
     expect(tsImports).toEqual([]);
   });
 
+  test('imports only production dependencies: the image installs nothing else (npm ci --omit=dev)', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const packageOf = (spec: string) => /^(@[^/]+\/[^/]+|[^/]+)/.exec(spec)![1]!;
+    const statics = new Set<string>();
+    const dynamics: string[] = [];
+    for (const f of files(compiled).filter((x) => x.endsWith('.js'))) {
+      const text = readFileSync(f, 'utf8');
+      for (const m of text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/gm)) statics.add(m[1]!);
+      for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) statics.add(m[1]!);
+      for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) dynamics.push(`${relative(compiled, f)}: ${m[1]}`);
+    }
+    const external = [...statics].filter((s) => !s.startsWith('.') && !s.startsWith('node:'));
+    expect(external.length).toBeGreaterThan(5);
+    expect(external.map(packageOf).filter((p) => !(p in pkg.dependencies))).toEqual([]);
+    // A development package loaded on demand only by the demo's console builder, never in the image.
+    const devDynamic = dynamics.filter((d) => {
+      const spec = d.split(': ')[1]!;
+      return !spec.startsWith('.') && !spec.startsWith('node:') && !(packageOf(spec) in pkg.dependencies);
+    });
+    expect(devDynamic).toEqual(['services/console/build.js: vite']);
+  });
+
   test('holds every program the image runs and every file they read at run time, at the paths they resolve', () => {
     for (const p of Object.values(COMPILED_PROGRAMS)) expect({ p, there: existsSync(join(compiled, p)) }).toEqual({ p, there: true });
     for (const a of RUNTIME_ASSETS.filter((x) => !x.optional)) expect({ a: a.path, there: existsSync(join(compiled, a.path)) }).toEqual({ a: a.path, there: true });

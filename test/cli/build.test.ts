@@ -1,10 +1,11 @@
 /**
  * The container image's build steps, as far as this machine allows without a Docker engine:
  * `npm run build` compiles the services into a fresh directory placed as the image places it
- * (`build/` beside a `node_modules`, nothing else of the repository in reach), two gateways run
- * from that compiled JavaScript with plain `node` through the image's entry point and exchange a
- * notice and its receipt over the suite's secured broker, the compiled `mx` runs the compose
- * one-shot's set-up, and the Dockerfile has the shape the image needs.
+ * (`build/` beside a `node_modules`, nothing else of the repository in reach), two gateways and the
+ * audit service run from that compiled JavaScript with plain `node` through the image's entry point
+ * and exchange a notice and its receipt over the suite's secured broker (the audit service logging
+ * both gateways' events), the compiled `mx` runs the compose one-shot's set-up, and the Dockerfile
+ * has the shape the image needs.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
@@ -12,10 +13,11 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { COMPILED_PROGRAMS, REPO_ROOT, RUNTIME_ASSETS } from '../../services/core/src/build/build.ts';
 import { gatewayAudience, mintToken } from '../../services/core/src/idp/dev-idp.ts';
-import { gatewayEnv, type Deployment } from '../../services/cli/src/deployment/setup.ts';
+import { auditEnv, gatewayEnv, setupAudit, type Deployment } from '../../services/cli/src/deployment/setup.ts';
+import { AUDIT_AUDIENCE } from '../../services/audit/src/config.ts';
 import { loadBody } from '../fixtures/documents/index.ts';
 import { eventually, provisionTestKafka, testBrokers, testDeployment, uniqueName } from '../support/kafka.ts';
-import { GatewayProcess, killAllGateways } from '../support/processes.ts';
+import { GatewayProcess, killAllGateways, ServiceProcess } from '../support/processes.ts';
 import { effective, readDockerfile, stage } from '../support/dockerfile.ts';
 
 /** Stands for the image's /app: `build/` (the compiled tree) and `node_modules` beside it. */
@@ -98,10 +100,11 @@ describe('the compiled tree', () => {
   }, 150_000);
 });
 
-describe('gateways run from the compiled JavaScript with plain node', () => {
+describe('the gateways and the audit service run from the compiled JavaScript with plain node', () => {
   let dep: Deployment;
   let prefix: string;
   const gw: Record<string, GatewayProcess> = {};
+  let audit: ServiceProcess;
 
   beforeAll(async () => {
     dep = await testDeployment('mx-build-gw-', ['TH', 'LA']);
@@ -111,22 +114,24 @@ describe('gateways run from the compiled JavaScript with plain node', () => {
     for (const e of ['TH', 'LA']) {
       gw[e] = await GatewayProcess.spawn({ env: gatewayEnv(dep, e, testBrokers(), { topicPrefix: prefix }), compiled, logFile: join(dep.dir, `${e}.log`) });
     }
+    await setupAudit(dep);
+    audit = await ServiceProcess.spawn({ kind: 'audit', env: auditEnv(dep, testBrokers(), { topicPrefix: prefix, checkpointEverySeconds: 1 }), compiled, logFile: join(dep.dir, 'audit.log') });
     await gw.LA!.waitForConsumer({ timeoutMs: 60_000 });
     await gw.TH!.waitForConsumer({ timeoutMs: 60_000 });
-  }, 180_000);
+    await audit.waitForConsumer({ timeoutMs: 60_000 });
+  }, 240_000);
 
   test('they run without a TypeScript loader and become ready', async () => {
-    for (const p of Object.values(gw)) {
+    for (const [p, program] of [...Object.values(gw).map((g) => [g, 'gateway'] as const), [audit, 'audit'] as const]) {
       const args = p.child.spawnargs;
-      expect(args.slice(1)).toEqual([join(compiled, COMPILED_PROGRAMS.entry), 'gateway']);
+      expect(args.slice(1)).toEqual([join(compiled, COMPILED_PROGRAMS.entry), program]);
       expect(args.join(' ')).not.toMatch(/tsx|\.ts\b/);
       await eventually(async () => ((await p.call('GET', '/v1/ready')).status === 200 ? true : undefined), 60_000, `${p.name} ready`);
-      const status = await p.call('GET', '/v1/status');
-      expect(status.status).toBe(200);
     }
+    for (const p of Object.values(gw)) expect((await p.call('GET', '/v1/status')).status).toBe(200);
   }, 90_000);
 
-  test('TH sends LA a notice; LA verifies and stores it, and TH verifies LA\'s signed receipt', async () => {
+  test('TH sends LA a notice; LA verifies and stores it, TH verifies LA\'s signed receipt, the audit service logs both under a signed checkpoint', async () => {
     const token = await mintToken(dep.idpPrivateJwks, { subject: 'officer@TH', endpoint: 'TH', agency: 'TH test agency', roles: ['liaison-officer'], audience: gatewayAudience('TH') });
     const laToken = await mintToken(dep.idpPrivateJwks, { subject: 'officer@LA', endpoint: 'LA', agency: 'LA test agency', roles: ['liaison-officer'], audience: gatewayAudience('LA') });
     const caseRef = `TH-2026-${String(100_000 + Math.floor(Math.random() * 800_000)).padStart(6, '0')}`;
@@ -143,6 +148,15 @@ describe('gateways run from the compiled JavaScript with plain node', () => {
       const r = await gw.TH!.call('GET', `/v1/messages/${id}`, { token });
       return r.body.recipients?.every((x: { delivered: boolean }) => x.delivered) ? true : undefined;
     }, 60_000, 'LA\'s receipt at TH');
+    // Both gateways' signed audit events, logged by the compiled audit service under a checkpoint it signed.
+    const auditor = await mintToken(dep.idpPrivateJwks, { subject: 'auditor@TH', endpoint: 'TH', agency: 'TH audit office (test)', roles: ['auditor'], audience: AUDIT_AUDIENCE });
+    const logged = await eventually(async () => {
+      const r = await audit.call('GET', '/v1/status', { token: auditor });
+      const covered = r.body.latestCheckpoint?.treeSize ?? 0;
+      const both = ['LA', 'TH'].every((e) => r.body.gateways?.some((g: { gateway: string; lastSeq: number }) => g.gateway === e && g.lastSeq > 0));
+      return r.status === 200 && r.body.checkpointing.state === 'ok' && both && covered >= 3 && covered <= r.body.treeSize ? r.body : undefined;
+    }, 60_000, 'a signed checkpoint over both gateways\' events');
+    expect(logged.origin).toBeTruthy();
   }, 150_000);
 });
 

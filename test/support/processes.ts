@@ -10,10 +10,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { topicNames } from '../../services/core/src/kafka/transport.ts';
+import { COMPILED_PROGRAMS } from '../../services/core/src/build/build.ts';
 import { clientSecurityFromFiles, kafkajsSecurity, type KafkaClientSecurity } from '../../services/core/src/kafka/security.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,6 +47,11 @@ export interface SpawnOptions {
   logFile?: string;
   /** How long to wait for `{ ready }` (ms). */
   readyTimeoutMs?: number;
+  /**
+   * A compiled tree (`npm run build -- --out-dir DIR`: DIR here): run the program as the container
+   * image does, `node DIR/services/cli/src/entry.js <kind>`, with no TypeScript loader.
+   */
+  compiled?: string;
 }
 
 const live = new Set<ServiceProcess>();
@@ -89,14 +96,16 @@ export class ServiceProcess {
     return this.child.pid ?? -1;
   }
 
-  /** Spawns `node --import tsx services/<kind>/src/main.ts` and waits until its HTTP API listens. */
+  /** Spawns `node --import tsx services/<kind>/src/main.ts` (or the compiled program) and waits until its HTTP API listens. */
   static async spawn(opts: SpawnOptions): Promise<ServiceProcess> {
     const kind = opts.kind ?? 'gateway';
     const { NODE_OPTIONS: _ignored, ...base } = process.env;
     const group = consumerGroupOf(kind, opts.env);
     const membersBefore = new Set((await describeGroup(group).catch(() => undefined))?.members.map((m) => m.memberId) ?? []);
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN[kind]], {
-      cwd: REPO_ROOT,
+    const args = opts.compiled === undefined ? ['--import', 'tsx', MAIN[kind]] : [join(opts.compiled, COMPILED_PROGRAMS.entry), kind];
+    const child = spawn(process.execPath, args, {
+      // A compiled program runs where the image has it (/app, the compiled tree's parent), away from the sources.
+      cwd: opts.compiled === undefined ? REPO_ROOT : join(opts.compiled, '..'),
       env: { ...base, MX_LOG_LEVEL: 'info', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

@@ -11,7 +11,7 @@ import { copyFileSync, cpSync, existsSync, readdirSync, statSync } from 'node:fs
 import { basename, join, sep } from 'node:path';
 import { ownerOnlyDir } from '../../../core/src/fs/owner-only.ts';
 import { devIdpPaths } from '../../../core/src/idp/dev-idp.ts';
-import { kafkaCaFile, kafkaSecretsDir } from '../../../core/src/kafka/security.ts';
+import { COMPOSE_BROKER_HOSTS, kafkaCaFile, kafkaSecretsDir } from '../../../core/src/kafka/security.ts';
 import { auditEnv, gatewayEnv, type Deployment } from './setup.ts';
 
 /** The compose service name of an endpoint's gateway. */
@@ -34,7 +34,7 @@ export type Distribution = Record<string, string[]>;
  * its own inter-broker login uses.
  */
 export function distributeSecrets(dep: Deployment, out: string): Distribution {
-  const brokers = ['kafka:9092'];
+  const brokers = COMPOSE_BROKER_HOSTS.map((h) => `${h}:9092`);
   const services: Record<string, Record<string, string>> = {};
   for (const e of dep.endpoints) services[gatewayServiceName(e)] = gatewayEnv(dep, e, brokers);
   services.audit = auditEnv(dep, brokers);

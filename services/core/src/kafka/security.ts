@@ -91,8 +91,18 @@ function keytool(args: string[], input?: string): string {
   return r.stdout;
 }
 
+/** The brokers' host names in docker-compose.yml (a three-node cluster); the broker certificate names each. */
+export const COMPOSE_BROKER_HOSTS = ['kafka-1', 'kafka-2', 'kafka-3'] as const;
+
 /**
- * Creates (or reuses) a CA and a broker certificate for 127.0.0.1, localhost and kafka under `<dir>/private/kafka/tls`
+ * The broker certificate's subject. Every broker of a deployment holds that one certificate; where
+ * the controller listener asks for client certificates (docker-compose.yml's cluster: mutual TLS
+ * between the nodes), it is the brokers' principal, `User:CN=mx-kafka-broker`, a super user.
+ */
+export const BROKER_CERT_DN = 'CN=mx-kafka-broker';
+
+/**
+ * Creates (or reuses) a CA and a broker certificate for 127.0.0.1, localhost and the compose brokers ({@link COMPOSE_BROKER_HOSTS}) under `<dir>/private/kafka/tls`
  * with the JDK's keytool (the broker needs Java anyway, so no new tool), and writes the CA's
  * PEM where clients read it ({@link kafkaCaFile}).
  */
@@ -109,12 +119,11 @@ export function ensureBrokerTls(dir: string): BrokerTls {
     writeSecret(passFile, pw);
     const ca = join(tls, 'ca.p12');
     const store = (file: string) => ['-keystore', file, '-storetype', 'PKCS12', '-storepass', pw];
-    // `kafka` is the broker's host name in docker-compose.yml.
-    const san = 'SAN=dns:localhost,ip:127.0.0.1,dns:kafka';
+    const san = `SAN=dns:localhost,ip:127.0.0.1,${COMPOSE_BROKER_HOSTS.map((h) => `dns:${h}`).join(',')}`;
     keytool(['-genkeypair', '-alias', 'ca', '-keyalg', 'EC', '-groupname', 'secp256r1', '-dname', 'CN=Mekong Exchange local Kafka CA', '-ext', 'bc:c', '-validity', '3650', ...store(ca)]);
     const caPem = keytool(['-exportcert', '-rfc', '-alias', 'ca', ...store(ca)]);
     writeSecret(caPemFile, caPem);
-    keytool(['-genkeypair', '-alias', 'broker', '-keyalg', 'EC', '-groupname', 'secp256r1', '-dname', 'CN=localhost', '-ext', san, '-validity', '825', ...store(keystore)]);
+    keytool(['-genkeypair', '-alias', 'broker', '-keyalg', 'EC', '-groupname', 'secp256r1', '-dname', BROKER_CERT_DN, '-ext', san, '-validity', '825', ...store(keystore)]);
     const csr = keytool(['-certreq', '-alias', 'broker', ...store(keystore)]);
     const cert = keytool(['-gencert', '-alias', 'ca', '-rfc', '-ext', san, '-validity', '825', ...store(ca)], csr);
     keytool(['-importcert', '-noprompt', '-alias', 'ca', '-file', caPemFile, ...store(keystore)]);

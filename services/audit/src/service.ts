@@ -88,12 +88,10 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
   const topic = topicNames(cfg.topicPrefix).audit;
   const security = clientSecurityOf(cfg);
   const secured = security ? { security } : {};
-  // Readiness asks once, without kafkajs' connection retries, so a probe gets its answer in about a second.
-  const probe = createKafka({ brokers: cfg.brokers, clientId: 'mx-audit-probe', retry: { retries: 0 }, connectionTimeoutMs: 1000, ...secured });
   const groupId = `${cfg.topicPrefix}${cfg.consumerGroup}`;
   let startedAt: number | undefined;
   const gateways = () => gatewayLag(store.gatewayHeads(), trust.current.endpoints(), { now: Date.now(), startedAt, silentAfterMs: cfg.silentAfterSeconds * 1000 });
-  const metrics = auditMetrics({ store, checkpointing: () => checkpointer.status(), gateways, lag: { kafka: probe, groupId, topics: [topic] } });
+  const metrics = auditMetrics({ store, checkpointing: () => checkpointer.status(), gateways, lag: { kafka: createKafka({ brokers: cfg.brokers, clientId: 'mx-audit-metrics', retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 500 }, connectionTimeoutMs: 1000, ...secured }), groupId, topics: [topic] } });
   const ingestor = new Ingestor({
     store,
     timer: metrics.envelope,
@@ -108,6 +106,8 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
   trust.onChange(() => ingestor.reexamine());
 
   const kafka = createKafka({ brokers: cfg.brokers, clientId: 'mx-audit', logger, ...secured, ...(opts.retry ? { retry: opts.retry } : {}) });
+  // Readiness asks once, without kafkajs' connection retries, so a probe gets its answer in about a second.
+  const probe = createKafka({ brokers: cfg.brokers, clientId: 'mx-audit-probe', retry: { retries: 0 }, connectionTimeoutMs: 1000, ...secured });
   const consumer = new RecordConsumer(kafka, {
     groupId,
     topics: [topic],

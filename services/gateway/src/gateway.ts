@@ -85,15 +85,13 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   const clock = opts.clock ?? systemClock;
   const security = clientSecurityOf(cfg);
   const secured = security ? { security } : {};
-  // Readiness asks once, without kafkajs' connection retries (and their log lines), so a probe gets its answer in about a second.
-  const probe = createKafka({ brokers: cfg.brokers, clientId: `mx-gateway-${cfg.endpoint}-probe`, retry: { retries: 0 }, connectionTimeoutMs: 1000, ...secured });
   const groupId = `${cfg.topicPrefix}mx-gateway-${cfg.endpoint}`;
   const metrics = gatewayMetrics({
     db,
     now: () => clock.now().getTime(),
     overdueAfterMs: cfg.overdueAfterSeconds * 1000,
     alertLeadMs: cfg.alertLeadHours * 3_600_000,
-    lag: { kafka: probe, groupId, topics: [topics.inbox(cfg.endpoint)] },
+    lag: { kafka: createKafka({ brokers: cfg.brokers, clientId: `mx-gateway-${cfg.endpoint}-metrics`, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 500 }, connectionTimeoutMs: 1000, ...secured }), groupId, topics: [topics.inbox(cfg.endpoint)] },
   });
   const audit = new AuditEmitter(db, outbox, {
     endpoint: cfg.endpoint,
@@ -136,6 +134,8 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   });
 
   const kafka = createKafka({ brokers: cfg.brokers, clientId: `mx-gateway-${cfg.endpoint}`, logger, ...secured, ...(opts.retry ? { retry: opts.retry } : {}) });
+  // Readiness asks once, without kafkajs' connection retries (and their log lines), so a probe gets its answer in about a second.
+  const probe = createKafka({ brokers: cfg.brokers, clientId: `mx-gateway-${cfg.endpoint}-probe`, retry: { retries: 0 }, connectionTimeoutMs: 1000, ...secured });
   const publisher = new RecordPublisher(kafka);
   const relay = new OutboxRelay(db, outbox, publisher, {
     logger,

@@ -7,7 +7,10 @@ import type { Kafka } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface ConsumerLagSource {
-  /** A client without long retries (the services' readiness probe). */
+  /**
+   * A client with few, short retries: kafkajs needs one to find the group coordinator after
+   * connecting (with none it fails with "no brokers in the broker pool").
+   */
   kafka: Kafka;
   groupId: string;
   topics: string[];

@@ -29,15 +29,17 @@ export interface GatewayMetricsSources {
   now: () => number;
   overdueAfterMs: number;
   alertLeadMs: number;
-  /** Consumer lag of the inbox consumer group. */
-  lag: { kafka: Kafka; groupId: string; topics: string[] };
+  /** Consumer lag of the inbox consumer group (absent: not reported). */
+  lag?: { kafka: Kafka; groupId: string; topics: string[] };
+  /** Also prom-client's process metrics (default true). */
+  processMetrics?: boolean;
 }
 
 export function gatewayMetrics(src: GatewayMetricsSources): GatewayMetrics {
-  const registry = createMetricsRegistry();
+  const registry = createMetricsRegistry({ processMetrics: src.processMetrics ?? true });
   const { db } = src;
   const outbox = outboxMetrics(registry, db, src.now);
-  consumerLagMetrics(registry, src.lag);
+  if (src.lag) consumerLagMetrics(registry, src.lag);
   const exchange: ExchangeMetrics = { envelope: envelopeMetrics(registry), quarantined: quarantineMetrics(registry) };
 
   new Gauge({

@@ -60,7 +60,8 @@ export function accessLog(logger: Logger): RequestHandler {
     customErrorObject: (req, res, _err, val: { responseTime: number }) => lineOf(req, res, val.responseTime),
     customSuccessMessage: () => 'http',
     customErrorMessage: () => 'http',
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    // Info whatever the status: a 503 while a service starts is no fault, and a 500 has its own error line (problem handler).
+    customLogLevel: () => 'info',
   });
   return (req, res, next) => {
     res.locals.trace = continueTrace(req.headers[TRACEPARENT_HEADER]);

@@ -54,3 +54,20 @@ test('an audit service whose checkpoint key file is missing names MX_AUDIT_SIGNI
   const r = run('services/audit/src/main.ts', auditEnv(dep, testBrokers()));
   expectOneClearLine(r, 'MX_AUDIT_SIGNING_KEY_FILE', audit.signingKeyFile);
 }, 90_000);
+
+test('a gateway whose metrics token is too short names MX_METRICS_TOKEN_FILE and the path, never the token', async () => {
+  const dep = await testDeployment('mx-startup-', ['LA']);
+  const file = join(dep.dir, 'metrics.token');
+  writeFileSync(file, 'short-metrics-token\n', { mode: 0o600 });
+  const r = run('services/gateway/src/main.ts', { ...gatewayEnv(dep, 'LA', testBrokers()), MX_METRICS_TOKEN_FILE: file });
+  expectOneClearLine(r, 'MX_METRICS_TOKEN_FILE', file);
+  expect(r.output).not.toContain('short-metrics-token');
+}, 90_000);
+
+test('an audit service whose metrics token file is missing names MX_METRICS_TOKEN_FILE and the path', async () => {
+  const dep = await testDeployment('mx-startup-', ['LA']);
+  await setupAudit(dep);
+  const missing = join(dep.dir, 'no-such-metrics.token');
+  const r = run('services/audit/src/main.ts', { ...auditEnv(dep, testBrokers()), MX_METRICS_TOKEN_FILE: missing });
+  expectOneClearLine(r, 'MX_METRICS_TOKEN_FILE', missing);
+}, 90_000);

@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { Clock } from '../../services/core/src/clock/clock.ts';
 import { mintToken, gatewayAudience, type Role } from '../../services/core/src/idp/dev-idp.ts';
 import { SchemaRegistry } from '../../services/core/src/schemas/registry.ts';
@@ -33,7 +33,7 @@ export interface Cluster {
 
 let sharedSchemas: SchemaRegistry | undefined;
 
-export async function startCluster(endpoints: string[] = ['LA', 'TH', 'CN', 'INTERPOL'], opts: { env?: Record<string, string>; clocks?: Record<string, Clock> } = {}): Promise<Cluster> {
+export async function startCluster(endpoints: string[] = ['LA', 'TH', 'CN', 'INTERPOL'], opts: { env?: Record<string, string>; clocks?: Record<string, Clock>; loggers?: Record<string, Logger> } = {}): Promise<Cluster> {
   const dep = await testDeployment('mx-dep-', endpoints);
   const prefix = `${uniqueName('t')}.`;
   await provisionTestKafka({ endpoints, topicPrefix: prefix, ...(opts.env?.MX_ROUTING_POLICY ? { routingPolicyFile: opts.env.MX_ROUTING_POLICY } : {}) });
@@ -42,7 +42,7 @@ export async function startCluster(endpoints: string[] = ['LA', 'TH', 'CN', 'INT
   for (const e of endpoints) {
     const cfg = loadGatewayConfig({ ...gatewayEnv(dep, e, testBrokers(), { topicPrefix: prefix }), MX_OVERDUE_AFTER_SECONDS: '30', ...opts.env });
     const clock = opts.clocks?.[e];
-    const gateway = await createGateway(cfg, { logger: pino({ level: 'silent' }), schemas: sharedSchemas, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 300 }, ...(clock ? { clock } : {}) });
+    const gateway = await createGateway(cfg, { logger: opts.loggers?.[e] ?? pino({ level: 'silent' }), schemas: sharedSchemas, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 300 }, ...(clock ? { clock } : {}) });
     const server = await new Promise<Server>((resolve) => {
       const s = gateway.app.listen(0, '127.0.0.1', () => resolve(s));
       answerClientErrors(s);

@@ -11,6 +11,8 @@ import { isErrorCode } from '../../core/src/errors/catalogue.ts';
 import { MxError } from '../../core/src/errors/mx-error.ts';
 import { addHealthRoutes, addMethodNotAllowed, addProblemHandler, decodeCursor, encodeCursor, queryLimit, type ReadinessCheck } from '../../core/src/http/api.ts';
 import { accessLog } from '../../core/src/http/access-log.ts';
+import { addMetricsRoute, type MetricsEndpoint } from '../../core/src/metrics/endpoint.ts';
+import { httpMetrics } from '../../core/src/metrics/http.ts';
 import { mountConsole, type ConsoleSettings } from '../../core/src/http/console.ts';
 import type { Officer } from '../../core/src/idp/officer-auth.ts';
 import { MESSAGE_TYPES } from '../../core/src/schemas/registry.ts';
@@ -49,6 +51,8 @@ export interface AuditAppDeps {
   ready: ReadinessCheck;
   /** The auditors' web console at `/console/` (absent: not served). */
   console?: ConsoleSettings;
+  /** The service's metrics registry and who may read `GET /metrics`. */
+  metrics: MetricsEndpoint;
 }
 
 const DIGEST = /^[A-Za-z0-9_-]{43}$/;
@@ -123,6 +127,7 @@ export function buildApp(deps: AuditAppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(accessLog(deps.logger));
+  app.use(httpMetrics(deps.metrics.registry));
 
   const auditor =
     (handler: (req: Request, res: Response, officer: Officer) => void | Promise<void>) =>
@@ -386,6 +391,7 @@ export function buildApp(deps: AuditAppDeps): express.Express {
     }),
   );
 
+  addMetricsRoute(app, deps.metrics);
   if (deps.console) mountConsole(app, deps.console);
   addMethodNotAllowed(app);
   // One place turns every error into problem+json; nothing of the request or a stack goes back.

@@ -4,6 +4,7 @@ import { loadSettings, parse, type SettingsOf } from '../../core/src/config/sett
 import { DEV_IDP_ISSUER } from '../../core/src/idp/dev-idp.ts';
 import { assertOneIdpKeySource, idpKeySettings } from '../../core/src/idp/key-settings.ts';
 import { kafkaSecuritySettings } from '../../core/src/kafka/security.ts';
+import { metricsSettings } from '../../core/src/metrics/endpoint.ts';
 import { trustReloadSettings } from '../../core/src/trust/reloadable.ts';
 
 /** The audience auditor tokens must carry unless `MX_IDP_AUDIENCE` says otherwise. */
@@ -57,6 +58,7 @@ export const auditSettings = {
   verifyOnStart: { env: 'MX_AUDIT_VERIFY_ON_START', doc: 'Check the whole store (every leaf and node, every checkpoint root) at start-up; refuse to sign on a problem', default: true, parse: parse.bool },
   silentAfterSeconds: { env: 'MX_AUDIT_SILENT_AFTER_SECONDS', doc: 'A gateway of which nothing was appended for longer than this (its last event\'s broker append time) is reported `silent` in `/v1/status` `gateways`; gateways send a heartbeat event when idle, so a silent one is stalled or dead', default: 180, parse: parse.int(1, 86_400) },
   clockSkewSeconds: { env: 'MX_CLOCK_SKEW_SECONDS', doc: 'Allowed clock difference for an event\'s `issuedAt` in the future', default: 300, parse: parse.int(0, 3600) },
+  ...metricsSettings,
 } as const;
 
 export type AuditConfig = SettingsOf<typeof auditSettings>;

@@ -19,6 +19,7 @@ import { parseCanonicalJson, parseCanonicalJws } from '../../core/src/envelope/c
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '../../core/src/envelope/sign.ts';
 import { TYP_BY_CLASS } from '../../core/src/envelope/typ.ts';
 import { DEFAULT_CLOCK_SKEW_MS, verifyNotice, type DocumentSchemas } from '../../core/src/envelope/verify.ts';
+import type { EnvelopeTimer } from '../../core/src/envelope/timing.ts';
 import type { NoticeDocument } from '../../core/src/schemas/types.ts';
 import type { AuditEvent } from '../../core/src/schemas/types.generated.ts';
 import type { TrustRegistry } from '../../core/src/trust/trust-registry.ts';
@@ -48,6 +49,8 @@ export interface AuditEventVerifyOptions {
    * stored leaves), revocation is checked as of `issuedAt`.
    */
   readonly appendedAt?: Date;
+  /** Told how long signature verification took (metrics). */
+  readonly timer?: EnvelopeTimer;
 }
 
 /** The unverified `issuedAt` of a record, to verify it as of that instant; undefined if unreadable. */
@@ -88,6 +91,7 @@ export async function verifyAuditEvent(
     now: at,
     clockSkewMs: skew,
     ...(options.appendedAt !== undefined ? { revokedAsOf: options.appendedAt } : {}),
+    ...(options.timer !== undefined ? { timer: options.timer } : {}),
   });
   const document = verified.document;
   const verifiedSender = verified.endpoint;

@@ -20,6 +20,7 @@ import type { DocumentSchemas } from '../../core/src/envelope/verify.ts';
 import type { IncomingRecord } from '../../core/src/kafka/transport.ts';
 import type { TrustRegistry } from '../../core/src/trust/trust-registry.ts';
 import { verifyAuditEvent } from './event.ts';
+import type { EnvelopeTimer } from '../../core/src/envelope/timing.ts';
 import type { AuditStore } from './store.ts';
 
 export type IngestOutcome = 'appended' | 'duplicate' | 'quarantined';
@@ -42,6 +43,10 @@ export interface IngestorOptions {
   clockSkewMs: number;
   /** Called after a leaf was appended (the checkpointer counts them). */
   onAppended?: (treeSize: number) => void;
+  /** Called when a record was newly quarantined, with its reason code (metrics). */
+  onQuarantined?: (reason: string) => void;
+  /** Told how long each signature verification took (metrics). */
+  timer?: EnvelopeTimer;
 }
 
 export class Ingestor {
@@ -66,7 +71,7 @@ export class Ingestor {
     const trust = this.#o.trust();
     let verified;
     try {
-      verified = await verifyAuditEvent(rec.value, trust, this.#o.schemas, { clockSkewMs: this.#o.clockSkewMs, appendedAt: rec.timestamp });
+      verified = await verifyAuditEvent(rec.value, trust, this.#o.schemas, { clockSkewMs: this.#o.clockSkewMs, appendedAt: rec.timestamp, ...(this.#o.timer ? { timer: this.#o.timer } : {}) });
     } catch (err) {
       if (!(err instanceof MxError)) throw err;
       this.#quarantine(rec, digest, err);
@@ -179,7 +184,10 @@ export class Ingestor {
       gateway: err.verifiedSender ?? null,
       at: Date.now(),
     }, keep);
-    if (inserted) this.counters.quarantinedNow += 1;
+    if (inserted) {
+      this.counters.quarantinedNow += 1;
+      this.#o.onQuarantined?.(err.code);
+    }
     this.#o.logger.warn({ topic: rec.topic, partition: rec.partition, offset: rec.offset, digest, reasonCode: err.code }, 'audit record quarantined');
   }
 }

@@ -12,7 +12,7 @@ let cfg: AuditConfig;
 let service: AuditService;
 try {
   cfg = loadAuditConfig();
-  assertReadableFiles(auditSettings, cfg, ['signingKey', 'pseudonymKeyFile', 'idpJwks', 'trustDir', 'kafkaSaslPasswordFile', 'kafkaCaFile']);
+  assertReadableFiles(auditSettings, cfg, ['signingKey', 'pseudonymKeyFile', 'idpJwks', 'trustDir', 'kafkaSaslPasswordFile', 'kafkaCaFile', 'metricsTokenFile']);
   service = await createAuditService(cfg);
 } catch (err) {
   exitOnConfigurationError('audit service', err, [KeyFileError]);

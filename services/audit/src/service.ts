@@ -27,6 +27,8 @@ import type { AuditConfig } from './config.ts';
 import { Ingestor } from './ingest.ts';
 import { gatewayLag } from './lag.ts';
 import { AuditStore } from './store.ts';
+import { auditMetrics } from './metrics.ts';
+import { readMetricsToken } from '../../core/src/metrics/endpoint.ts';
 
 /** The store's file name under `MX_DATA_DIR`. */
 export const AUDIT_DB_FILE = 'audit.sqlite';
@@ -71,6 +73,7 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
   const auditorEndpoints = cfg.idpEndpoints.length > 0 ? () => cfg.idpEndpoints : () => trust.current.endpoints();
   const auth = new AuditorAuth({ keys: idpKeySourceOf(cfg), issuer: cfg.idpIssuer, audience: cfg.idpAudience, endpoints: auditorEndpoints, pseudonymKey });
 
+  const metricsToken = cfg.metricsTokenFile ? readMetricsToken(cfg.metricsTokenFile) : undefined;
   const dbFile = join(cfg.dataDir, AUDIT_DB_FILE);
   const db = openDatabase(dbFile);
   const store = new AuditStore(db);
@@ -82,8 +85,17 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
     everySeconds: cfg.checkpointEverySeconds,
     logger,
   });
+  const topic = topicNames(cfg.topicPrefix).audit;
+  const security = clientSecurityOf(cfg);
+  const secured = security ? { security } : {};
+  const groupId = `${cfg.topicPrefix}${cfg.consumerGroup}`;
+  let startedAt: number | undefined;
+  const gateways = () => gatewayLag(store.gatewayHeads(), trust.current.endpoints(), { now: Date.now(), startedAt, silentAfterMs: cfg.silentAfterSeconds * 1000 });
+  const metrics = auditMetrics({ store, checkpointing: () => checkpointer.status(), gateways, lag: { kafka: createKafka({ brokers: cfg.brokers, clientId: 'mx-audit-metrics', retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 500 }, connectionTimeoutMs: 1000, ...secured }), groupId, topics: [topic] } });
   const ingestor = new Ingestor({
     store,
+    timer: metrics.envelope,
+    onQuarantined: metrics.quarantined,
     trust: () => trust.current,
     schemas,
     logger,
@@ -93,14 +105,11 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
   // A key the registry lacked may be in the new one: records quarantined for it get another look.
   trust.onChange(() => ingestor.reexamine());
 
-  const topic = topicNames(cfg.topicPrefix).audit;
-  const security = clientSecurityOf(cfg);
-  const secured = security ? { security } : {};
   const kafka = createKafka({ brokers: cfg.brokers, clientId: 'mx-audit', logger, ...secured, ...(opts.retry ? { retry: opts.retry } : {}) });
   // Readiness asks once, without kafkajs' connection retries, so a probe gets its answer in about a second.
   const probe = createKafka({ brokers: cfg.brokers, clientId: 'mx-audit-probe', retry: { retries: 0 }, connectionTimeoutMs: 1000, ...secured });
   const consumer = new RecordConsumer(kafka, {
-    groupId: `${cfg.topicPrefix}${cfg.consumerGroup}`,
+    groupId,
     topics: [topic],
     fromBeginning: true,
     logger,
@@ -114,7 +123,6 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
 
   let storeOpen = true;
   let consuming = false;
-  let startedAt: number | undefined;
   const app = buildApp({
     store,
     auth,
@@ -128,7 +136,8 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
       dir: cfg.consoleDir,
       config: { service: 'audit', endpoint: 'AUDIT', oidc: { issuer: cfg.idpIssuer, clientId: cfg.consoleClientId, resource: resourceIndicator(cfg.idpAudience), scope: CONSOLE_SCOPE } },
     },
-    gateways: () => gatewayLag(store.gatewayHeads(), trust.current.endpoints(), { now: Date.now(), startedAt, silentAfterMs: cfg.silentAfterSeconds * 1000 }),
+    gateways,
+    metrics: { registry: metrics.registry, token: metricsToken },
     ready: async () => {
       if (!storeOpen || !db.open) return { ready: false, reason: 'the store is closed' };
       const signing = checkpointer.status();

@@ -19,7 +19,10 @@ import {
   refuseDeclaredOversize,
   type ReadinessCheck,
 } from '../../core/src/http/api.ts';
-import { accessLog } from '../../core/src/http/access-log.ts';
+import { accessLog, requestTrace } from '../../core/src/http/access-log.ts';
+import { addMetricsRoute, type MetricsEndpoint } from '../../core/src/metrics/endpoint.ts';
+import { httpMetrics } from '../../core/src/metrics/http.ts';
+import { withTrace } from '../../core/src/trace/trace-context.ts';
 import { mountConsole, type ConsoleSettings } from '../../core/src/http/console.ts';
 import type { components } from '../../../openapi/generated/gateway.ts';
 import { ROLES, type Role } from '../../core/src/idp/dev-idp.ts';
@@ -59,6 +62,8 @@ export interface AppDeps {
   eventStreams: EventStreamSettings;
   /** The officers' web console at `/console/` (absent: not served). */
   console?: ConsoleSettings;
+  /** The gateway's metrics registry and who may read `GET /metrics`. */
+  metrics: MetricsEndpoint;
 }
 
 /** The API document: the contract, and the one place the role table is written. */
@@ -164,6 +169,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(accessLog(deps.logger));
+  app.use(httpMetrics(deps.metrics.registry));
 
   const limiter = new RateLimiter(deps.rateLimit, deps.logger);
   // Tests build a second app from the same dependencies (another logger, another console).
@@ -207,7 +213,9 @@ export function buildApp(deps: AppDeps): express.Express {
     const handle: RequestHandler = async (req, res, next) => {
       const officer = res.locals.officer as Officer;
       try {
-        await handler(req, res, officer);
+        // What the request queues for Kafka carries its trace (a new span of it) in `traceparent`.
+        const trace = requestTrace(res);
+        await (trace ? withTrace(trace, () => handler(req, res, officer)) : handler(req, res, officer));
       } catch (err) {
         next(err);
       }
@@ -637,6 +645,7 @@ export function buildApp(deps: AppDeps): express.Express {
     }),
   );
 
+  addMetricsRoute(app, deps.metrics);
   if (deps.console) mountConsole(app, deps.console);
   addMethodNotAllowed(app);
   addProblemHandler(app, {

@@ -4,6 +4,7 @@ import { loadSettings, parse, type SettingsOf } from '../../core/src/config/sett
 import { DEV_IDP_ISSUER } from '../../core/src/idp/dev-idp.ts';
 import { assertOneIdpKeySource, idpKeySettings } from '../../core/src/idp/key-settings.ts';
 import { kafkaSecuritySettings } from '../../core/src/kafka/security.ts';
+import { metricsSettings } from '../../core/src/metrics/endpoint.ts';
 import { trustReloadSettings } from '../../core/src/trust/reloadable.ts';
 
 /** The officers' console as `npm run build:console` builds it. */
@@ -51,6 +52,7 @@ export const gatewaySettings = {
   sseHeartbeatSeconds: { env: 'MX_SSE_HEARTBEAT_SECONDS', doc: 'An open `GET /v1/inbox/events` stream gets a heartbeat comment line this often', default: 15, parse: parse.int(1, 3600) },
   sseMaxStreamsPerOfficer: { env: 'MX_SSE_MAX_STREAMS_PER_OFFICER', doc: 'Open `GET /v1/inbox/events` streams one officer may hold; one more is answered 429 `RATE_LIMITED`', default: 5, parse: parse.int(1, 100) },
   partitions: { env: 'MX_TOPIC_PARTITIONS', doc: 'Partitions of the topics the gateway creates', default: 3, parse: parse.int(1, 64) },
+  ...metricsSettings,
   logLevel: { env: 'MX_LOG_LEVEL', doc: 'pino log level', default: 'info', parse: parse.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
   crashAt: { env: 'MX_CRASH_AT', doc: 'Test hook only: SIGKILL the process at `after-store-commit` or `after-publish-ack`', default: 'none', parse: parse.oneOf(['none', 'after-store-commit', 'after-publish-ack'] as const) },
 } as const;

@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/src/clock/clock.ts';
+import type { EnvelopeTimer } from '../../core/src/envelope/timing.ts';
 import type { TopicNames } from '../../core/src/kafka/transport.ts';
 import type { SchemaRegistry } from '../../core/src/schemas/registry.ts';
 import type { LiveTrust } from './live-trust.ts';
@@ -51,4 +52,19 @@ export interface GatewayContext {
   logger: Logger;
   clock: Clock;
   settings: ExchangeSettings;
+  /** What the gateway's metrics are told (metrics.ts); absent: nothing is counted. */
+  metrics?: ExchangeMetrics;
+}
+
+/** The exchange's hooks into the gateway's metrics: labels from closed sets only. */
+export interface ExchangeMetrics {
+  /** Durations of sign, verify, encrypt and decrypt. */
+  envelope: EnvelopeTimer;
+  /** A record was quarantined with this reason code. */
+  quarantined(reason: string): void;
+}
+
+/** The envelope option that reports durations to the metrics, when there are any. */
+export function timerOf(ctx: Pick<GatewayContext, 'metrics'>): { timer?: EnvelopeTimer } {
+  return ctx.metrics ? { timer: ctx.metrics.envelope } : {};
 }

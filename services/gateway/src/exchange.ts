@@ -12,7 +12,7 @@ import type { Outbox } from '../../core/src/outbox/outbox.ts';
 import type { Db } from '../../core/src/store/sqlite.ts';
 import { decryptBody } from '../../core/src/envelope/decrypt.ts';
 import type { EncryptedBody } from '../../core/src/schemas/types.generated.ts';
-import type { GatewayContext } from './context.ts';
+import { timerOf, type GatewayContext } from './context.ts';
 import { Quarantine } from './quarantine.ts';
 import { Receiving, type ReceiveOutcome, type ReexaminationReport } from './receiving.ts';
 import { Sending, type CorrectRequest, type Escalation, type Idempotency, type NoticeRequest, type Submitted, type WithdrawRequest } from './sending.ts';
@@ -74,7 +74,7 @@ export class Exchange {
   async openDocument<D extends { id: string; from: string; type: string; schema: string; issuedAt: string; encryptedBody?: EncryptedBody; body?: unknown }>(document: D): Promise<D> {
     if (document.encryptedBody === undefined) return document;
     const { encryptedBody, ...rest } = document;
-    const body = await decryptBody(encryptedBody, document, this.ctx.live.current.decryptionKeys);
+    const body = await decryptBody(encryptedBody, document, this.ctx.live.current.decryptionKeys, timerOf(this.ctx));
     // Same document, the body in clear in place of the ciphertext (the API's InboxItem shape).
     return { ...rest, body } as unknown as D;
   }

@@ -20,6 +20,9 @@ import { SchemaRegistry } from '../../core/src/schemas/registry.ts';
 import { openDatabase, type Db } from '../../core/src/store/sqlite.ts';
 import type { Reloadable } from '../../core/src/trust/reloadable.ts';
 import { buildApp } from './app.ts';
+import { readMetricsToken } from '../../core/src/metrics/endpoint.ts';
+import { withTrace, continueTrace, TRACEPARENT_HEADER, traceFields } from '../../core/src/trace/trace-context.ts';
+import { gatewayMetrics } from './metrics.ts';
 import type { EventStreams } from './events.ts';
 import { OfficerAuth } from '../../core/src/idp/officer-auth.ts';
 import { idpKeySourceOf } from '../../core/src/idp/key-settings.ts';
@@ -74,11 +77,22 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   const auth = new OfficerAuth({ ...idpKeySourceOf(cfg), issuer: cfg.idpIssuer, audience: cfg.idpAudience || gatewayAudience(cfg.endpoint), endpoint: cfg.endpoint, pseudonymKey });
   const gatewayPseudonym = createHmac('sha256', pseudonymKey).update(`gateway:${cfg.endpoint}`).digest('base64url').slice(0, 32);
 
+  const metricsToken = cfg.metricsTokenFile ? readMetricsToken(cfg.metricsTokenFile) : undefined;
   const topics = topicNames(cfg.topicPrefix);
   const db = openDatabase(join(cfg.dataDir, 'gateway.sqlite'));
   const store = new GatewayStore(db);
   const outbox = new Outbox(db);
   const clock = opts.clock ?? systemClock;
+  const security = clientSecurityOf(cfg);
+  const secured = security ? { security } : {};
+  const groupId = `${cfg.topicPrefix}mx-gateway-${cfg.endpoint}`;
+  const metrics = gatewayMetrics({
+    db,
+    now: () => clock.now().getTime(),
+    overdueAfterMs: cfg.overdueAfterSeconds * 1000,
+    alertLeadMs: cfg.alertLeadHours * 3_600_000,
+    lag: { kafka: createKafka({ brokers: cfg.brokers, clientId: `mx-gateway-${cfg.endpoint}-metrics`, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 500 }, connectionTimeoutMs: 1000, ...secured }), groupId, topics: [topics.inbox(cfg.endpoint)] },
+  });
   const audit = new AuditEmitter(db, outbox, {
     endpoint: cfg.endpoint,
     topic: topics.audit,
@@ -87,6 +101,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     signer: (now) => live.current.keys.current(now),
     now: () => clock.now(),
     logger,
+    timer: metrics.exchange.envelope,
   });
   const exchange = new Exchange({
     endpoint: cfg.endpoint,
@@ -101,6 +116,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     live,
     topics,
     logger,
+    metrics: metrics.exchange,
     ...(opts.clock ? { clock: opts.clock } : {}),
     settings: {
       noticeLifetimeMs: cfg.noticeLifetimeDays * DAY,
@@ -117,8 +133,6 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     },
   });
 
-  const security = clientSecurityOf(cfg);
-  const secured = security ? { security } : {};
   const kafka = createKafka({ brokers: cfg.brokers, clientId: `mx-gateway-${cfg.endpoint}`, logger, ...secured, ...(opts.retry ? { retry: opts.retry } : {}) });
   // Readiness asks once, without kafkajs' connection retries (and their log lines), so a probe gets its answer in about a second.
   const probe = createKafka({ brokers: cfg.brokers, clientId: `mx-gateway-${cfg.endpoint}-probe`, retry: { retries: 0 }, connectionTimeoutMs: 1000, ...secured });
@@ -126,17 +140,21 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   const relay = new OutboxRelay(db, outbox, publisher, {
     logger,
     onPublished: (rows, now) => exchange.onPublished(rows, now),
+    onPublishFailed: () => metrics.outbox.publishFailed(),
     ...(cfg.crashAt === 'after-publish-ack' ? { afterAck: (rows) => rows.some((r) => r.kind === 'notice') && process.kill(process.pid, 'SIGKILL') } : {}),
   });
   const consumer = new RecordConsumer(kafka, {
-    groupId: `${cfg.topicPrefix}mx-gateway-${cfg.endpoint}`,
+    groupId,
     topics: [topics.inbox(cfg.endpoint)],
     sessionTimeoutMs: cfg.consumerSessionTimeoutMs,
     heartbeatIntervalMs: Math.min(1000, Math.floor(cfg.consumerSessionTimeoutMs / 3)),
     logger,
     stallAfterMs: cfg.stallAfterMs,
     handle: async (rec) => {
-      await exchange.receive(rec);
+      // The sender's traceparent is a hint only: a valid one is continued, anything else ignored.
+      const trace = continueTrace(rec.headers[TRACEPARENT_HEADER]);
+      const outcome = await withTrace(trace, () => exchange.receive(rec));
+      logger.info({ topic: rec.topic, partition: rec.partition, offset: rec.offset, outcome, ...traceFields(trace) }, 'record received');
     },
     quarantine: (rec, err) => exchange.quarantineRecord(rec, err),
   });
@@ -197,6 +215,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
         oidc: { issuer: cfg.idpIssuer, clientId: cfg.consoleClientId || consoleClientId(cfg.endpoint), resource: resourceIndicator(cfg.idpAudience || gatewayAudience(cfg.endpoint)), scope: CONSOLE_SCOPE },
       },
     },
+    metrics: { registry: metrics.registry, token: metricsToken },
     eventStreams: { heartbeatMs: cfg.sseHeartbeatSeconds * 1000, maxStreamsPerOfficer: cfg.sseMaxStreamsPerOfficer },
     ready: async () => {
       if (!storeOpen || !db.open) return { ready: false, reason: 'the store is closed' };

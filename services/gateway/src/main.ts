@@ -13,7 +13,7 @@ let cfg: GatewayConfig;
 let gw: Gateway;
 try {
   cfg = loadGatewayConfig();
-  assertReadableFiles(gatewaySettings, cfg, ['privateKeys', 'pseudonymKeyFile', 'idpJwks', 'routingPolicy', 'trustDir', 'kafkaSaslPasswordFile', 'kafkaCaFile']);
+  assertReadableFiles(gatewaySettings, cfg, ['privateKeys', 'pseudonymKeyFile', 'idpJwks', 'routingPolicy', 'trustDir', 'kafkaSaslPasswordFile', 'kafkaCaFile', 'metricsTokenFile']);
   gw = await createGateway(cfg);
 } catch (err) {
   exitOnConfigurationError('gateway', err, [PolicyError, KeyFileError]);

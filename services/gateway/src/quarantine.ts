@@ -90,6 +90,7 @@ export class Quarantine {
       return true;
     });
     if (!fresh) return;
+    ctx.metrics?.quarantined(err.code);
     ctx.logger.warn({ topic: rec.topic, partition: rec.partition, offset: rec.offset, digest, reasonCode: err.code, ...(opts.park ? { parked: true } : {}), ...(opts.reexamined ? { reexamined: true } : {}) }, 'record quarantined');
     if (dropped > 0) ctx.logger.warn({ dropped, maxRecords: ctx.settings.maxParked.records, maxBytes: ctx.settings.maxParked.bytes }, 'park full: the oldest parked records were dropped from re-examination (they stay dead-lettered)');
   }

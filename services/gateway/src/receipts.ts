@@ -5,7 +5,8 @@
 import { signNotice } from '../../core/src/envelope/sign.ts';
 import { uuidv7 } from '../../core/src/ids/uuidv7.ts';
 import { bodySchemaId } from '../../core/src/schemas/registry.ts';
-import type { GatewayContext } from './context.ts';
+import { timerOf, type GatewayContext } from './context.ts';
+import { outgoingTraceparent, TRACEPARENT_HEADER } from '../../core/src/trace/trace-context.ts';
 import type { Work } from './unit-of-work.ts';
 
 /** Signs a receipt about `of` for `to`. */
@@ -29,10 +30,10 @@ export function signReceipt(
     sender: { officer: ctx.gatewayPseudonym, agency: ctx.agency },
     body: { messageId: of.id, messageDigest: of.digest, outcome, ...(reasonCode ? { reasonCode } : {}), receivedAt: now.toISOString() },
   };
-  return signNotice(document, ctx.live.current.keys.current(now));
+  return signNotice(document, ctx.live.current.keys.current(now), timerOf(ctx));
 }
 
 /** Queues a signed receipt for `to`, under the record key of the message it is about. */
 export function queueReceipt(ctx: GatewayContext, w: Work, to: string, receipt: Uint8Array, key: string, messageId: string): void {
-  w.send({ topic: ctx.topics.inbox(to), key, value: receipt, kind: 'receipt', ref: messageId, recipient: to, headers: { 'mx-type': 'delivery-receipt', 'mx-from': ctx.endpoint } });
+  w.send({ topic: ctx.topics.inbox(to), key, value: receipt, kind: 'receipt', ref: messageId, recipient: to, headers: { 'mx-type': 'delivery-receipt', 'mx-from': ctx.endpoint, [TRACEPARENT_HEADER]: outgoingTraceparent() } });
 }

@@ -17,7 +17,7 @@ import { verifyNotice, type VerifiedNotice } from '../../core/src/envelope/verif
 import { MxError } from '../../core/src/errors/mx-error.ts';
 import type { IncomingRecord } from '../../core/src/kafka/transport.ts';
 import { parseKid } from '../../core/src/trust/key-format.ts';
-import type { GatewayContext } from './context.ts';
+import { timerOf, type GatewayContext } from './context.ts';
 import type { TrustSet } from './live-trust.ts';
 import type { Quarantine } from './quarantine.ts';
 import { recordEvent } from './events.ts';
@@ -92,6 +92,7 @@ export class Receiving {
         maxBytes: ctx.settings.maxRecordBytes,
         decryption: set.decryptionKeys,
         policy: ({ document }) => admit(document, ctx.endpoint, set.policy, ctx.store),
+        ...timerOf(ctx),
       });
     } catch (err) {
       if (!(err instanceof MxError)) throw err;

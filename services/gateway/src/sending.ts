@@ -11,7 +11,8 @@ import { MxError } from '../../core/src/errors/mx-error.ts';
 import type { Officer } from '../../core/src/idp/officer-auth.ts';
 import { uuidv7 } from '../../core/src/ids/uuidv7.ts';
 import { bodySchemaId, type MessageType } from '../../core/src/schemas/registry.ts';
-import type { GatewayContext } from './context.ts';
+import { timerOf, type GatewayContext } from './context.ts';
+import { outgoingTraceparent, TRACEPARENT_HEADER } from '../../core/src/trace/trace-context.ts';
 import { RESPONSE_OF } from './policy.ts';
 import { queueReceipt, signReceipt } from './receipts.ts';
 import { caseAction, checkRoute, CORRECTABLE, hasRole, issue, MAX_RESPONSES, ORIGINATING, recordKey, RESPONDING, WITHDRAWABLE } from './rules.ts';
@@ -277,7 +278,7 @@ export class Sending {
     const expiresAt = m.expiresAt ?? new Date(now.getTime() + ctx.settings.noticeLifetimeMs).toISOString();
     const binding = { id, from: ctx.endpoint, type: m.type, schema: bodySchemaId(m.type) };
     // Encrypt, then sign: the signature covers the ciphertext, whose header binds it to this envelope.
-    const content = requiresEncryption(m.type) ? { encryptedBody: await encryptBody(m.body, binding, this.recipientKeys(m.to, now)) } : { body: m.body };
+    const content = requiresEncryption(m.type) ? { encryptedBody: await encryptBody(m.body, binding, this.recipientKeys(m.to, now), timerOf(ctx)) } : { body: m.body };
     const document = {
       id,
       type: m.type,
@@ -294,7 +295,7 @@ export class Sending {
     };
     const issues = ctx.schemas.validateDocument(document);
     if (issues.length > 0) throw new MxError('VALIDATION_FAILED', 'the notice does not satisfy the envelope schema', { issues });
-    const record = await signNotice(document, ctx.live.current.keys.current(now), { maxBytes: ctx.settings.maxRecordBytes });
+    const record = await signNotice(document, ctx.live.current.keys.current(now), { maxBytes: ctx.settings.maxRecordBytes, ...timerOf(ctx) });
     const digest = digestOf(record);
     const key = m.key ?? recordKey(document);
     const answer: Submitted = { id, digest, status: 'queued', ...(m.caseRef !== undefined ? { caseRef: m.caseRef } : {}) };
@@ -327,7 +328,7 @@ export class Sending {
         m.to,
       );
       for (const r of m.to) {
-        w.send({ topic: ctx.topics.inbox(r), key, value: record, kind: 'notice', ref: id, recipient: r, headers: { 'mx-id': id, 'mx-type': m.type, 'mx-from': ctx.endpoint } });
+        w.send({ topic: ctx.topics.inbox(r), key, value: record, kind: 'notice', ref: id, recipient: r, headers: { 'mx-id': id, 'mx-type': m.type, 'mx-from': ctx.endpoint, [TRACEPARENT_HEADER]: outgoingTraceparent() } });
       }
       if (extra.openCase && m.caseRef) ctx.store.openCase(m.caseRef, extra.openCase, ctx.endpoint, id);
       const facts = statisticalFacts({ from: ctx.endpoint, id, direction: 'sent', type: m.type, issuedAt: document.issuedAt, inReplyTo: m.inReplyTo }, m.body);

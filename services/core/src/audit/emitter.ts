@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { signNotice } from '../envelope/sign.ts';
+import type { EnvelopeTimer } from '../envelope/timing.ts';
 import { digestOf } from '../envelope/digest.ts';
 import { uuidv7 } from '../ids/uuidv7.ts';
 import { bodySchemaId } from '../schemas/registry.ts';
@@ -58,6 +59,8 @@ export interface AuditEmitterOptions {
   now?: () => Date;
   /** Retry delays after a failed signing pass: the first, doubled per failure up to the last. */
   retryBackoffMs?: { initial: number; max: number };
+  /** Told how long each signing took (metrics). */
+  timer?: EnvelopeTimer;
 }
 
 const DEFAULT_RETRY_BACKOFF = { initial: 500, max: 15_000 };
@@ -242,7 +245,7 @@ export class AuditEmitter {
           sender: { officer: this.opts.officer, agency: this.opts.agency },
           body: { seq: row.seq, prevDigest: prev, gateway: this.opts.endpoint, ...(JSON.parse(row.fact) as AuditFact), at: row.at },
         };
-        const record = await signNotice(document, signer);
+        const record = await signNotice(document, signer, this.opts.timer ? { timer: this.opts.timer } : {});
         const digest = digestOf(record);
         signed.push({ seq: row.seq, record, digest });
         prev = digest;

@@ -8,6 +8,7 @@ import { MxError } from '../errors/mx-error.ts';
 import type { EncryptedBody } from '../schemas/types.generated.ts';
 import { MAX_JSON_DEPTH, parseCanonicalJson } from './canonical.ts';
 import { JWE_ALG, JWE_CTY, JWE_ENC, type BodyBinding } from './encrypt.ts';
+import { timed, type EnvelopeTimer } from './timing.ts';
 
 /** One private X25519 key of this endpoint. */
 export interface DecryptionKey {
@@ -28,6 +29,8 @@ export interface DecryptionKeyRing {
 export interface DecryptOptions {
   /** Bound on the plaintext (default 1 MiB, the envelope limit). */
   maxBytes?: number;
+  /** Told how long decryption took. */
+  timer?: EnvelopeTimer;
 }
 
 const BINDING_MEMBERS = ['mx-id', 'mx-from', 'mx-type', 'mx-schema'] as const;
@@ -51,12 +54,11 @@ function fail(detail: string, cause?: unknown): MxError {
  *   a binding member differs from the envelope (the ciphertext was moved into another envelope);
  * - the plaintext is not canonical JSON.
  */
-export async function decryptBody(
-  jwe: EncryptedBody,
-  binding: BodyBinding & { issuedAt: string },
-  ring: DecryptionKeyRing,
-  options: DecryptOptions = {},
-): Promise<unknown> {
+export function decryptBody(jwe: EncryptedBody, binding: BodyBinding & { issuedAt: string }, ring: DecryptionKeyRing, options: DecryptOptions = {}): Promise<unknown> {
+  return timed(options.timer, 'decrypt', () => decrypt(jwe, binding, ring, options));
+}
+
+async function decrypt(jwe: EncryptedBody, binding: BodyBinding & { issuedAt: string }, ring: DecryptionKeyRing, options: DecryptOptions): Promise<unknown> {
   const byKid = new Map(ring.keys.map((k) => [k.kid, k]));
   const mine = jwe.recipients.filter((r) => byKid.has(r.header.kid));
   if (mine.length !== 1) throw fail(mine.length === 0 ? `${ring.endpoint} is not a recipient` : 'more than one recipient entry names this endpoint');

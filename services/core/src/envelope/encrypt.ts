@@ -9,6 +9,7 @@
 import { GeneralEncrypt, type CryptoKey, type GeneralJWE } from 'jose';
 import type { KeyObject } from 'node:crypto';
 import type { EncryptedBody } from '../schemas/types.generated.ts';
+import { timed, type EnvelopeTimer } from './timing.ts';
 
 /** Key management algorithm of every recipient entry. */
 export const JWE_ALG = 'ECDH-ES+A256KW';
@@ -70,7 +71,11 @@ export function bindingHeader(binding: BodyBinding): EncryptedBodyHeader {
  * empty recipient list or two entries for one endpoint. The result is the document's
  * `encryptedBody`; its member set is the one schemas/common/defs.v1.json allows.
  */
-export async function encryptBody(body: unknown, binding: BodyBinding, recipients: readonly EncryptionRecipient[]): Promise<EncryptedBody> {
+export function encryptBody(body: unknown, binding: BodyBinding, recipients: readonly EncryptionRecipient[], options: { timer?: EnvelopeTimer } = {}): Promise<EncryptedBody> {
+  return timed(options.timer, 'encrypt', () => encrypt(body, binding, recipients));
+}
+
+async function encrypt(body: unknown, binding: BodyBinding, recipients: readonly EncryptionRecipient[]): Promise<EncryptedBody> {
   if (recipients.length === 0) throw new Error('a body cannot be encrypted to no recipient');
   const endpoints = new Set(recipients.map((r) => r.endpoint));
   if (endpoints.size !== recipients.length) throw new Error('one recipient entry per endpoint');

@@ -25,4 +25,5 @@ export {
   type EncryptedBodyHeader,
   type EncryptionRecipient,
 } from './encrypt.ts';
+export { timed, type EnvelopeOperation, type EnvelopeTimer } from './timing.ts';
 export { decryptBody, type DecryptionKey, type DecryptionKeyRing, type DecryptOptions } from './decrypt.ts';

@@ -2,6 +2,7 @@ import { FlattenedSign } from 'jose';
 import { MxError } from '../errors/mx-error.ts';
 import type { Signer } from '../trust/signer.ts';
 import { serializeJws } from './canonical.ts';
+import { timed, type EnvelopeTimer } from './timing.ts';
 import { typOfType, type EnvelopeTyp } from './typ.ts';
 
 /** Default and maximum size of a signed record, in bytes (receivers reject larger ones). */
@@ -30,6 +31,8 @@ export interface SignOptions {
   typ?: EnvelopeTyp;
   /** Refuse to produce a record larger than this (default {@link DEFAULT_MAX_ENVELOPE_BYTES}). */
   maxBytes?: number;
+  /** Told how long signing took. */
+  timer?: EnvelopeTimer;
 }
 
 const encoder = new TextEncoder();
@@ -45,7 +48,11 @@ const encoder = new TextEncoder();
  * a record over the size limit (`TOO_LARGE`). Schema validation is the caller's (the gateway
  * validates before it signs).
  */
-export async function signNotice(document: EnvelopeFields, signer: Signer, options: SignOptions = {}): Promise<Uint8Array> {
+export function signNotice(document: EnvelopeFields, signer: Signer, options: SignOptions = {}): Promise<Uint8Array> {
+  return timed(options.timer, 'sign', () => sign(document, signer, options));
+}
+
+async function sign(document: EnvelopeFields, signer: Signer, options: SignOptions): Promise<Uint8Array> {
   const expected = typOfType(document.type);
   if (expected === undefined) throw new MxError('SCHEMA_INVALID', 'unknown message type', { issues: [{ path: '/type', code: 'enum', message: 'not a known message type' }] });
   const typ = options.typ ?? expected;

@@ -10,6 +10,7 @@ import { decryptBody, type DecryptionKeyRing } from './decrypt.ts';
 import { requiresEncryption } from './encrypt.ts';
 import { DEFAULT_MAX_ENVELOPE_BYTES, type EnvelopeFields, type EnvelopeHeader } from './sign.ts';
 import type { EncryptedBody } from '../schemas/types.generated.ts';
+import { timed, type EnvelopeTimer } from './timing.ts';
 import { TYP_BY_CLASS, typOfType, type EnvelopeTyp } from './typ.ts';
 
 /** Default allowance for clocks that disagree (5 minutes). */
@@ -77,6 +78,8 @@ export interface VerifyOptions<D extends EnvelopeFields = NoticeDocument> {
    * `NOT_ADDRESSED`) to reject; `verifiedSender` is added to it.
    */
   policy?: (ctx: PolicyContext<D>) => void | Promise<void>;
+  /** Told how long verification took (decryption included) and, separately, decryption. */
+  timer?: EnvelopeTimer;
 }
 
 /** The part of the schema registry verification uses. */
@@ -116,12 +119,16 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * `verifiedSender` (the key's endpoint): only such a sender may be sent a rejection receipt.
  * Dedup by `(from, id)` is the caller's.
  */
-export async function verifyNotice<D extends EnvelopeFields = NoticeDocument>(
+export function verifyNotice<D extends EnvelopeFields = NoticeDocument>(
   bytes: Uint8Array,
   trust: TrustRegistry,
   schemas: DocumentSchemas,
   options: VerifyOptions<D> = {},
 ): Promise<VerifiedNotice<D>> {
+  return timed(options.timer, 'verify', () => verify(bytes, trust, schemas, options));
+}
+
+async function verify<D extends EnvelopeFields>(bytes: Uint8Array, trust: TrustRegistry, schemas: DocumentSchemas, options: VerifyOptions<D>): Promise<VerifiedNotice<D>> {
   const now = options.now ?? new Date();
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ENVELOPE_BYTES;
   const expectedTyps: readonly EnvelopeTyp[] =
@@ -203,7 +210,7 @@ export async function verifyNotice<D extends EnvelopeFields = NoticeDocument>(
     const encrypted = (doc as { encryptedBody?: EncryptedBody }).encryptedBody;
     if (encrypted === undefined) throw fail('ENCRYPTION_REQUIRED', `a ${type} must carry encryptedBody, not a clear body`);
     try {
-      body = await decryptBody(encrypted, { id: document.id, from: document.from, type, schema: bodySchemaId(type), issuedAt: document.issuedAt }, options.decryption, { maxBytes });
+      body = await decryptBody(encrypted, { id: document.id, from: document.from, type, schema: bodySchemaId(type), issuedAt: document.issuedAt }, options.decryption, { maxBytes, ...(options.timer ? { timer: options.timer } : {}) });
     } catch (err) {
       if (err instanceof MxError) throw fail(err.code, err.message);
       throw err;

@@ -164,8 +164,10 @@ export function addProblemHandler(
     else if (typeof t === 'string' && (err as { status?: number }).status === 400) e = new MxError('BAD_JSON', 'the body could not be read');
     // The router could not percent-decode a path parameter (its message quotes the raw value: not logged, not sent).
     else if (err instanceof URIError) e = new MxError(opts.parameterErrorCode ?? 'VALIDATION_FAILED', 'a path parameter is not valid percent-encoding', { issues: [{ path: '', code: 'encoding', message: 'path parameters must be valid percent-encoded UTF-8' }] });
-    if (!(e instanceof MxError)) opts.logger.error({ err: e, instance, method: req.method, route: req.route?.path }, 'unexpected error');
-    else if (e.status >= 500) opts.logger.error({ code: e.code, instance }, e.message);
+    // The request's own logger (access-log.ts) binds its request id; an app without it logs plainly.
+    const log = (req.log as Logger | undefined) ?? opts.logger;
+    if (!(e instanceof MxError)) log.error({ err: e, instance, method: req.method, route: req.route?.path }, 'unexpected error');
+    else if (e.status >= 500) log.error({ code: e.code, instance }, e.message);
     // A refusal before the body was read (401, 413, ...): close, rather than drain a body that may be
     // declared far larger than it is and hold the connection until a timeout.
     if (!req.readableEnded) res.set('connection', 'close');

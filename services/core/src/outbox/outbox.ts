@@ -109,6 +109,8 @@ export interface OutboxRelayOptions {
   onPublished?: (rows: OutboxRow[], now: number) => void;
   /** Test hook: called after the broker acknowledged, before the rows are marked. */
   afterAck?: (rows: OutboxRow[]) => void;
+  /** Told of each failed publish request (metrics). */
+  onPublishFailed?: (topic: string, rows: number) => void;
 }
 
 interface RawRow {
@@ -279,5 +281,6 @@ export class OutboxRelay {
       for (const r of rows) this.markRowFailed.run(until, err.message.slice(0, 200), r.id);
     })();
     this.opts.logger?.warn({ topic, rows: rows.length, retryInMs: until - now, err: err.message }, 'outbox publish failed; backing off the topic');
+    this.opts.onPublishFailed?.(topic, rows.length);
   }
 }

@@ -158,8 +158,9 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
       } else {
         for (;;) {
           try {
-            // The service owns mx.audit: its revocation rule needs LogAppendTime, even on a topic made before.
-            await ensureTopics(kafka, [{ topic, numPartitions: cfg.partitions, configEntries: AUDIT_TOPIC_CONFIG, enforceConfig: true }]);
+            // The service owns mx.audit: its revocation rule needs LogAppendTime, and rebuilding the
+            // store needs unlimited retention, even on a topic made before.
+            await ensureTopics(kafka, [{ topic, numPartitions: cfg.partitions, replicationFactor: cfg.replicationFactor, configEntries: AUDIT_TOPIC_CONFIG, enforceConfig: true }]);
             break;
           } catch (err) {
             logger.warn({ err: (err as Error).message }, 'Kafka not reachable yet; retrying topic set-up');

@@ -3,7 +3,7 @@
  *
  *   mx demo [--exit-after-scenario | --no-scenario]  broker, four gateways, audit service, scripted scenario
  *   mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL]  keys, trust directory, dev identity provider, Kafka CA and passwords
- *   mx kafka provision --dir DIR [--endpoints ...] [--prefix P]  SCRAM credentials, topics and ACLs, as the Kafka admin principal
+ *   mx kafka provision --dir DIR [--endpoints ...] [--prefix P] [--replication-factor N]  SCRAM credentials, topics and ACLs, as the Kafka admin principal
  *   mx keys init|rotate --endpoint EP --dir DIR  an endpoint's keys (init: and its pseudonym key)
  *   mx token --endpoint EP [--role ROLE] [--for gateway|audit]  a token from the demo's dev identity provider
  *   mx send (--endpoint EP | --url URL --token T) --type T --to A,B [--case-ref R] [--in-reply-to ID] --body FILE
@@ -23,7 +23,7 @@ import { demoCommand } from './demo/demo.ts';
 const USAGE = `usage:
   mx demo [--exit-after-scenario | --no-scenario] [--dir DIR]
   mx setup --dir DIR [--endpoints LA,TH,CN,INTERPOL] [--distribute OUT]
-  mx kafka provision --dir DIR [--endpoints LA,TH,CN,INTERPOL] [--prefix P] [--partitions N] [--routing-policy FILE]   (KAFKA_BROKERS names the cluster)
+  mx kafka provision --dir DIR [--endpoints LA,TH,CN,INTERPOL] [--prefix P] [--partitions N] [--replication-factor N] [--routing-policy FILE]   (KAFKA_BROKERS names the cluster)
   mx keys init|rotate --endpoint EP --dir DIR [--valid-from T] [--valid-until T | --valid-days N]
   mx token --endpoint EP [--role liaison-officer|interpol-desk|auditor|analyst] [--subject S] [--for gateway|audit]
   mx send (--endpoint EP | --url URL --token TOKEN) --type TYPE --to EP[,EP] [--case-ref REF] [--in-reply-to ID] --body FILE.json
@@ -53,17 +53,20 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'kafka': {
       if (sub !== 'provision') break;
-      const { values } = parseArgs({ args: rest, options: { dir: { type: 'string' }, endpoints: { type: 'string' }, prefix: { type: 'string' }, partitions: { type: 'string' }, 'routing-policy': { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { dir: { type: 'string' }, endpoints: { type: 'string' }, prefix: { type: 'string' }, partitions: { type: 'string' }, 'replication-factor': { type: 'string' }, 'routing-policy': { type: 'string' } } });
       if (!values.dir) throw new UsageError('--dir is required');
       if (!process.env.KAFKA_BROKERS) throw new UsageError('KAFKA_BROKERS must name the cluster');
       const partitions = values.partitions === undefined ? undefined : Number(values.partitions);
       if (partitions !== undefined && !(Number.isInteger(partitions) && partitions >= 1 && partitions <= 64)) throw new UsageError('--partitions must be an integer from 1 to 64');
+      const replicationFactor = values['replication-factor'] === undefined ? undefined : Number(values['replication-factor']);
+      if (replicationFactor !== undefined && !(Number.isInteger(replicationFactor) && replicationFactor >= 1 && replicationFactor <= 16)) throw new UsageError('--replication-factor must be an integer from 1 to 16');
       const done = await provisionDeploymentKafka({
         brokers: process.env.KAFKA_BROKERS.split(','),
         secretsDir: values.dir,
         endpoints: values.endpoints ? values.endpoints.split(',') : DEMO_ENDPOINTS,
         ...(values.prefix !== undefined ? { topicPrefix: values.prefix } : {}),
         ...(partitions !== undefined ? { partitions } : {}),
+        ...(replicationFactor !== undefined ? { replicationFactor } : {}),
         ...(values['routing-policy'] !== undefined ? { routingPolicyFile: values['routing-policy'] } : {}),
       });
       process.stdout.write(`provisioned ${done.topics} topics${done.secured ? ` and ${done.acls} ACLs as the admin principal` : ' (PLAINTEXT cluster: no ACLs)'}${done.credentialsSet.length > 0 ? `; SCRAM credentials set for ${done.credentialsSet.join(', ')}` : ''}\n`);

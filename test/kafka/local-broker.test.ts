@@ -176,3 +176,51 @@ describe('no broker outlives its owner', () => {
     expect(await waitGone(stray.pid!, 5_000)).toBe(true);
   });
 });
+
+describe('a three-node cluster', () => {
+  test('three brokers register; every node can be killed and started again; a topic at RF 3 gets min ISR 2 and one at RF 1 stays writable; stop() removes the run directory', async () => {
+    const { createKafka, ensureTopics, RecordPublisher } = await import('../../services/core/src/kafka/transport.ts');
+    const kafkajs = (await import('kafkajs')).default;
+    const b = await startLocalBroker({ nodes: 3 });
+    const kafka = createKafka({ brokers: b.brokers, clientId: 'mx-three-nodes-test' });
+    const admin = kafka.admin();
+    const publisher = new RecordPublisher(kafka);
+    try {
+      expect(b.brokers).toHaveLength(3);
+      expect(b.nodes.map((n) => n.broker)).toEqual(b.brokers);
+      await admin.connect();
+      expect((await admin.describeCluster()).brokers.map((x) => x.nodeId).sort()).toEqual([1, 2, 3]);
+      const three = `three-${process.pid}-${Date.now()}`;
+      const one = `one-${process.pid}-${Date.now()}`;
+      await ensureTopics(kafka, [{ topic: three, numPartitions: 1, replicationFactor: 3 }, { topic: one, numPartitions: 1 }]);
+      const minIsr = async (topic: string) =>
+        (await admin.describeConfigs({ resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }], includeSynonyms: false })).resources[0]!.configEntries[0]!.configValue;
+      expect(await minIsr(three)).toBe('2');
+      // The cluster's default is 2: without its own setting an RF 1 topic would refuse every acks=-1 send.
+      expect(await minIsr(one)).toBe('1');
+      await publisher.publish([{ topic: three, records: [{ key: 'k', value: 'a' }] }, { topic: one, records: [{ key: 'k', value: 'b' }] }]);
+      const meta = await admin.fetchTopicMetadata({ topics: [three] });
+      expect(meta.topics[0]!.partitions[0]!.replicas.sort()).toEqual([1, 2, 3]);
+
+      const node = b.nodes[2]!;
+      node.kill();
+      await eventuallyTrue(() => !node.running, 30_000);
+      await node.start();
+      expect(node.running).toBe(true);
+      expect((await admin.describeCluster()).brokers).toHaveLength(3);
+    } finally {
+      await publisher.close();
+      await admin.disconnect();
+      await b.stop();
+    }
+    expect(existsSync(b.dir)).toBe(false);
+  }, 240_000);
+});
+
+async function eventuallyTrue(check: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

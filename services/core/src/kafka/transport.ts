@@ -220,7 +220,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], timeoutMs =
         });
       } catch (e) {
         // Another process may have created the same topic between list and create.
-        if ((e as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw e;
+        if ((e as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw topicCreationError(e);
       }
     }
     // Wait until every partition of every topic has a leader: the ones created just now, and those
@@ -238,6 +238,15 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], timeoutMs =
   } finally {
     await admin.disconnect();
   }
+}
+
+/** kafkajs says only "Topic creation errors": name each topic and its error code. */
+function topicCreationError(e: unknown): unknown {
+  const errors = (e as { errors?: unknown }).errors;
+  if (!Array.isArray(errors) || errors.length === 0) return e;
+  const each = (errors as { topic?: string; type?: string }[]).map((x) => `${x.topic ?? '?'}: ${x.type ?? 'UNKNOWN'}`);
+  const hint = each.some((x) => x.endsWith('INVALID_REPLICATION_FACTOR')) ? ' (a replication factor above the number of brokers?)' : '';
+  return new Error(`creating topics failed: ${each.join(', ')}${hint}`, { cause: e });
 }
 
 /**

@@ -19,6 +19,13 @@ test('--replication-factor that is not an integer from 1 to 16 is a usage error 
   }
 }, 60_000);
 
+test('without the flag MX_TOPIC_REPLICATION_FACTOR is the default, checked the same way', () => {
+  const secrets = testKafkaSecretsDir()!;
+  const r = spawnSync('npx', ['--no-install', 'mx', 'kafka', 'provision', '--dir', secrets, '--endpoints', 'LA,TH', '--prefix', `${uniqueName('rf-env')}.`], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, MX_TOPIC_REPLICATION_FACTOR: '0' } });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/--replication-factor must be an integer from 1 to 16/);
+}, 30_000);
+
 test('the replication factor reaches the broker: 2 on the one-broker test cluster is refused, naming each topic; 1 creates them', async () => {
   const prefix = `${uniqueName('rf')}.`;
   const refused = provision(prefix, '2');

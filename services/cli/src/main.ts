@@ -58,8 +58,10 @@ async function run(argv: string[]): Promise<number> {
       if (!process.env.KAFKA_BROKERS) throw new UsageError('KAFKA_BROKERS must name the cluster');
       const partitions = values.partitions === undefined ? undefined : Number(values.partitions);
       if (partitions !== undefined && !(Number.isInteger(partitions) && partitions >= 1 && partitions <= 64)) throw new UsageError('--partitions must be an integer from 1 to 64');
-      const replicationFactor = values['replication-factor'] === undefined ? undefined : Number(values['replication-factor']);
-      if (replicationFactor !== undefined && !(Number.isInteger(replicationFactor) && replicationFactor >= 1 && replicationFactor <= 16)) throw new UsageError('--replication-factor must be an integer from 1 to 16');
+      // The services' own setting, when the flag is not given: one value for a whole deployment's environment.
+      const rfRaw = values['replication-factor'] ?? (process.env.MX_TOPIC_REPLICATION_FACTOR || undefined);
+      const replicationFactor = rfRaw === undefined ? undefined : Number(rfRaw);
+      if (replicationFactor !== undefined && !(Number.isInteger(replicationFactor) && replicationFactor >= 1 && replicationFactor <= 16)) throw new UsageError('--replication-factor must be an integer from 1 to 16 (default: MX_TOPIC_REPLICATION_FACTOR, else 1)');
       const done = await provisionDeploymentKafka({
         brokers: process.env.KAFKA_BROKERS.split(','),
         secretsDir: values.dir,

@@ -1,6 +1,6 @@
 /**
- * Failure modes of the local broker launcher. These tests never touch the shared broker: the
- * one that starts a broker starts its own.
+ * Failure modes of the local broker launcher, and its three-node cluster with the services creating
+ * their topics on it. These tests never touch the shared broker: those that start a broker start their own.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, symlinkSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -11,7 +11,9 @@ import kafkajs, { type Admin } from 'kafkajs';
 import { pino } from 'pino';
 import { ensureKafkaJars, freePort, startLocalBroker, LocalBrokerError, type LocalBroker } from '../../services/core/src/kafka/local-broker.ts';
 import { createKafka, ensureTopics, RecordPublisher, topicNames } from '../../services/core/src/kafka/transport.ts';
-import { gatewayEnv, setupDeployment } from '../../services/cli/src/deployment/setup.ts';
+import { auditEnv, gatewayEnv, setupAudit, setupDeployment } from '../../services/cli/src/deployment/setup.ts';
+import { loadAuditConfig } from '../../services/audit/src/config.ts';
+import { createAuditService } from '../../services/audit/src/service.ts';
 import { loadGatewayConfig } from '../../services/gateway/src/config.ts';
 import { createGateway } from '../../services/gateway/src/gateway.ts';
 import { SchemaRegistry } from '../../services/core/src/schemas/registry.ts';
@@ -243,6 +245,27 @@ describe('a three-node cluster', () => {
     } finally {
       await admin.disconnect();
       await gateway.stop();
+    }
+  }, 120_000);
+
+  test('so does the audit service for mx.audit, kept indefinitely', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mx-rf-audit-'));
+    const dep = await setupDeployment(dir, ['LA'], { kafkaSecretsDir: join(dir, 'no-kafka-credentials') });
+    const audit = await setupAudit(dep);
+    const prefix = `rf-audit-${process.pid}-${Date.now()}.`;
+    const service = await createAuditService(loadAuditConfig({ ...auditEnv(dep, b!.brokers, { topicPrefix: prefix, dataDir: audit.dataDir }), MX_TOPIC_REPLICATION_FACTOR: '3' }), { logger: pino({ level: 'silent' }), schemas: SchemaRegistry.load() });
+    const admin = createKafka({ brokers: b!.brokers, clientId: 'mx-three-nodes-audit-test' }).admin();
+    try {
+      await service.start();
+      await admin.connect();
+      const topic = topicNames(prefix).audit;
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+      expect(meta.topics[0]!.partitions.length).toBeGreaterThan(0);
+      expect(meta.topics[0]!.partitions.filter((p) => p.replicas.length !== 3)).toEqual([]);
+      expect(await topicConfig(admin, topic, ['min.insync.replicas', 'retention.ms', 'retention.bytes', 'message.timestamp.type'])).toEqual({ 'min.insync.replicas': '2', 'retention.ms': '-1', 'retention.bytes': '-1', 'message.timestamp.type': 'LogAppendTime' });
+    } finally {
+      await admin.disconnect();
+      await service.stop();
     }
   }, 120_000);
 

@@ -183,7 +183,8 @@ export interface LocalBrokerOptions {
    * The broker's run directory (default: a fresh one under the cache). When it already holds the
    * configuration of a broker started there before and since killed, that same broker is started
    * again: same ports, cluster id and data (`port` and `extraProperties` are then ignored), so a
-   * test can take Kafka down and bring it back. `stop()` removes the directory.
+   * test can take Kafka down and bring it back. `stop()` removes the directory. A three-node
+   * cluster needs a fresh one (its nodes come back with `nodes[i].start()`).
    */
   dir?: string;
   /**
@@ -600,6 +601,7 @@ async function startLocalCluster(opts: LocalBrokerOptions): Promise<LocalBroker>
   const { lib, downloaded } = ensureKafkaJars(log);
   mkdirSync(runsDir(), { recursive: true });
   const dir = opts.dir ?? join(runsDir(), `cluster-${process.pid}-${randomBytes(4).toString('hex')}`);
+  if (existsSync(join(dir, 'node-1', 'server.properties'))) throw new LocalBrokerError('START_FAILED', `${dir} holds a cluster already: a node of a running cluster comes back with nodes[i].start()`);
   mkdirSync(dir, { recursive: true });
   const { admin, secure } = brokerSecurity(opts);
   const taken = new Set<number>();

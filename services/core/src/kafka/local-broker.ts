@@ -5,10 +5,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { ADMIN_PRINCIPAL, ensureBrokerTls, kafkajsSecurity, type KafkaClientSecurity } from './security.ts';
 
@@ -164,7 +164,18 @@ export function reapOrphanBrokers(log: (line: string) => void = () => {}): numbe
       reaped++;
       log(`reaped a broker left behind by an earlier run (pid ${rec.pgid}, port ${rec.port})`);
     }
-    if (rec.dir.startsWith(runsDir())) rmSync(rec.dir, { recursive: true, force: true });
+    if (rec.dir.startsWith(runsDir())) {
+      rmSync(rec.dir, { recursive: true, force: true });
+      // A cluster's node directory sits in the cluster's run directory, removed with its last node.
+      const parent = dirname(rec.dir);
+      if (parent !== runsDir() && parent.startsWith(runsDir())) {
+        try {
+          rmdirSync(parent);
+        } catch {
+          /* another node's directory is still there */
+        }
+      }
+    }
     rmSync(file, { force: true });
   }
   return reaped;

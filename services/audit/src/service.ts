@@ -154,7 +154,11 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
       }
       if (security) {
         // On a secured cluster the admin created mx.audit with LogAppendTime (`mx kafka provision`).
-        await awaitTopics(kafka, [topic], { stopped: () => !storeOpen, onMissing: (missing, problem) => logger.warn({ missing, problem }, 'waiting for Kafka topics to be provisioned (mx kafka provision)') });
+        await awaitTopics(kafka, [topic], {
+          stopped: () => !storeOpen,
+          onMissing: (missing, problem) => logger.warn({ missing, problem }, 'waiting for Kafka topics to be provisioned (mx kafka provision)'),
+          replicas: { want: cfg.replicationFactor, onFewer: (fewer) => logger.warn({ fewer, want: cfg.replicationFactor }, 'Kafka topics have fewer replicas than MX_TOPIC_REPLICATION_FACTOR (provisioned with a smaller --replication-factor?)') },
+        });
       } else {
         for (;;) {
           try {

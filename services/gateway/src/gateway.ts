@@ -241,6 +241,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
         await awaitTopics(kafka, [topics.inbox(cfg.endpoint), topics.dlq(cfg.endpoint), topics.audit], {
           stopped: () => !storeOpen,
           onMissing: (missing, problem) => logger.warn({ missing, problem }, 'waiting for Kafka topics to be provisioned (mx kafka provision)'),
+          replicas: { want: cfg.replicationFactor, onFewer: (fewer) => logger.warn({ fewer, want: cfg.replicationFactor }, 'Kafka topics have fewer replicas than MX_TOPIC_REPLICATION_FACTOR (provisioned with a smaller --replication-factor?)') },
         });
       } else {
         for (;;) {

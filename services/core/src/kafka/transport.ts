@@ -166,9 +166,15 @@ export function createKafka(opts: TransportOptions): Kafka {
 /**
  * Resolves once every topic in `names` exists with a leader for each partition. Services do not
  * create topics (only the admin principal may: `mx kafka provision`); they wait for them, calling
- * `onMissing` with what is still absent or unreadable at most every `logEveryMs`.
+ * `onMissing` with what is still absent or unreadable at most every `logEveryMs`. Once they are
+ * there, `replicas.onFewer` hears of those with fewer replicas than `replicas.want` (provisioned
+ * with a smaller replication factor than this service is configured for).
  */
-export async function awaitTopics(kafka: Kafka, names: string[], opts: { onMissing?: (missing: string[], err?: string) => void; logEveryMs?: number; stopped?: () => boolean } = {}): Promise<void> {
+export async function awaitTopics(
+  kafka: Kafka,
+  names: string[],
+  opts: { onMissing?: (missing: string[], err?: string) => void; logEveryMs?: number; stopped?: () => boolean; replicas?: { want: number; onFewer: (fewer: { topic: string; replicas: number }[]) => void } } = {},
+): Promise<void> {
   let lastLog = 0;
   for (;;) {
     const admin = kafka.admin();
@@ -180,6 +186,11 @@ export async function awaitTopics(kafka: Kafka, names: string[], opts: { onMissi
       const meta = await admin.fetchTopicMetadata({ topics: names });
       const ready = new Set(meta.topics.filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)).map((t) => t.name));
       missing = names.filter((n) => !ready.has(n));
+      if (missing.length === 0 && opts.replicas) {
+        const want = opts.replicas.want;
+        const fewer = meta.topics.map((t) => ({ topic: t.name, replicas: Math.min(...t.partitions.map((p) => p.replicas.length)) })).filter((t) => t.replicas < want);
+        if (fewer.length > 0) opts.replicas.onFewer(fewer);
+      }
     } catch (e) {
       problem = (e as { type?: string }).type ?? (e as Error).name;
     } finally {

@@ -43,7 +43,7 @@ beforeAll(async () => {
   writeFileSync(join(dep.trustDir, 'revocations.json'), JSON.stringify({ revoked: [{ kid: cnKey.kid, revokedAt: revokedAt.toISOString(), reason: 'key-compromise' }] }));
   const prefix = freshPrefix();
   topic = new AuditTopic(prefix);
-  // As an older deployment left it: mx.audit without LogAppendTime. Provisioning must put it right.
+  // As an older deployment left it: mx.audit without LogAppendTime, with the default 7-day retention. Provisioning must put it right.
   await ensureTopics(kafka, [{ topic: topic.topic, numPartitions: 3 }]);
   svc = await startAudit(dep, audit, { prefix, env: { MX_STALL_AFTER_MS: '500' } });
   la = await GatewayTrail.of(dep, 'LA');
@@ -63,12 +63,15 @@ async function quarantined(): Promise<{ digest: string; reasonCode: string; part
   return (await svc.get('/v1/quarantine?limit=200')).body.items;
 }
 
-test('mx.audit is a LogAppendTime topic, even when it existed before without it', async () => {
+test('mx.audit is a LogAppendTime topic kept indefinitely, even when it existed before without either', async () => {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const d = await admin.describeConfigs({ resources: [{ type: 2, name: topic.topic, configNames: ['message.timestamp.type'] }], includeSynonyms: false });
-    expect(d.resources[0]!.configEntries.find((e) => e.configName === 'message.timestamp.type')?.configValue).toBe('LogAppendTime');
+    const d = await admin.describeConfigs({ resources: [{ type: 2, name: topic.topic, configNames: ['message.timestamp.type', 'retention.ms', 'retention.bytes'] }], includeSynonyms: false });
+    const value = (name: string) => d.resources[0]!.configEntries.find((e) => e.configName === name)?.configValue;
+    expect(value('message.timestamp.type')).toBe('LogAppendTime');
+    expect(value('retention.ms')).toBe('-1');
+    expect(value('retention.bytes')).toBe('-1');
   } finally {
     await admin.disconnect();
   }

@@ -53,3 +53,22 @@ test('a gateway waits for its unprovisioned topics with a warn line naming them,
   await started;
   await eventually(async () => ((await fetch(`${url}/v1/ready`)).status === 200 ? true : undefined), 30_000, 'the gateway ready');
 }, 90_000);
+
+test('a gateway configured for more replicas than its provisioned topics have says so once, naming them, and starts all the same', async () => {
+  const dep = await testDeployment('mx-topics-rf-', ['LA', 'TH']);
+  const prefix = `${uniqueName('rf')}.`;
+  const t = topicNames(prefix);
+  await provisionTestKafka({ endpoints: ['LA', 'TH'], topicPrefix: prefix });
+  const lines: (Line & { fewer?: { topic: string; replicas: number }[]; want?: number })[] = [];
+  const logger = pino({ level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l) as Line) });
+  const g = await createGateway(loadGatewayConfig({ ...gatewayEnv(dep, 'LA', testBrokers(), { topicPrefix: prefix }), MX_TOPIC_REPLICATION_FACTOR: '3' }), { logger, schemas: SchemaRegistry.load() });
+  try {
+    await g.start();
+    const warned = lines.filter((l) => l.level === 40 && l.fewer !== undefined);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]!.want).toBe(3);
+    expect(warned[0]!.fewer!.map((f) => `${f.topic} ${f.replicas}`).sort()).toEqual([`${t.audit} 1`, `${t.dlq('LA')} 1`, `${t.inbox('LA')} 1`].sort());
+  } finally {
+    await g.stop();
+  }
+}, 90_000);

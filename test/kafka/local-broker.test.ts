@@ -1,13 +1,22 @@
 /**
- * Failure modes of the local broker launcher. These tests never touch the shared broker: the
- * one that starts a broker starts its own.
+ * Failure modes of the local broker launcher, and its three-node cluster with the services creating
+ * their topics on it. These tests never touch the shared broker: those that start a broker start their own.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, symlinkSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ensureKafkaJars, freePort, startLocalBroker, LocalBrokerError } from '../../services/core/src/kafka/local-broker.ts';
+import kafkajs, { type Admin } from 'kafkajs';
+import { pino } from 'pino';
+import { ensureKafkaJars, freePort, startLocalBroker, LocalBrokerError, type LocalBroker } from '../../services/core/src/kafka/local-broker.ts';
+import { createKafka, ensureTopics, RecordPublisher, topicNames } from '../../services/core/src/kafka/transport.ts';
+import { auditEnv, gatewayEnv, setupAudit, setupDeployment } from '../../services/cli/src/deployment/setup.ts';
+import { loadAuditConfig } from '../../services/audit/src/config.ts';
+import { createAuditService } from '../../services/audit/src/service.ts';
+import { loadGatewayConfig } from '../../services/gateway/src/config.ts';
+import { createGateway } from '../../services/gateway/src/gateway.ts';
+import { SchemaRegistry } from '../../services/core/src/schemas/registry.ts';
 
 function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
   const saved: Record<string, string | undefined> = {};
@@ -176,3 +185,115 @@ describe('no broker outlives its owner', () => {
     expect(await waitGone(stray.pid!, 5_000)).toBe(true);
   });
 });
+
+describe('a three-node cluster', () => {
+  let b: LocalBroker | undefined;
+  beforeAll(async () => {
+    b = await startLocalBroker({ nodes: 3 });
+  }, 240_000);
+  afterAll(async () => {
+    await b?.stop();
+  }, 60_000);
+
+  const topicConfig = async (admin: Admin, topic: string, names: string[]): Promise<Record<string, string>> => {
+    const d = await admin.describeConfigs({ resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: names }], includeSynonyms: false });
+    return Object.fromEntries(d.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
+  };
+
+  test('three brokers register; a topic at RF 3 gets min ISR 2 and one at RF 1 stays writable', async () => {
+    const kafka = createKafka({ brokers: b!.brokers, clientId: 'mx-three-nodes-test' });
+    const admin = kafka.admin();
+    const publisher = new RecordPublisher(kafka);
+    try {
+      expect(b!.brokers).toHaveLength(3);
+      expect(b!.nodes.map((n) => n.broker)).toEqual(b!.brokers);
+      await admin.connect();
+      expect((await admin.describeCluster()).brokers.map((x) => x.nodeId).sort()).toEqual([1, 2, 3]);
+      const three = `three-${process.pid}-${Date.now()}`;
+      const one = `one-${process.pid}-${Date.now()}`;
+      await ensureTopics(kafka, [{ topic: three, numPartitions: 1, replicationFactor: 3 }, { topic: one, numPartitions: 1 }]);
+      expect((await topicConfig(admin, three, ['min.insync.replicas']))['min.insync.replicas']).toBe('2');
+      // The cluster's default is 2: without its own setting an RF 1 topic would refuse every acks=-1 send.
+      expect((await topicConfig(admin, one, ['min.insync.replicas']))['min.insync.replicas']).toBe('1');
+      await publisher.publish([{ topic: three, records: [{ key: 'k', value: 'a' }] }, { topic: one, records: [{ key: 'k', value: 'b' }] }]);
+      const meta = await admin.fetchTopicMetadata({ topics: [three] });
+      expect(meta.topics[0]!.partitions[0]!.replicas.sort()).toEqual([1, 2, 3]);
+    } finally {
+      await publisher.close();
+      await admin.disconnect();
+    }
+  }, 60_000);
+
+  test('a gateway that creates its own topics (PLAINTEXT cluster) gives them MX_TOPIC_REPLICATION_FACTOR replicas, min ISR 2 and their retention', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mx-rf-gateway-'));
+    // A secrets directory with no CA: the gateway speaks PLAINTEXT and creates its topics itself.
+    const dep = await setupDeployment(dir, ['LA', 'TH'], { kafkaSecretsDir: join(dir, 'no-kafka-credentials') });
+    const prefix = `rf-${process.pid}-${Date.now()}.`;
+    const gateway = await createGateway(loadGatewayConfig({ ...gatewayEnv(dep, 'LA', b!.brokers, { topicPrefix: prefix }), MX_TOPIC_REPLICATION_FACTOR: '3' }), { logger: pino({ level: 'silent' }), schemas: SchemaRegistry.load() });
+    const admin = createKafka({ brokers: b!.brokers, clientId: 'mx-three-nodes-gateway-test' }).admin();
+    try {
+      await gateway.start();
+      await admin.connect();
+      const t = topicNames(prefix);
+      const topics = [t.inbox('LA'), t.inbox('TH'), t.dlq('LA'), t.dlq('TH'), t.audit];
+      const meta = await admin.fetchTopicMetadata({ topics });
+      expect(meta.topics.flatMap((x) => x.partitions.map((p) => p.replicas.length))).toEqual(expect.arrayContaining([3]));
+      expect(meta.topics.flatMap((x) => x.partitions.filter((p) => p.replicas.length !== 3))).toEqual([]);
+      const retention = { inbox: String(30 * 86_400_000), dlq: String(90 * 86_400_000), audit: '-1' };
+      const want = (topic: string) => ({ 'min.insync.replicas': '2', 'retention.bytes': '-1', 'retention.ms': topic === t.audit ? retention.audit : topic.includes('.dlq.') ? retention.dlq : retention.inbox });
+      for (const topic of topics) expect(await topicConfig(admin, topic, ['min.insync.replicas', 'retention.ms', 'retention.bytes'])).toEqual(want(topic));
+    } finally {
+      await admin.disconnect();
+      await gateway.stop();
+    }
+  }, 120_000);
+
+  test('so does the audit service for mx.audit, kept indefinitely', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mx-rf-audit-'));
+    const dep = await setupDeployment(dir, ['LA'], { kafkaSecretsDir: join(dir, 'no-kafka-credentials') });
+    const audit = await setupAudit(dep);
+    const prefix = `rf-audit-${process.pid}-${Date.now()}.`;
+    const service = await createAuditService(loadAuditConfig({ ...auditEnv(dep, b!.brokers, { topicPrefix: prefix, dataDir: audit.dataDir }), MX_TOPIC_REPLICATION_FACTOR: '3' }), { logger: pino({ level: 'silent' }), schemas: SchemaRegistry.load() });
+    const admin = createKafka({ brokers: b!.brokers, clientId: 'mx-three-nodes-audit-test' }).admin();
+    try {
+      await service.start();
+      await admin.connect();
+      const topic = topicNames(prefix).audit;
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+      expect(meta.topics[0]!.partitions.length).toBeGreaterThan(0);
+      expect(meta.topics[0]!.partitions.filter((p) => p.replicas.length !== 3)).toEqual([]);
+      expect(await topicConfig(admin, topic, ['min.insync.replicas', 'retention.ms', 'retention.bytes', 'message.timestamp.type'])).toEqual({ 'min.insync.replicas': '2', 'retention.ms': '-1', 'retention.bytes': '-1', 'message.timestamp.type': 'LogAppendTime' });
+    } finally {
+      await admin.disconnect();
+      await service.stop();
+    }
+  }, 120_000);
+
+  test('a killed node starts again on its ports and data; stop() removes the run directory', async () => {
+    const admin = createKafka({ brokers: b!.brokers, clientId: 'mx-three-nodes-restart-test' }).admin();
+    try {
+      await admin.connect();
+      const node = b!.nodes[2]!;
+      node.kill();
+      await eventuallyTrue(() => !node.running, 30_000);
+      await node.start();
+      expect(node.running).toBe(true);
+      expect((await admin.describeCluster()).brokers.map((x) => x.nodeId).sort()).toEqual([1, 2, 3]);
+    } finally {
+      await admin.disconnect();
+    }
+    const dir = b!.dir;
+    expect(existsSync(dir)).toBe(true);
+    await b!.stop();
+    b = undefined;
+    expect(existsSync(dir)).toBe(false);
+  }, 120_000);
+});
+
+async function eventuallyTrue(check: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

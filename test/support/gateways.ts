@@ -1,6 +1,7 @@
 /**
- * Four real gateways in this test process, on the shared broker, each with its own SQLite store,
- * keys and HTTP server on port 0, under a fresh topic prefix so test files never see each other.
+ * Four real gateways in this test process, on the shared broker (or a cluster of the test's own),
+ * each with its own SQLite store, keys and HTTP server on port 0, under a fresh topic prefix so test
+ * files never see each other.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -8,7 +9,11 @@ import { pino, type Logger } from 'pino';
 import type { Clock } from '../../services/core/src/clock/clock.ts';
 import { mintToken, gatewayAudience, type Role } from '../../services/core/src/idp/dev-idp.ts';
 import { SchemaRegistry } from '../../services/core/src/schemas/registry.ts';
-import { gatewayEnv, type Deployment } from '../../services/cli/src/deployment/setup.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gatewayEnv, setupDeployment, type Deployment } from '../../services/cli/src/deployment/setup.ts';
+import { provisionDeploymentKafka } from '../../services/cli/src/deployment/kafka.ts';
 import { assertConforms } from './contract.ts';
 import { answerClientErrors } from '../../services/core/src/http/api.ts';
 import { loadGatewayConfig } from '../../services/gateway/src/config.ts';
@@ -33,14 +38,25 @@ export interface Cluster {
 
 let sharedSchemas: SchemaRegistry | undefined;
 
-export async function startCluster(endpoints: string[] = ['LA', 'TH', 'CN', 'INTERPOL'], opts: { env?: Record<string, string>; clocks?: Record<string, Clock>; loggers?: Record<string, Logger> } = {}): Promise<Cluster> {
-  const dep = await testDeployment('mx-dep-', endpoints);
+/** A Kafka cluster of the test's own instead of the shared broker: its brokers, its secrets directory, the topics' replication factor. */
+export interface OwnKafka {
+  brokers: string[];
+  secretsDir: string;
+  replicationFactor?: number;
+}
+
+export async function startCluster(endpoints: string[] = ['LA', 'TH', 'CN', 'INTERPOL'], opts: { env?: Record<string, string>; clocks?: Record<string, Clock>; loggers?: Record<string, Logger>; kafka?: OwnKafka } = {}): Promise<Cluster> {
+  const own = opts.kafka;
+  const dep = own ? await setupDeployment(mkdtempSync(join(tmpdir(), 'mx-dep-')), endpoints, { kafkaSecretsDir: own.secretsDir }) : await testDeployment('mx-dep-', endpoints);
   const prefix = `${uniqueName('t')}.`;
-  await provisionTestKafka({ endpoints, topicPrefix: prefix, ...(opts.env?.MX_ROUTING_POLICY ? { routingPolicyFile: opts.env.MX_ROUTING_POLICY } : {}) });
+  const brokers = own?.brokers ?? testBrokers();
+  const provision = { endpoints, topicPrefix: prefix, ...(opts.env?.MX_ROUTING_POLICY ? { routingPolicyFile: opts.env.MX_ROUTING_POLICY } : {}) };
+  if (own) await provisionDeploymentKafka({ ...provision, brokers, secretsDir: own.secretsDir, ...(own.replicationFactor !== undefined ? { replicationFactor: own.replicationFactor } : {}) });
+  else await provisionTestKafka(provision);
   sharedSchemas ??= SchemaRegistry.load();
   const gateways: Record<string, RunningGateway> = {};
   for (const e of endpoints) {
-    const cfg = loadGatewayConfig({ ...gatewayEnv(dep, e, testBrokers(), { topicPrefix: prefix }), MX_OVERDUE_AFTER_SECONDS: '30', ...opts.env });
+    const cfg = loadGatewayConfig({ ...gatewayEnv(dep, e, brokers, { topicPrefix: prefix }), MX_OVERDUE_AFTER_SECONDS: '30', ...opts.env });
     const clock = opts.clocks?.[e];
     const gateway = await createGateway(cfg, { logger: opts.loggers?.[e] ?? pino({ level: 'silent' }), schemas: sharedSchemas, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 300 }, ...(clock ? { clock } : {}) });
     const server = await new Promise<Server>((resolve) => {

@@ -41,6 +41,7 @@ export const auditSettings = {
   topicPrefix: { env: 'MX_TOPIC_PREFIX', doc: 'Prefix of every topic name and consumer group (several deployments on one cluster)', default: '', parse: topicPrefix },
   consumerGroup: { env: 'MX_AUDIT_CONSUMER_GROUP', doc: 'Consumer group on `mx.audit` (after the prefix); give each read replica its own', default: 'mx-audit', parse: parse.string },
   partitions: { env: 'MX_TOPIC_PARTITIONS', doc: 'Partitions of `mx.audit` when the service has to create it', default: 3, parse: parse.int(1, 64) },
+  replicationFactor: { env: 'MX_TOPIC_REPLICATION_FACTOR', doc: 'Replication factor of `mx.audit` when the service has to create it (`min.insync.replicas` 2 from 3 up, else 1)', default: 1, parse: parse.int(1, 16) },
   stallAfterMs: { env: 'MX_STALL_AFTER_MS', doc: 'A record retried this long because the store or Kafka is out marks its partition stalled: `/v1/ready` answers 503 naming it, and one error line gives topic, partition and offset (retries go on)', default: 30000, parse: parse.int(100, 3_600_000) },
   dataDir: { env: 'MX_DATA_DIR', doc: 'Directory of the audit store (audit.sqlite: leaves, nodes, index, checkpoints, quarantine)', parse: parse.string },
   trustDir: { env: 'MX_TRUST_DIR', doc: 'Trust registry: every gateway\'s public `<ENDPOINT>.jwks.json` and `revocations.json` (re-read while running, see `MX_TRUST_RELOAD_SECONDS`)', parse: parse.string },

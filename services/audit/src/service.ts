@@ -163,12 +163,17 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
       }
       if (security) {
         // On a secured cluster the admin created mx.audit with LogAppendTime (`mx kafka provision`).
-        await awaitTopics(kafka, [topic], { stopped: () => !storeOpen, onMissing: (missing, problem) => logger.warn({ missing, problem }, 'waiting for Kafka topics to be provisioned (mx kafka provision)') });
+        await awaitTopics(kafka, [topic], {
+          stopped: () => !storeOpen,
+          onMissing: (missing, problem) => logger.warn({ missing, problem }, 'waiting for Kafka topics to be provisioned (mx kafka provision)'),
+          replicas: { want: cfg.replicationFactor, onFewer: (fewer) => logger.warn({ fewer, want: cfg.replicationFactor }, 'Kafka topics have fewer replicas than MX_TOPIC_REPLICATION_FACTOR (provisioned with a smaller --replication-factor?)') },
+        });
       } else {
         for (;;) {
           try {
-            // The service owns mx.audit: its revocation rule needs LogAppendTime, even on a topic made before.
-            await ensureTopics(kafka, [{ topic, numPartitions: cfg.partitions, configEntries: AUDIT_TOPIC_CONFIG, enforceConfig: true }]);
+            // The service owns mx.audit: its revocation rule needs LogAppendTime, and rebuilding the
+            // store needs unlimited retention, even on a topic made before.
+            await ensureTopics(kafka, [{ topic, numPartitions: cfg.partitions, replicationFactor: cfg.replicationFactor, configEntries: AUDIT_TOPIC_CONFIG, enforceConfig: true }]);
             break;
           } catch (err) {
             logger.warn({ err: (err as Error).message }, 'Kafka not reachable yet; retrying topic set-up');

@@ -92,12 +92,17 @@ async function run(argv: string[]): Promise<number> {
       if (!process.env.KAFKA_BROKERS) throw new UsageError('KAFKA_BROKERS must name the cluster');
       const partitions = values.partitions === undefined ? undefined : Number(values.partitions);
       if (partitions !== undefined && !(Number.isInteger(partitions) && partitions >= 1 && partitions <= 64)) throw new UsageError('--partitions must be an integer from 1 to 64');
+      // The services' own setting, when the flag is not given: one value for a whole deployment's environment.
+      const rfRaw = values['replication-factor'] ?? (process.env.MX_TOPIC_REPLICATION_FACTOR || undefined);
+      const replicationFactor = rfRaw === undefined ? undefined : Number(rfRaw);
+      if (replicationFactor !== undefined && !(Number.isInteger(replicationFactor) && replicationFactor >= 1 && replicationFactor <= 16)) throw new UsageError('--replication-factor must be an integer from 1 to 16 (default: MX_TOPIC_REPLICATION_FACTOR, else 1)');
       const done = await provisionDeploymentKafka({
         brokers: process.env.KAFKA_BROKERS.split(','),
         secretsDir: values.dir,
         endpoints: values.endpoints ? values.endpoints.split(',') : DEMO_ENDPOINTS,
         ...(values.prefix !== undefined ? { topicPrefix: values.prefix } : {}),
         ...(partitions !== undefined ? { partitions } : {}),
+        ...(replicationFactor !== undefined ? { replicationFactor } : {}),
         ...(values['routing-policy'] !== undefined ? { routingPolicyFile: values['routing-policy'] } : {}),
       });
       if (parsed.json) {

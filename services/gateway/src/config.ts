@@ -53,6 +53,7 @@ export const gatewaySettings = {
   sseMaxStreamsPerOfficer: { env: 'MX_SSE_MAX_STREAMS_PER_OFFICER', doc: 'Open `GET /v1/inbox/events` streams one officer may hold; one more is answered 429 `RATE_LIMITED`', default: 5, parse: parse.int(1, 100) },
   partitions: { env: 'MX_TOPIC_PARTITIONS', doc: 'Partitions of the topics the gateway creates', default: 3, parse: parse.int(1, 64) },
   ...metricsSettings,
+  replicationFactor: { env: 'MX_TOPIC_REPLICATION_FACTOR', doc: 'Replication factor of the topics the gateway creates (`min.insync.replicas` 2 from 3 up, else 1)', default: 1, parse: parse.int(1, 16) },
   logLevel: { env: 'MX_LOG_LEVEL', doc: 'pino log level', default: 'info', parse: parse.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
   crashAt: { env: 'MX_CRASH_AT', doc: 'Test hook only: SIGKILL the process at `after-store-commit` or `after-publish-ack`', default: 'none', parse: parse.oneOf(['none', 'after-store-commit', 'after-publish-ack'] as const) },
 } as const;

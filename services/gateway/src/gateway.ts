@@ -12,7 +12,7 @@ import { AuditEmitter } from '../../core/src/audit/emitter.ts';
 import { ConfigError } from '../../core/src/config/settings.ts';
 import { gatewayAudience } from '../../core/src/idp/dev-idp.ts';
 import { clientSecurityOf } from '../../core/src/kafka/security.ts';
-import { AUDIT_TOPIC_CONFIG, awaitTopics, clusterReachable, createKafka, ensureTopics, RecordConsumer, RecordPublisher, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
+import { AUDIT_TOPIC_CONFIG, awaitTopics, clusterReachable, createKafka, DLQ_TOPIC_CONFIG, ensureTopics, INBOX_TOPIC_CONFIG, RecordConsumer, RecordPublisher, topicNames, type TransportOptions } from '../../core/src/kafka/transport.ts';
 import { consumerReadiness } from '../../core/src/kafka/readiness.ts';
 import { createLogger } from '../../core/src/log/logger.ts';
 import { Outbox, OutboxRelay } from '../../core/src/outbox/outbox.ts';
@@ -166,10 +166,10 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
   // for every endpoint its routing policy names (on a secured cluster `mx kafka provision` does).
   const plaintextTopics = (endpoints: Iterable<string>) => [
     ...[...endpoints].flatMap((e) => [
-      { topic: topics.inbox(e), numPartitions: cfg.partitions },
-      { topic: topics.dlq(e), numPartitions: 1 },
+      { topic: topics.inbox(e), numPartitions: cfg.partitions, replicationFactor: cfg.replicationFactor, configEntries: INBOX_TOPIC_CONFIG },
+      { topic: topics.dlq(e), numPartitions: 1, replicationFactor: cfg.replicationFactor, configEntries: DLQ_TOPIC_CONFIG },
     ]),
-    { topic: topics.audit, numPartitions: cfg.partitions, configEntries: AUDIT_TOPIC_CONFIG },
+    { topic: topics.audit, numPartitions: cfg.partitions, replicationFactor: cfg.replicationFactor, configEntries: AUDIT_TOPIC_CONFIG },
   ];
   let withTopics = new Set(live.current.policy.endpoints);
   live.onChange(async (set) => {
@@ -260,6 +260,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
         await awaitTopics(kafka, [topics.inbox(cfg.endpoint), topics.dlq(cfg.endpoint), topics.audit], {
           stopped: () => !storeOpen,
           onMissing: (missing, problem) => logger.warn({ missing, problem }, 'waiting for Kafka topics to be provisioned (mx kafka provision)'),
+          replicas: { want: cfg.replicationFactor, onFewer: (fewer) => logger.warn({ fewer, want: cfg.replicationFactor }, 'Kafka topics have fewer replicas than MX_TOPIC_REPLICATION_FACTOR (provisioned with a smaller --replication-factor?)') },
         });
       } else {
         for (;;) {

@@ -62,6 +62,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'exit-after-scenario': { type: 'boolean', doc: 'run the scenario, stop everything and exit (0 when the scenario passed)' },
       'no-scenario': { type: 'boolean', doc: 'start everything, run no scenario; Ctrl-C stops it' },
       dir: { type: 'string', value: 'DIR', doc: 'where the demo keeps keys, stores and logs (default MX_DEMO_DIR, else the demo\'s cache directory)' },
+      'kafka-nodes': { type: 'string', value: '1|3', doc: 'local brokers to run (default 1); with 3, topics have three replicas and min.insync.replicas 2, as in production' },
     },
   },
   {
@@ -82,6 +83,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       endpoints: { type: 'string', value: 'LA,TH,...', doc: 'its endpoints (default LA,TH,CN,INTERPOL)' },
       prefix: { type: 'string', value: 'P', doc: 'topic and group name prefix (the services\' MX_TOPIC_PREFIX)' },
       partitions: { type: 'string', value: 'N', doc: 'partitions of each new topic, 1 to 64' },
+      'replication-factor': { type: 'string', value: 'N', doc: 'replicas of each new topic, 1 to 16 (default MX_TOPIC_REPLICATION_FACTOR, else 1); min.insync.replicas 2 from 3 up' },
       'routing-policy': { type: 'string', value: 'FILE', doc: 'the routing policy the inbox ACLs follow (default: the built-in one)' },
     },
     env: { KAFKA_BROKERS: 'the cluster, host:port[,host:port...] (required)' },

@@ -16,7 +16,7 @@ import { ensureDeploymentKafkaPasswords, provisionDeploymentKafka } from '../dep
 import type { Role } from '../../../core/src/idp/dev-idp.ts';
 import { auditEnv, DEMO_ENDPOINTS, externalKafkaSecretsDir, gatewayEnv, idpEnv, setupAudit, setupDeployment, setupIdp, type IdpSetup } from '../deployment/setup.ts';
 import { auditVerify } from '../commands/audit-verify.ts';
-import { officerToken, type Io } from '../commands/officer.ts';
+import { officerToken, UsageError, type Io } from '../commands/officer.ts';
 import { AUDIT_MAIN, GATEWAY_MAIN, IDP_MAIN, startService, type ServiceProcess } from './processes.ts';
 import { demoDir, demoStateFile, writeDemoState } from './state.ts';
 import { DEMO_BODIES } from './bodies.ts';
@@ -73,6 +73,10 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export async function demoCommand(args: string[], io: Io = stdout): Promise<number> {
   const { values } = parseCommand('demo', args);
   const dir = str(values, 'dir') ?? demoDir();
+  const kafkaNodesRaw = str(values, 'kafka-nodes');
+  if (kafkaNodesRaw !== undefined && kafkaNodesRaw !== '1' && kafkaNodesRaw !== '3') throw new UsageError('--kafka-nodes must be 1 or 3');
+  // Three local brokers: topics with three replicas (min ISR 2), as in production.
+  const kafkaNodes = kafkaNodesRaw === '3' ? 3 : 1;
   const services: ServiceProcess[] = [];
   let audit: ServiceProcess | undefined;
   let idp: ServiceProcess | undefined;
@@ -146,7 +150,7 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
       brokers = process.env.KAFKA_BROKERS.split(',');
       io.out(`Kafka: using KAFKA_BROKERS=${brokers.join(',')}`);
     } else {
-      broker = await startLocalBroker({ log: (l) => io.out(`Kafka: ${l}`), security: { secretsDir: dep.kafkaSecretsDir, users: ensureDeploymentKafkaPasswords(dep.kafkaSecretsDir, DEMO_ENDPOINTS) } });
+      broker = await startLocalBroker({ nodes: kafkaNodes, log: (l) => io.out(`Kafka: ${l}`), security: { secretsDir: dep.kafkaSecretsDir, users: ensureDeploymentKafkaPasswords(dep.kafkaSecretsDir, DEMO_ENDPOINTS) } });
       brokers = broker.brokers;
       io.out('Kafka: client listener SASL_SSL (SCRAM-SHA-512), ACLs per principal (StandardAuthorizer, deny by default)');
     }
@@ -156,8 +160,8 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
     // (it needs their addresses for its clients): so its port is chosen first.
     const idpPort = await freePort();
     const issuer = `http://127.0.0.1:${idpPort}`;
-    const provisioned = await provisionDeploymentKafka({ brokers, secretsDir: dep.kafkaSecretsDir, endpoints: DEMO_ENDPOINTS, topicPrefix });
-    io.out(`Kafka: provisioned ${provisioned.topics} topics${provisioned.secured ? ` and ${provisioned.acls} ACLs` : ''} as the admin principal`);
+    const provisioned = await provisionDeploymentKafka({ brokers, secretsDir: dep.kafkaSecretsDir, endpoints: DEMO_ENDPOINTS, topicPrefix, replicationFactor: broker?.nodes.length ?? 1 });
+    io.out(`Kafka: provisioned ${provisioned.topics} topics${kafkaNodes > 1 ? ` (replication factor ${kafkaNodes}, min.insync.replicas 2)` : ''}${provisioned.secured ? ` and ${provisioned.acls} ACLs` : ''} as the admin principal`);
     halt();
     for (const e of DEMO_ENDPOINTS) {
       services.push(await startService(`gateway ${e}`, GATEWAY_MAIN, gatewayEnv(dep, e, brokers, { topicPrefix, idpIssuer: issuer }), join(dir, 'logs', `gateway-${e}.log`)));

@@ -43,6 +43,8 @@ export interface ProvisionOptions {
   topicPrefix?: string;
   routingPolicyFile?: string;
   partitions?: number;
+  /** Replication factor of the topics it creates (default 1); min ISR 2 from 3 up. */
+  replicationFactor?: number;
   auditGroup?: string;
 }
 
@@ -54,7 +56,7 @@ export interface ProvisionOptions {
  */
 export async function provisionDeploymentKafka(o: ProvisionOptions): Promise<{ topics: number; acls: number; secured: boolean; credentialsSet: string[] }> {
   const policy = RoutingPolicy.fromFile(o.routingPolicyFile ?? DEFAULT_ROUTING_POLICY);
-  const plan = provisionPlan({ sendsTo: sendsTo(policy, o.endpoints), ...(o.topicPrefix !== undefined ? { prefix: o.topicPrefix } : {}), ...(o.partitions !== undefined ? { partitions: o.partitions } : {}), ...(o.auditGroup !== undefined ? { auditGroup: o.auditGroup } : {}) });
+  const plan = provisionPlan({ sendsTo: sendsTo(policy, o.endpoints), ...(o.topicPrefix !== undefined ? { prefix: o.topicPrefix } : {}), ...(o.partitions !== undefined ? { partitions: o.partitions } : {}), ...(o.replicationFactor !== undefined ? { replicationFactor: o.replicationFactor } : {}), ...(o.auditGroup !== undefined ? { auditGroup: o.auditGroup } : {}) });
   const security = o.secretsDir === undefined ? undefined : deploymentKafkaSecurity(o.secretsDir, ADMIN_PRINCIPAL);
   // Credentials first: once its ACLs are listed, a principal can already log in and use them.
   const credentialsSet = security && o.secretsDir !== undefined ? await ensureScramCredentials(o.brokers, security, ensureDeploymentKafkaPasswords(o.secretsDir, o.endpoints)) : [];

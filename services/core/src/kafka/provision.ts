@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs, { type Kafka } from 'kafkajs';
 import { ensureKafkaJars } from './local-broker.ts';
-import { AUDIT_TOPIC_CONFIG, ensureTopics, topicNames, type TopicSpec } from './transport.ts';
+import { AUDIT_TOPIC_CONFIG, DLQ_TOPIC_CONFIG, ensureTopics, INBOX_TOPIC_CONFIG, topicNames, type TopicSpec } from './transport.ts';
 import { ADMIN_PRINCIPAL, AUDIT_PRINCIPAL, gatewayPrincipal, kafkajsSecurity, type KafkaClientSecurity } from './security.ts';
 
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka: KafkaClient, logLevel, ResourcePatternTypes } = kafkajs;
@@ -35,19 +35,25 @@ export interface ProvisionPlan {
  * `mx.audit`, and READs its own inbox with its own group; the audit service READs `mx.audit` with
  * its group. WRITE and READ imply DESCRIBE in Kafka's authorizer, and since Kafka 3.0 WRITE on a
  * topic also allows an idempotent producer's InitProducerId (no cluster IDEMPOTENT_WRITE).
+ *
+ * Every topic gets `replicationFactor` (default 1) and the min ISR that goes with it, and its
+ * retention; the retention (and `mx.audit`'s timestamp type) is also put on topics that exist
+ * already, so running the plan again brings an older deployment's topics to it. Replication factor
+ * and min ISR stay as a topic was created (more replicas is a partition reassignment).
  */
-export function provisionPlan(opts: { sendsTo: Record<string, string[]>; prefix?: string; partitions?: number; auditGroup?: string }): ProvisionPlan {
+export function provisionPlan(opts: { sendsTo: Record<string, string[]>; prefix?: string; partitions?: number; replicationFactor?: number; auditGroup?: string }): ProvisionPlan {
   const prefix = opts.prefix ?? '';
   const t = topicNames(prefix);
   const partitions = opts.partitions ?? 3;
+  const replicationFactor = opts.replicationFactor ?? 1;
   const endpoints = [...new Set([...Object.keys(opts.sendsTo), ...Object.values(opts.sendsTo).flat()])].sort();
+  // Set here, by the topics' creator: no service holds AlterConfigs (see AUDIT_TOPIC_CONFIG).
   const topics: TopicSpec[] = [
     ...endpoints.flatMap((e) => [
-      { topic: t.inbox(e), numPartitions: partitions },
-      { topic: t.dlq(e), numPartitions: 1 },
+      { topic: t.inbox(e), numPartitions: partitions, replicationFactor, configEntries: INBOX_TOPIC_CONFIG, enforceConfig: true },
+      { topic: t.dlq(e), numPartitions: 1, replicationFactor, configEntries: DLQ_TOPIC_CONFIG, enforceConfig: true },
     ]),
-    // Set here, by the topic's creator: no service holds AlterConfigs (see AUDIT_TOPIC_CONFIG).
-    { topic: t.audit, numPartitions: partitions, configEntries: AUDIT_TOPIC_CONFIG, enforceConfig: true },
+    { topic: t.audit, numPartitions: partitions, replicationFactor, configEntries: AUDIT_TOPIC_CONFIG, enforceConfig: true },
   ];
   const grants: Grant[] = [];
   for (const [e, targets] of Object.entries(opts.sendsTo)) {

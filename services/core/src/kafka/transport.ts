@@ -45,11 +45,13 @@ export interface IncomingRecord {
 export interface TopicSpec {
   topic: string;
   numPartitions?: number;
+  /** Default 1. The topic also gets `min.insync.replicas` ({@link minInsyncReplicas}) unless its configs name one. */
   replicationFactor?: number;
   /** Topic configs set when the topic is created. */
   configEntries?: { name: string; value: string }[];
   /**
-   * Also put `configEntries` right on a topic that exists without them. Only for the topic's owner:
+   * Also put `configEntries` right on a topic that exists without them (not its replication factor
+   * or min ISR, which stay as created). Only for the topic's owner:
    * it needs DescribeConfigs and AlterConfigs on the topic, which a mere writer should not hold.
    */
   enforceConfig?: boolean;
@@ -61,7 +63,37 @@ export interface TopicSpec {
  * that instant rather than the `issuedAt` the event claims (a backdated event signed with a
  * compromised key must not pass as written before the revocation).
  */
-export const AUDIT_TOPIC_CONFIG: { name: string; value: string }[] = [{ name: 'message.timestamp.type', value: 'LogAppendTime' }];
+export const AUDIT_TOPIC_CONFIG: { name: string; value: string }[] = [
+  { name: 'message.timestamp.type', value: 'LogAppendTime' },
+  // Kept indefinitely: the audit store must be rebuildable from the topic at any time.
+  { name: 'retention.ms', value: '-1' },
+  { name: 'retention.bytes', value: '-1' },
+];
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Inboxes keep a record 30 days: far longer than any gateway outage we tolerate (a gateway that
+ * comes back reads what it missed), while a notice does not linger on the brokers past its use.
+ */
+export const INBOX_TOPIC_CONFIG: { name: string; value: string }[] = [
+  { name: 'retention.ms', value: String(30 * DAY_MS) },
+  { name: 'retention.bytes', value: '-1' },
+];
+
+/** Quarantine entries are kept 90 days, time for an operator's investigation. */
+export const DLQ_TOPIC_CONFIG: { name: string; value: string }[] = [
+  { name: 'retention.ms', value: String(90 * DAY_MS) },
+  { name: 'retention.bytes', value: '-1' },
+];
+
+/**
+ * `min.insync.replicas` of a topic created with this replication factor: 2 from 3 replicas up
+ * (an acknowledged record is on two brokers, and one broker may be lost), else 1.
+ */
+export function minInsyncReplicas(replicationFactor: number): number {
+  return replicationFactor >= 3 ? 2 : 1;
+}
 
 /** Topic names, one table for every service; `prefix` lets several deployments share a cluster. */
 export function topicNames(prefix = '') {
@@ -134,9 +166,15 @@ export function createKafka(opts: TransportOptions): Kafka {
 /**
  * Resolves once every topic in `names` exists with a leader for each partition. Services do not
  * create topics (only the admin principal may: `mx kafka provision`); they wait for them, calling
- * `onMissing` with what is still absent or unreadable at most every `logEveryMs`.
+ * `onMissing` with what is still absent or unreadable at most every `logEveryMs`. Once they are
+ * there, `replicas.onFewer` hears of those with fewer replicas than `replicas.want` (provisioned
+ * with a smaller replication factor than this service is configured for).
  */
-export async function awaitTopics(kafka: Kafka, names: string[], opts: { onMissing?: (missing: string[], err?: string) => void; logEveryMs?: number; stopped?: () => boolean } = {}): Promise<void> {
+export async function awaitTopics(
+  kafka: Kafka,
+  names: string[],
+  opts: { onMissing?: (missing: string[], err?: string) => void; logEveryMs?: number; stopped?: () => boolean; replicas?: { want: number; onFewer: (fewer: { topic: string; replicas: number }[]) => void } } = {},
+): Promise<void> {
   let lastLog = 0;
   for (;;) {
     const admin = kafka.admin();
@@ -148,6 +186,11 @@ export async function awaitTopics(kafka: Kafka, names: string[], opts: { onMissi
       const meta = await admin.fetchTopicMetadata({ topics: names });
       const ready = new Set(meta.topics.filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)).map((t) => t.name));
       missing = names.filter((n) => !ready.has(n));
+      if (missing.length === 0 && opts.replicas) {
+        const want = opts.replicas.want;
+        const fewer = meta.topics.map((t) => ({ topic: t.name, replicas: Math.min(...t.partitions.map((p) => p.replicas.length)) })).filter((t) => t.replicas < want);
+        if (fewer.length > 0) opts.replicas.onFewer(fewer);
+      }
     } catch (e) {
       problem = (e as { type?: string }).type ?? (e as Error).name;
     } finally {
@@ -179,11 +222,16 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], timeoutMs =
         // metadata lags behind the creation (seen on a loaded 2-core machine): the loop below waits instead.
         await admin.createTopics({
           waitForLeaders: false,
-          topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? 3, replicationFactor: s.replicationFactor ?? 1, ...(s.configEntries ? { configEntries: s.configEntries } : {}) })),
+          topics: missing.map((s) => {
+            const replicationFactor = s.replicationFactor ?? 1;
+            // Always explicit: a broker default of 2 (a three-node cluster) would make an RF 1 topic unwritable.
+            const minIsr = s.configEntries?.some((c) => c.name === 'min.insync.replicas') ? [] : [{ name: 'min.insync.replicas', value: String(minInsyncReplicas(replicationFactor)) }];
+            return { topic: s.topic, numPartitions: s.numPartitions ?? 3, replicationFactor, configEntries: [...(s.configEntries ?? []), ...minIsr] };
+          }),
         });
       } catch (e) {
         // Another process may have created the same topic between list and create.
-        if ((e as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw e;
+        if ((e as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw topicCreationError(e);
       }
     }
     // Wait until every partition of every topic has a leader: the ones created just now, and those
@@ -201,6 +249,15 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], timeoutMs =
   } finally {
     await admin.disconnect();
   }
+}
+
+/** kafkajs says only "Topic creation errors": name each topic and its error code. */
+function topicCreationError(e: unknown): unknown {
+  const errors = (e as { errors?: unknown }).errors;
+  if (!Array.isArray(errors) || errors.length === 0) return e;
+  const each = (errors as { topic?: string; type?: string }[]).map((x) => `${x.topic ?? '?'}: ${x.type ?? 'UNKNOWN'}`);
+  const hint = each.some((x) => x.endsWith('INVALID_REPLICATION_FACTOR')) ? ' (a replication factor above the number of brokers?)' : '';
+  return new Error(`creating topics failed: ${each.join(', ')}${hint}`, { cause: e });
 }
 
 /**

@@ -6,7 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { gatewaySettings, DEFAULT_ROUTING_POLICY } from '../../services/gateway/src/config.ts';
@@ -17,6 +17,8 @@ import { provisionPlan } from '../../services/core/src/kafka/provision.ts';
 import { topicNames } from '../../services/core/src/kafka/transport.ts';
 import { BROKER_CERT_DN, COMPOSE_BROKER_HOSTS, ensureBrokerTls } from '../../services/core/src/kafka/security.ts';
 import { readDockerfile } from '../support/dockerfile.ts';
+import { metricsTokenFile } from '../../services/cli/src/deployment/setup.ts';
+import { SCRAPER_BUNDLE } from '../../services/cli/src/deployment/distribute.ts';
 
 interface Service {
   image?: string;
@@ -201,6 +203,13 @@ test.each([...gateways.map(([n, s]) => [n, s, `gw-${n.slice('gateway-'.length).t
   },
 );
 
+test.each([...gateways.map(([n, s]) => [n, s, n.slice('gateway-'.length).toUpperCase()] as const), ['audit', compose.services.audit!, 'audit'] as const])(
+  '%s serves /metrics to the bearer of its own metrics token, the file `mx setup` writes into its bundle',
+  (_name, svc, owner) => {
+    expect(svc.environment?.MX_METRICS_TOKEN_FILE).toBe(`/secrets/${basename(metricsTokenFile('/deployment', owner))}`);
+  },
+);
+
 describe('each service holds only its own secrets', () => {
   const mounts = (svc: { volumes?: string[] }) => (svc.volumes ?? []).map((v) => v.split(':')) as [string, string, string?][];
   /** Where in the container each named volume is mounted, per service. */
@@ -221,6 +230,9 @@ describe('each service holds only its own secrets', () => {
   test('a bundle is mounted by its service(s) and by the set-up that writes it, by nothing else', () => {
     for (const [name] of [...gateways, ['audit']]) expect({ name, by: mountedBy(`secrets-${name}`) }).toEqual({ name, by: [name, 'setup'].sort() });
     expect(mountedBy('secrets-kafka')).toEqual(['kafka-1', 'kafka-2', 'kafka-3', 'setup']);
+    // Every service's metrics token: for the operator's Prometheus, never for a service here.
+    expect(mounts(compose.services.setup!).filter(([src]) => src === `secrets-${SCRAPER_BUNDLE}`).map((m) => m[1])).toEqual([`/out/${SCRAPER_BUNDLE}`]);
+    expect(mountedBy(`secrets-${SCRAPER_BUNDLE}`)).toEqual(['setup']);
   });
 
   test('the deployment (every private key, the identity provider\'s included) is mounted only by set-up, the brokers\' formatting and the admin\'s provisioning', () => {

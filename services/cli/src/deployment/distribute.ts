@@ -4,6 +4,8 @@
  * password), one bundle per service: `OUT/<service>/` holds exactly the secret files that service's
  * configuration names (its signing keys, pseudonym key, Kafka password) and `OUT/public/` what
  * every service may read (the trust directory, the identity provider's public JWKS, the Kafka CA).
+ * A service's bundle includes its `/metrics` bearer token; `OUT/prometheus/` holds every service's
+ * metrics token and nothing else, for the scraper (a Prometheus `bearer_token_file` per job).
  * docker-compose.yml mounts each bundle into its service alone; the deployment itself stays with
  * set-up (where tokens are made).
  */
@@ -13,6 +15,9 @@ import { ownerOnlyDir } from '../../../core/src/fs/owner-only.ts';
 import { devIdpPaths } from '../../../core/src/idp/dev-idp.ts';
 import { COMPOSE_BROKER_HOSTS, kafkaCaFile, kafkaSecretsDir } from '../../../core/src/kafka/security.ts';
 import { auditEnv, gatewayEnv, type Deployment } from './setup.ts';
+
+/** The bundle of the metrics scraper: every service's `/metrics` token, under the service's own file name. */
+export const SCRAPER_BUNDLE = 'prometheus';
 
 /** The compose service name of an endpoint's gateway. */
 export function gatewayServiceName(endpoint: string): string {
@@ -39,6 +44,9 @@ export function distributeSecrets(dep: Deployment, out: string): Distribution {
   for (const e of dep.endpoints) services[gatewayServiceName(e)] = gatewayEnv(dep, e, brokers);
   services.audit = auditEnv(dep, brokers);
   const result: Distribution = {};
+  const scraper = join(out, SCRAPER_BUNDLE);
+  ownerOnlyDir(scraper);
+  result[SCRAPER_BUNDLE] = [];
   for (const [name, env] of Object.entries(services)) {
     const dir = join(out, name);
     ownerOnlyDir(dir);
@@ -46,6 +54,11 @@ export function distributeSecrets(dep: Deployment, out: string): Distribution {
       copyFileSync(file, join(dir, basename(file)));
       return basename(file);
     });
+    const token = env.MX_METRICS_TOKEN_FILE;
+    if (token !== undefined) {
+      copyFileSync(token, join(scraper, basename(token)));
+      result[SCRAPER_BUNDLE].push(basename(token));
+    }
   }
   const kafkaDir = kafkaSecretsDir(dep.kafkaSecretsDir);
   const tls = join(kafkaDir, 'tls');

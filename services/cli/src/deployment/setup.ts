@@ -51,6 +51,7 @@ export async function setupDeployment(dir: string, endpoints: readonly string[] 
   for (const e of endpoints) {
     if (!existsSync(privateJwksPathOf(dir, e))) await generateEndpointKeys(e, dir);
     ensurePseudonymKey(dir, e);
+    ensureMetricsToken(dir, e);
     mkdirSync(join(dir, 'data', e), { recursive: true });
   }
   const idp = await initDevIdp(dir);
@@ -87,6 +88,29 @@ export function ensurePseudonymKey(dir: string, name: string): { path: string; c
   return { path, created: true };
 }
 
+/** Where a service's `/metrics` bearer token lives: `<dir>/private/<name>.metrics.token` (`name`: an endpoint, or `audit`). */
+export function metricsTokenFile(dir: string, name: string): string {
+  return join(dir, 'private', `${name}.metrics.token`);
+}
+
+/**
+ * Creates `<dir>/private/<name>.metrics.token` (43 characters, base64url of 32 random bytes; mode
+ * 0600) unless it exists: the service's `MX_METRICS_TOKEN_FILE`, and what its scraper presents. An
+ * existing token is kept, so a scraper configured once keeps working across set-ups.
+ */
+export function ensureMetricsToken(dir: string, name: string): { path: string; created: boolean } {
+  const path = metricsTokenFile(dir, name);
+  if (existsSync(path)) return { path, created: false };
+  writeSecret(path, `${randomBytes(32).toString('base64url')}\n`);
+  return { path, created: true };
+}
+
+/** `MX_METRICS_TOKEN_FILE` when set-up made the service a metrics token (it always does: {@link setupDeployment}, {@link setupAudit}). */
+function metricsEnv(dep: Deployment, name: string): Record<string, string> {
+  const file = metricsTokenFile(dep.dir, name);
+  return existsSync(file) ? { MX_METRICS_TOKEN_FILE: file } : {};
+}
+
 /**
  * How a service trusts its identity provider: by default the deployment's dev identity provider
  * key file and issuer; with `idpIssuer`, the OpenID provider at that issuer, its keys fetched
@@ -112,6 +136,7 @@ export function gatewayEnv(dep: Deployment, endpoint: string, brokers: string[],
     MX_PSEUDONYM_KEY_FILE: pseudonymKeyFile(dep.dir, endpoint),
     ...idpTrustEnv(dep, opts.idpIssuer),
     MX_IDP_AUDIENCE: gatewayAudience(endpoint),
+    ...metricsEnv(dep, endpoint),
   };
 }
 
@@ -122,17 +147,20 @@ export interface AuditDeployment {
   /** Its public key: what auditors pass to `mx audit verify --audit-key`. */
   publicKeyFile: string;
   pseudonymKeyFile: string;
+  /** The bearer token of its `GET /metrics` (mode 0600). */
+  metricsTokenFile: string;
   dataDir: string;
 }
 
-/** Creates (or reuses) the audit service's checkpoint key, pseudonym key and data directory under the deployment. */
+/** Creates (or reuses) the audit service's checkpoint key, pseudonym key, metrics token and data directory under the deployment. */
 export async function setupAudit(dep: Deployment): Promise<AuditDeployment> {
   const paths = auditKeyPaths(dep.dir);
   if (!existsSync(paths.privateJwks)) await generateAuditKey(dep.dir);
   const pk = ensurePseudonymKey(dep.dir, 'audit').path;
+  const metricsToken = ensureMetricsToken(dep.dir, 'audit').path;
   const dataDir = join(dep.dir, 'data', 'audit');
   mkdirSync(dataDir, { recursive: true });
-  return { signingKeyFile: paths.privateJwks, publicKeyFile: paths.publicJwks, pseudonymKeyFile: pk, dataDir };
+  return { signingKeyFile: paths.privateJwks, publicKeyFile: paths.publicJwks, pseudonymKeyFile: pk, metricsTokenFile: metricsToken, dataDir };
 }
 
 /**
@@ -155,6 +183,7 @@ export function auditEnv(
     MX_PSEUDONYM_KEY_FILE: pseudonymKeyFile(dep.dir, 'audit'),
     ...idpTrustEnv(dep, opts.idpIssuer),
     MX_IDP_AUDIENCE: AUDIT_AUDIENCE,
+    ...metricsEnv(dep, 'audit'),
     ...(opts.checkpointEveryLeaves !== undefined ? { MX_CHECKPOINT_EVERY_LEAVES: String(opts.checkpointEveryLeaves) } : {}),
     ...(opts.checkpointEverySeconds !== undefined ? { MX_CHECKPOINT_EVERY_SECONDS: String(opts.checkpointEverySeconds) } : {}),
   };

@@ -3,6 +3,8 @@
  * `topicNames()` makes, every `$ref` resolves to a file of the repository, and the records real
  * gateways put on the broker (a notice, its receipt, a quarantine entry, audit events) carry only
  * the documented headers, under the documented keys, with payloads the documented schemas accept.
+ * Each channel's Kafka binding is the topic as provisioning creates it on the compose cluster, so
+ * the documented retention cannot drift from the code's constants.
  */
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -11,7 +13,8 @@ import { Parser } from '@asyncapi/parser';
 import { parse as parseYaml } from 'yaml';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { topicNames } from '../../services/core/src/kafka/transport.ts';
+import { minInsyncReplicas, topicNames } from '../../services/core/src/kafka/transport.ts';
+import { provisionPlan } from '../../services/core/src/kafka/provision.ts';
 import type { IncomingRecord } from '../../services/core/src/kafka/transport.ts';
 import { bodySchemaId, SchemaRegistry, type MessageType } from '../../services/core/src/schemas/registry.ts';
 import { loadBody } from '../fixtures/documents/index.ts';
@@ -65,6 +68,30 @@ test('the channels are the topics topicNames() makes, with {endpoint} for the en
   expect(doc.channels.inbox.address).toBe(t.inbox('{endpoint}'));
   expect(doc.channels.dlq.address).toBe(t.dlq('{endpoint}'));
   expect(doc.channels.audit.address).toBe(t.audit);
+});
+
+test('each channel\'s Kafka binding is the topic as provisioning creates it on the compose cluster: partitions, replicas, min ISR, retention and timestamp type', () => {
+  const compose = parseYaml(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as Json;
+  const args = compose.services['kafka-provision'].command as string[];
+  const replicas = Number(args[args.indexOf('--replication-factor') + 1]);
+  expect(replicas).toBe(3);
+  const plan = provisionPlan({ sendsTo: { LA: ['TH'], TH: ['LA'] }, replicationFactor: replicas });
+  const t = topicNames();
+  for (const [channel, topic] of [['inbox', t.inbox('LA')], ['dlq', t.dlq('LA')], ['audit', t.audit]] as const) {
+    const spec = plan.topics.find((s) => s.topic === topic)!;
+    const b = doc.channels[channel].bindings.kafka;
+    expect({ channel, topic: b.topic, partitions: b.partitions, replicas: b.replicas, minIsr: b['x-min-insync-replicas'] }).toEqual({
+      channel,
+      topic: doc.channels[channel].address,
+      partitions: spec.numPartitions,
+      replicas: spec.replicationFactor,
+      minIsr: minInsyncReplicas(replicas),
+    });
+    // Both ways: every config provisioning sets is documented with its value, and nothing else is.
+    const documented = Object.fromEntries(Object.entries(b.topicConfiguration as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+    expect({ channel, config: documented }).toEqual({ channel, config: Object.fromEntries((spec.configEntries ?? []).map((c) => [c.name, c.value])) });
+  }
+  expect(doc.channels.audit.bindings.kafka.topicConfiguration['retention.ms']).toBe(-1);
 });
 
 test('every $ref names a schema of schemas/ or a component; the signed documents are schemas/ files', () => {

@@ -1,5 +1,5 @@
 /** The demo's code path runs in every test run, so the quick start cannot rot. */
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoCommand } from '../../services/cli/src/demo/demo.ts';
@@ -7,9 +7,39 @@ import { demoCommand } from '../../services/cli/src/demo/demo.ts';
 test('mx demo plays both scenarios to the end against the test broker, then stops everything', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mx-demo-'));
   const lines: string[] = [];
-  const code = await demoCommand(['--exit-after-scenario', '--dir', dir], { out: (l) => lines.push(l) });
+  // The printed metrics command, run while the demo's services are up (the scenario follows the line):
+  // its token file and URL, then the audit service's URL and its own token file named by the hint.
+  let scrapes: Promise<{ status: number; text: string }[]> | undefined;
+  // Never rejects (it is awaited only after the demo stopped): a failure is reported as status 0.
+  const scrape = async (url: string, tokenFile: string) => {
+    try {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${readFileSync(tokenFile, 'utf8').trim()}` } });
+      return { status: res.status, text: await res.text() };
+    } catch (err) {
+      return { status: 0, text: String(err) };
+    }
+  };
+  const out = (l: string) => {
+    lines.push(l);
+    const m = /^metrics\s+curl -H "Authorization: Bearer \$\(cat (\S+)\)" (http:\/\/127\.0\.0\.1:\d+\/metrics)\s+\(each service its own token: (\S+)\)$/.exec(l);
+    const audit = lines.map((x) => /^audit service\s+(http:\/\/\S+)/.exec(x)?.[1]).find(Boolean);
+    if (m && audit) {
+      const auditToken = m[3]!.replace('<LA|TH|CN|INTERPOL|audit>', 'audit');
+      scrapes = Promise.all([scrape(m[2]!, m[1]!), scrape(`${audit}/metrics`, auditToken), scrape(`${audit}/metrics`, m[1]!)]);
+    }
+  };
+  const code = await demoCommand(['--exit-after-scenario', '--dir', dir], { out });
   const text = lines.join('\n');
   expect(code).toBe(0);
+  expect(scrapes).toBeDefined();
+  const [gateway, audit, wrongToken] = await scrapes!;
+  expect(gateway!.status).toBe(200);
+  expect(gateway!.text).toMatch(/^# TYPE mx_http_requests_total counter$/m);
+  expect(gateway!.text).toMatch(/^# TYPE mx_outbox_backlog_records gauge$/m);
+  expect(audit!.status).toBe(200);
+  expect(audit!.text).toMatch(/^# TYPE mx_audit_tree_size_leaves gauge$/m);
+  // Each service its own token: the gateway's does not open the audit service's metrics.
+  expect(wrongToken!.status).toBe(401);
   expect(text).toMatch(/lifecycle at TH: status responded\n\s+LA\s+published yes\s+delivered yes\s+read yes\s+responses 2/);
   expect(text).toMatch(/lifecycle at INTERPOL: status responded/);
   expect(text.match(/^\s+(CN|LA|TH)\s+published yes\s+delivered yes\s+read yes\s+responses 1$/gm)).toHaveLength(3);

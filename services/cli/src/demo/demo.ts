@@ -14,7 +14,7 @@ import { freePort, startLocalBroker, type LocalBroker } from '../../../core/src/
 import { setDevIdpIssuer } from '../../../core/src/idp/dev-idp.ts';
 import { ensureDeploymentKafkaPasswords, provisionDeploymentKafka } from '../deployment/kafka.ts';
 import type { Role } from '../../../core/src/idp/dev-idp.ts';
-import { auditEnv, DEMO_ENDPOINTS, externalKafkaSecretsDir, gatewayEnv, idpEnv, setupAudit, setupDeployment, setupIdp, type IdpSetup } from '../deployment/setup.ts';
+import { auditEnv, DEMO_ENDPOINTS, externalKafkaSecretsDir, gatewayEnv, idpEnv, metricsTokenFile, setupAudit, setupDeployment, setupIdp, type IdpSetup } from '../deployment/setup.ts';
 import { auditVerify } from '../commands/audit-verify.ts';
 import { officerToken, UsageError, type Io } from '../commands/officer.ts';
 import { AUDIT_MAIN, GATEWAY_MAIN, IDP_MAIN, startService, type ServiceProcess } from './processes.ts';
@@ -191,6 +191,8 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
       ...(broker ? { brokerDir: broker.dir } : {}),
     });
     for (const s of services) io.out(`${s.name.padEnd(16)} ${s.url}   log: ${s.logFile}`);
+    // Each gateway and the audit service serve /metrics to the bearer of its own token (set-up made them).
+    io.out(`${'metrics'.padEnd(16)} curl -H "Authorization: Bearer $(cat ${metricsTokenFile(dir, 'LA')})" ${gateways.LA}/metrics   (each service its own token: ${join(dir, 'private', '<LA|TH|CN|INTERPOL|audit>.metrics.token')})`);
     const auditUrl = audit.url;
 
     const call = async (endpoint: string, role: Role, method: string, path: string, body?: unknown) => {

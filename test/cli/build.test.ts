@@ -75,6 +75,12 @@ describe('the compiled tree', () => {
       return !spec.startsWith('.') && !spec.startsWith('node:') && !(packageOf(spec) in pkg.dependencies);
     });
     expect(devDynamic).toEqual(['services/console/build.js: vite']);
+    // Conversely, the image installs no production dependency the compiled tree does not import
+    // (tsx, the from-a-clone CLI's loader, is a development dependency), but for the console's own
+    // library, which vite bundles into services/console/dist at build time.
+    const bundledIntoConsole = ['oauth4webapi'];
+    const imported = new Set([...external.map(packageOf), ...dynamics.map((d) => d.split(': ')[1]!).filter((s) => !s.startsWith('.') && !s.startsWith('node:')).map(packageOf)]);
+    expect(Object.keys(pkg.dependencies).filter((p) => !imported.has(p) && !bundledIntoConsole.includes(p))).toEqual([]);
   });
 
   test('holds every program the image runs and every file they read at run time, at the paths they resolve', () => {

@@ -99,8 +99,9 @@ describe('the compiled tree', () => {
     const out = join(app, 'out');
     const setup = spawnSync(process.execPath, [entry, 'mx', 'setup', '--dir', dir, '--endpoints', 'LA,TH', '--distribute', out], { cwd: app, encoding: 'utf8', timeout: 120_000 });
     expect({ status: setup.status, stderr: setup.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(readdirSync(out).sort()).toEqual(['audit', 'gateway-la', 'gateway-th', 'kafka', 'public']);
-    expect(readdirSync(join(out, 'gateway-la')).sort()).toEqual(['LA.jwks.json', 'LA.pseudonym.key', 'gw-LA.password']);
+    expect(readdirSync(out).sort()).toEqual(['audit', 'gateway-la', 'gateway-th', 'kafka', 'prometheus', 'public']);
+    expect(readdirSync(join(out, 'gateway-la')).sort()).toEqual(['LA.jwks.json', 'LA.metrics.token', 'LA.pseudonym.key', 'gw-LA.password']);
+    expect(readdirSync(join(out, 'prometheus')).sort()).toEqual(['LA.metrics.token', 'TH.metrics.token', 'audit.metrics.token']);
     // What it writes is owner-only, as from `npx mx`.
     expect(statSync(join(out, 'gateway-la', 'LA.jwks.json')).mode & 0o077).toBe(0);
   }, 150_000);

@@ -67,11 +67,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'setup',
-    summary: 'keys, trust directory, pseudonym keys, dev identity provider, Kafka CA and SCRAM passwords for a deployment',
+    summary: 'keys, trust directory, pseudonym keys, metrics tokens, dev identity provider, Kafka CA and SCRAM passwords for a deployment',
     options: {
       dir: { type: 'string', value: 'DIR', doc: 'the deployment\'s directory (outside the repository)', required: true },
       endpoints: { type: 'string', value: 'LA,TH,...', doc: 'its endpoints (default LA,TH,CN,INTERPOL)' },
-      distribute: { type: 'string', value: 'OUT', doc: 'also write one bundle per service under OUT (only that service\'s secrets) and OUT/public' },
+      distribute: { type: 'string', value: 'OUT', doc: 'also write one bundle per service under OUT (only that service\'s secrets), OUT/prometheus (every metrics token) and OUT/public' },
     },
     json: 'what was written: the trust directory, key and certificate files, endpoints, bundles',
   },

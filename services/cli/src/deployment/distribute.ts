@@ -2,12 +2,12 @@
  * Each service holds only its own secrets. `mx setup --distribute OUT` copies, out of the
  * deployment that set-up made (every key, the identity provider's private key, every Kafka
  * password), one bundle per service: `OUT/<service>/` holds exactly the secret files that service's
- * configuration names (its signing keys, pseudonym key, Kafka password) and `OUT/public/` what
+ * configuration names (its signing keys, pseudonym key, Kafka password, metrics token) and `OUT/public/` what
  * every service may read (the trust directory, the identity provider's public JWKS, the Kafka CA).
  * A service's bundle includes its `/metrics` bearer token; `OUT/prometheus/` holds every service's
  * metrics token and nothing else, for the scraper (a Prometheus `bearer_token_file` per job).
  * docker-compose.yml mounts each bundle into its service alone; the deployment itself stays with
- * set-up (where tokens are made).
+ * set-up (where officers' tokens are minted).
  */
 import { copyFileSync, cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';

@@ -106,8 +106,9 @@ const PACKAGE_GROUP: Record<string, ProfileGroup> = {
 
 /**
  * The kind of work of one frame, or undefined for a frame that says nothing by itself (a native or
- * builtin function with no script, e.g. `sign` under node:crypto or `parse` under JSON), whose
- * time then goes to the nearest caller that says something.
+ * builtin function with no script, e.g. `writeString` under node:fs), whose time then goes to the
+ * nearest caller that says something. V8 counts builtins such as `JSON.parse` in their caller, so
+ * `json` is mostly the project's canonical JSON.
  */
 export function groupOf(frame: CallFrame): ProfileGroup | undefined {
   const { url, functionName } = frame;
@@ -163,11 +164,23 @@ export function summarizeProfile(file: string, n = 15): ProfileSummary {
   const pkg = new Map<string, number>();
   const group = new Map<string, number>(PROFILE_GROUPS.map((g) => [g, 0]));
   const groupOfNode = new Map<number, ProfileGroup>();
-  const groupAt = (id: number): ProfileGroup => {
-    const known = groupOfNode.get(id);
+  // A sample's group: its nearest frame with one, where Node's own modules (crypto aside) give way
+  // to the package or project code that called them (a socket write for kafkajs is kafkajs's; a
+  // file write for pino is logging), and count as node only when nothing above them says more.
+  const groupAt = (leaf: number): ProfileGroup => {
+    const known = groupOfNode.get(leaf);
     if (known) return known;
-    const g = groupOf(byId.get(id)!.callFrame) ?? (parent.has(id) ? groupAt(parent.get(id)!) : 'other');
-    groupOfNode.set(id, g);
+    let weak: ProfileGroup | undefined;
+    let found: ProfileGroup | undefined;
+    for (let id: number | undefined = leaf; id !== undefined && found === undefined; id = parent.get(id)) {
+      const frame = byId.get(id)!.callFrame;
+      const g = groupOf(frame);
+      if (g === undefined || (g === 'other' && frame.functionName === '(root)')) continue;
+      if (frame.url.startsWith('node:') && g !== 'crypto') weak ??= g;
+      else found = g;
+    }
+    const g = found ?? weak ?? 'other';
+    groupOfNode.set(leaf, g);
     return g;
   };
   const inclusive = new Map<string, number>();

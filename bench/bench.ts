@@ -1,8 +1,9 @@
 /**
  * The whole bench as one function, so `bench/run.ts` and the smoke test run the same code:
- * baselines (raw kafkajs, crypto, ajv) first, then the gateways (and the audit service) as child
- * processes under load (sustained lifecycle, audit ingest, fixed offered loads; then POST capacity
- * on a fresh instance), then the audit log's offline figures. Every figure of one run comes from
+ * the services compiled to JavaScript (`npm run build`, unless --from-source), baselines (raw
+ * kafkajs, crypto, ajv), then the gateways (and the audit service) as child processes under load
+ * (sustained lifecycle, audit ingest, fixed offered loads; then POST capacity on a fresh
+ * instance), then the audit log's offline figures, and last the targets. Every figure of one run comes from
  * the same broker, the same message and the same machine state.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,6 +28,9 @@ import { acceptThroughput, fixedRate, lifecycleThroughput, settle, warmUp, type 
 import { childPids, MemorySampler } from './memory.ts';
 import type { BenchOptions } from './options.ts';
 import { summarizeProfile, type ProfileSummary } from './profile.ts';
+import { compilePrograms, describePrograms, sourcePrograms, type ServicePrograms } from './programs.ts';
+import { targets, type TargetVerdict } from './report.ts';
+import { requiresEncryption } from '../services/core/src/envelope/encrypt.ts';
 
 export interface BenchResult {
   startedAt: string;
@@ -35,7 +39,9 @@ export interface BenchResult {
   preset: BenchOptions['preset'];
   options: BenchOptions;
   machine: { cpu: string; cores: number; memGiB: number; node: string; kafka: string; brokerStartedByBench: boolean; loadavgBefore: number[]; loadavgAfter: number[] };
-  sample: { recordBytes: number; bodyBytes: number };
+  sample: { recordBytes: number; bodyBytes: number; encrypted: boolean };
+  /** What ran as the services (compiled JavaScript or the sources through tsx). */
+  services: { from: ServicePrograms['from']; buildSeconds?: number };
   baselines: { kafka: KafkaBaseline; crypto: CryptoBaselines };
   cryptoPerLifecycle: CryptoCount;
   cryptoLimit: CryptoLimit;
@@ -61,7 +67,9 @@ export interface BenchResult {
     /** VmHWM at the end: the peak over every phase, overload included (MiB). */
     peakMiB: Record<string, number>;
   };
-  ratios: { lifecycleOverKafkaProduce: number; lifecycleOverKafkaConsume: number; lifecycleOverEd25519Limit: number; lifecycleOverProjectCryptoLimit: number };
+  ratios: { lifecycleOverKafkaProduce: number; lifecycleOverKafkaConsume: number; lifecycleOverCryptoBound: number; lifecycleOverEd25519Limit: number; lifecycleOverProjectCryptoLimit: number };
+  /** The targets of issue 15, each with its figure and whether it is met (reported, never asserted). */
+  targets: TargetVerdict[];
   profile?: ProfileSummary;
   profileFile?: string;
   workDir: string;
@@ -94,6 +102,9 @@ export async function runBench(o: BenchOptions, log: (line: string) => void = (l
       brokers = broker.brokers;
     }
     b.kafkaAdmin = deploymentKafkaSecurity(b.dep.kafkaSecretsDir, ADMIN_PRINCIPAL);
+    // Compiled before anything is measured: tsc is the bench's own CPU work.
+    const programs = o.fromSource ? sourcePrograms() : compilePrograms(join(workDir, 'app'));
+    log(`services: ${describePrograms(programs)}`);
     log(`message: signed ${b.sampleDocument.type}, ${b.sampleRecord.byteLength} bytes (body ${JSON.stringify(b.noticeBody).length} bytes of JSON)`);
 
     log('baselines:');
@@ -108,7 +119,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void = (l
     const auditFeed = withAudit && o.audit.ingestEvents > 0 ? await signAuditChain(b, SYNTHETIC_AUDIT_ENDPOINT, o.audit.ingestEvents) : undefined;
 
     log('end to end:');
-    cluster = await startCluster(b, { instance: 'main', brokers, logDir, profileDir, withoutAudit: !withAudit, log: (l) => log(`  ${l}`) });
+    cluster = await startCluster(b, { instance: 'main', brokers, logDir, programs, profileDir, withoutAudit: !withAudit, log: (l) => log(`  ${l}`) });
     const memory = watchMemory(cluster, broker);
     samplers.push(memory);
     // Resident memory once started and idle: what the load adds is measured against this.
@@ -146,7 +157,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void = (l
     cluster = undefined;
 
     // POST capacity on a fresh instance: the overload above leaves a backlog that would compete.
-    cluster = await startCluster(b, { instance: 'accept', brokers, logDir, withoutAudit: !withAudit, log: (l) => log(`  ${l}`) });
+    cluster = await startCluster(b, { instance: 'accept', brokers, logDir, programs, withoutAudit: !withAudit, log: (l) => log(`  ${l}`) });
     const acceptMemory = watchMemory(cluster, broker);
     samplers.push(acceptMemory);
     client = clientOf(cluster);
@@ -173,7 +184,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void = (l
     mkdirSync(workDir, { recursive: true });
     const proofs = await measureProofs(workDir, o.audit.proofSizes, o.audit.proofQueries, log);
     let verify: AuditVerifyResult | undefined;
-    if (withAudit && o.audit.verifyLeaves > 0) verify = await measureAuditVerify(b, { leaves: o.audit.verifyLeaves, brokers, logDir, timeoutMs: 600_000 }, log);
+    if (withAudit && o.audit.verifyLeaves > 0) verify = await measureAuditVerify(b, { leaves: o.audit.verifyLeaves, brokers, logDir, timeoutMs: 600_000, programs }, log);
     else if (withAudit) auditMissing.push('mx audit verify skipped (--verify-leaves 0)');
     if (verify?.auditServicePeakMiB !== undefined) peakMiB['audit service (serving verify)'] = Math.round(verify.auditServicePeakMiB * 10) / 10;
 
@@ -182,7 +193,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void = (l
     const rate = lifecycle.completedPerSec;
     const finishedAt = new Date();
     succeeded = true;
-    return {
+    const result: BenchResult = {
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
@@ -198,7 +209,8 @@ export async function runBench(o: BenchOptions, log: (line: string) => void = (l
         loadavgBefore,
         loadavgAfter: loadavg(),
       },
-      sample: { recordBytes: b.sampleRecord.byteLength, bodyBytes: JSON.stringify(b.noticeBody).length },
+      sample: { recordBytes: b.sampleRecord.byteLength, bodyBytes: JSON.stringify(b.noticeBody).length, encrypted: requiresEncryption(b.sampleDocument.type) },
+      services: { from: programs.from, ...(programs.buildSeconds !== undefined ? { buildSeconds: programs.buildSeconds } : {}) },
       baselines: { kafka, crypto },
       cryptoPerLifecycle: count,
       cryptoLimit: limit,
@@ -209,12 +221,16 @@ export async function runBench(o: BenchOptions, log: (line: string) => void = (l
       ratios: {
         lifecycleOverKafkaProduce: rate / kafka.produceMsgsPerSec,
         lifecycleOverKafkaConsume: rate / kafka.consumeMsgsPerSec,
+        lifecycleOverCryptoBound: rate / limit.bound,
         lifecycleOverEd25519Limit: rate / limit.ed25519OneCore,
         lifecycleOverProjectCryptoLimit: rate / limit.projectOneCore,
       },
+      targets: [],
       ...(profile ? { profile, profileFile } : {}),
       workDir,
     };
+    result.targets = targets(result);
+    return result;
   } finally {
     for (const m of samplers) m.stop();
     client?.close();

@@ -4,12 +4,12 @@
  * path, without the Kafka hop), an audit service process is started on that store (it checks the
  * store at start-up and signs a checkpoint over it), and the command runs as an auditor would run
  * it, a separate process with only the audit key, the gateways' public keys and a token. The time
- * is the command's wall time, tsx start-up included.
+ * is the command's wall time, start-up included (from the programs the bench runs: compiled, or
+ * the sources through tsx).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { AUDIT_AUDIENCE } from '../../services/audit/src/config.ts';
 import { decodeStoredEvent } from '../../services/audit/src/event.ts';
@@ -17,7 +17,6 @@ import { AUDIT_DB_FILE } from '../../services/audit/src/service.ts';
 import { AuditStore } from '../../services/audit/src/store.ts';
 import { auditEnv, setupAudit } from '../../services/cli/src/deployment/setup.ts';
 import { provisionDeploymentKafka } from '../../services/cli/src/deployment/kafka.ts';
-import { AUDIT_MAIN } from '../../services/cli/src/demo/processes.ts';
 import { digestOf } from '../../services/core/src/envelope/digest.ts';
 import { mintToken } from '../../services/core/src/idp/dev-idp.ts';
 import { openDatabase } from '../../services/core/src/store/sqlite.ts';
@@ -26,9 +25,8 @@ import { waitUntil } from '../stats.ts';
 import { startTracked } from '../e2e/cluster.ts';
 import { AuditStoreReader } from '../e2e/stores.ts';
 import { SYNTHETIC_AUDIT_ENDPOINT, type BenchDeployment } from '../deployment.ts';
+import type { ServicePrograms } from '../programs.ts';
 import { signAuditChain } from './synthetic.ts';
-
-const MX_MAIN = fileURLToPath(new URL('../../services/cli/src/main.ts', import.meta.url));
 
 export interface AuditVerifyResult {
   leaves: number;
@@ -43,7 +41,7 @@ export interface AuditVerifyResult {
   auditServicePeakMiB: number | undefined;
 }
 
-export async function measureAuditVerify(b: BenchDeployment, opts: { leaves: number; brokers: string[]; logDir: string; timeoutMs: number }, log: (line: string) => void): Promise<AuditVerifyResult> {
+export async function measureAuditVerify(b: BenchDeployment, opts: { leaves: number; brokers: string[]; logDir: string; timeoutMs: number; programs: ServicePrograms }, log: (line: string) => void): Promise<AuditVerifyResult> {
   const t0 = performance.now();
   const events = await signAuditChain(b, SYNTHETIC_AUDIT_ENDPOINT, opts.leaves);
   const leaves = events.length;
@@ -68,7 +66,7 @@ export async function measureAuditVerify(b: BenchDeployment, opts: { leaves: num
   const keys = await setupAudit(b.dep);
   await provisionDeploymentKafka({ brokers: opts.brokers, secretsDir: b.dep.kafkaSecretsDir, endpoints: b.dep.endpoints, topicPrefix: `${b.topicPrefix}verify.` });
   const env = auditEnv(b.dep, opts.brokers, { topicPrefix: `${b.topicPrefix}verify.`, dataDir, checkpointEverySeconds: 1 });
-  const service = await startTracked('audit service (verify)', AUDIT_MAIN, env, join(opts.logDir, 'audit-verify.log'), { timeoutMs: 120_000 });
+  const service = await startTracked('audit service (verify)', opts.programs.audit, env, join(opts.logDir, 'audit-verify.log'), { timeoutMs: 120_000 });
   const reader = new AuditStoreReader(join(dataDir, AUDIT_DB_FILE));
   try {
     if (!(await waitUntil(() => reader.checkpoints().maxTreeSize >= leaves, opts.timeoutMs, 100))) {
@@ -76,7 +74,7 @@ export async function measureAuditVerify(b: BenchDeployment, opts: { leaves: num
     }
     const token = await mintToken(b.dep.idpPrivateJwks, { subject: 'bench-auditor', endpoint: 'TH', agency: 'TH audit desk (bench)', roles: ['auditor'], audience: AUDIT_AUDIENCE });
     const pid = service.child.pid ?? -1;
-    const args = ['--import', 'tsx', MX_MAIN, 'audit', 'verify', '--url', service.url, '--audit-key', keys.publicKeyFile, '--trust', b.dep.trustDir, '--token', token];
+    const args = [...opts.programs.loader, opts.programs.mx, 'audit', 'verify', '--url', service.url, '--audit-key', keys.publicKeyFile, '--trust', b.dep.trustDir, '--token', token];
     const start = performance.now();
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -8,7 +8,7 @@
  */
 import { createCipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, sign as edSign, verify as edVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { FlattenedSign, flattenedVerify, generateKeyPair } from 'jose';
+import { compactDecrypt, FlattenedSign, flattenedVerify, generateKeyPair } from 'jose';
 import { decryptBody } from '../../services/core/src/envelope/decrypt.ts';
 import { encryptBody, type EncryptionRecipient } from '../../services/core/src/envelope/encrypt.ts';
 import { loadDecryptionKeys } from '../../services/core/src/trust/decryption-keys.ts';
@@ -22,6 +22,7 @@ import { privateJwksPathOf } from '../../services/core/src/trust/keygen.ts';
 import { officerToken } from '../../services/cli/src/commands/officer.ts';
 import { pseudonymKeyFile } from '../../services/cli/src/deployment/setup.ts';
 import { opsPerSecond } from '../stats.ts';
+import { nodeJweDecrypt, nodeJweEncrypt } from './node-jwe.ts';
 import { RECIPIENT, SENDER, type BenchDeployment } from '../deployment.ts';
 
 export interface CryptoBaselines {
@@ -51,6 +52,10 @@ export interface CryptoBaselines {
   nodeX25519PerRecipient: number;
   /** node:crypto AES-256-GCM of the body alone (the content encryption, once per message). */
   nodeAesGcm: number;
+  /** The whole JWE to one recipient with node:crypto only (node-jwe.ts: X25519, Concat KDF, AES key wrap, AES-256-GCM). */
+  nodeJweEncrypt: number;
+  /** Its decryption by the recipient with node:crypto only. */
+  nodeJweDecrypt: number;
   /** Bytes of the JWE (`encryptedBody` as JSON) for 1 recipient, and of the clear body. */
   jweBytes: number;
   bodyBytes: number;
@@ -108,6 +113,13 @@ export async function measureCrypto(b: BenchDeployment, durationMs: number, log:
   const bodyBytes = Buffer.from(JSON.stringify(b.noticeBody));
   const x = generateKeyPairSync('x25519');
   const aesKey = randomBytes(32);
+  // The same JWE with node:crypto alone, to LA's real key; jose must read it, or it would time something else.
+  const laEncJwk = (JSON.parse(readFileSync(privateJwksPathOf(b.dep.dir, RECIPIENT), 'utf8')) as { keys: { kid: string; x: string; d: string }[] }).keys.find((k) => k.kid === laEnc.kid);
+  if (!laEncJwk) throw new Error(`no private key ${laEnc.kid}`);
+  const laEncPrivate = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', x: laEncJwk.x, d: laEncJwk.d }, format: 'jwk' });
+  const laEncPublic = createPublicKey(laEncPrivate);
+  const nodeJwe = nodeJweEncrypt(bodyBytes, laEncPublic);
+  if (!Buffer.from((await compactDecrypt(nodeJwe, laEncPrivate)).plaintext).equals(bodyBytes) || !nodeJweDecrypt(nodeJwe, laEncPrivate).equals(bodyBytes)) throw new Error('the node:crypto JWE round trip failed');
 
   log(`crypto and schema baselines (one thread, ${record.byteLength}-byte record, ${signingInput.byteLength}-byte signing input):`);
   return {
@@ -132,6 +144,8 @@ export async function measureCrypto(b: BenchDeployment, durationMs: number, log:
       c.final();
       return c.getAuthTag();
     }, 8),
+    nodeJweEncrypt: await run('JWE encrypt, 1 recipient (node:crypto)', () => nodeJweEncrypt(bodyBytes, laEncPublic), 4),
+    nodeJweDecrypt: await run('JWE decrypt (node:crypto)', () => nodeJweDecrypt(nodeJwe, laEncPrivate), 4),
     jweBytes: Buffer.byteLength(JSON.stringify(jwe)),
     bodyBytes: bodyBytes.byteLength,
   };

@@ -1,16 +1,18 @@
 /**
- * The system under test, run the way the demo runs it: TH and LA gateways (and the audit service
- * when the program exists) as separate child processes on the bench's broker, each with its own
- * store and its log in a file. An instance has its own data directories and topic prefix, so the
- * bench can start a fresh one for a phase that must not inherit another's backlog. With
- * `profileDir`, the TH gateway runs under `node --cpu-prof` (written when it exits cleanly).
+ * The system under test: TH and LA gateways (and the audit service when the program exists) as
+ * separate child processes on the bench's broker, each with its own store and its log in a file,
+ * run from the programs the bench chose (compiled JavaScript, or the sources through tsx). An
+ * instance has its own data directories and topic prefix, so the bench can start a fresh one for a
+ * phase that must not inherit another's backlog. With `profileDir`, the TH gateway runs under
+ * `node --cpu-prof` (written when it exits cleanly).
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUDIT_DB_FILE } from '../../services/audit/src/service.ts';
 import { auditEnv, gatewayEnv, setupAudit } from '../../services/cli/src/deployment/setup.ts';
 import { provisionDeploymentKafka } from '../../services/cli/src/deployment/kafka.ts';
-import { AUDIT_MAIN, GATEWAY_MAIN, type ServiceProcess } from '../../services/cli/src/demo/processes.ts';
+import { AUDIT_MAIN, type ServiceProcess } from '../../services/cli/src/demo/processes.ts';
+import type { ServicePrograms } from '../programs.ts';
 import { GATEWAY_DB_FILE, RECIPIENT, SENDER, type BenchDeployment } from '../deployment.ts';
 import { startService } from '../../services/cli/src/demo/processes.ts';
 import { AuditStoreReader, GatewayStoreReader } from './stores.ts';
@@ -34,6 +36,8 @@ export interface ClusterOptions {
   instance: string;
   brokers: string[];
   logDir: string;
+  /** What runs as the services. */
+  programs: ServicePrograms;
   profileDir?: string | undefined;
   /** Leave the audit service out even when it exists. */
   withoutAudit?: boolean;
@@ -68,8 +72,8 @@ export async function startCluster(b: BenchDeployment, opts: ClusterOptions): Pr
   const started: ServiceProcess[] = [];
   const stopAll = () => Promise.all(started.map((s) => s.stop(15_000)));
   try {
-    // Each thread writes its own profile (tsx's module hooks run in a worker): the default names
-    // carry pid and thread id, and the main thread's (id 0) is the one that matters.
+    // Each thread writes its own profile (from the sources, tsx's module hooks run in a worker):
+    // the default names carry pid and thread id, and the main thread's (id 0) is the one that matters.
     const nodeArgsOf = (e: string): string[] => {
       if (e !== SENDER || !opts.profileDir) return [];
       mkdirSync(opts.profileDir, { recursive: true });
@@ -80,10 +84,10 @@ export async function startCluster(b: BenchDeployment, opts: ClusterOptions): Pr
     // As in a deployment: the admin provisions topics and ACLs before any service starts.
     await provisionDeploymentKafka({ brokers: opts.brokers, secretsDir: b.dep.kafkaSecretsDir, endpoints: b.dep.endpoints, topicPrefix });
     const envOf = (e: string) => ({ ...gatewayEnv(b.dep, e, opts.brokers, { topicPrefix }), MX_DATA_DIR: join(dataDir, e), MX_RATE_LIMIT_PER_OFFICER: '0', MX_RATE_LIMIT_PER_ENDPOINT: '0' });
-    // One after the other: two cold tsx start-ups at once on two cores only make both slower.
-    const th = await startTracked(`gateway ${SENDER}`, GATEWAY_MAIN, envOf(SENDER), join(opts.logDir, `${opts.instance}-gateway-${SENDER}.log`), { nodeArgs: nodeArgsOf(SENDER) });
+    // One after the other: two cold start-ups at once on two cores only make both slower.
+    const th = await startTracked(`gateway ${SENDER}`, opts.programs.gateway, envOf(SENDER), join(opts.logDir, `${opts.instance}-gateway-${SENDER}.log`), { nodeArgs: nodeArgsOf(SENDER) });
     started.push(th);
-    const la = await startTracked(`gateway ${RECIPIENT}`, GATEWAY_MAIN, envOf(RECIPIENT), join(opts.logDir, `${opts.instance}-gateway-${RECIPIENT}.log`), { nodeArgs: nodeArgsOf(RECIPIENT) });
+    const la = await startTracked(`gateway ${RECIPIENT}`, opts.programs.gateway, envOf(RECIPIENT), join(opts.logDir, `${opts.instance}-gateway-${RECIPIENT}.log`), { nodeArgs: nodeArgsOf(RECIPIENT) });
     started.push(la);
     opts.log(`gateways: ${SENDER} ${th.url} (pid ${th.child.pid}), ${RECIPIENT} ${la.url} (pid ${la.child.pid}); logs in ${opts.logDir}`);
 
@@ -96,7 +100,7 @@ export async function startCluster(b: BenchDeployment, opts: ClusterOptions): Pr
       // Checkpoints as configured by default (every 100 leaves), but the timer at 1 s so the tail
       // of a phase is checkpointed without waiting the default 10 s.
       const env = auditEnv(b.dep, opts.brokers, { topicPrefix, dataDir: join(dataDir, 'audit'), checkpointEverySeconds: 1 });
-      audit = await startTracked('audit service', AUDIT_MAIN, env, join(opts.logDir, `${opts.instance}-audit.log`));
+      audit = await startTracked('audit service', opts.programs.audit, env, join(opts.logDir, `${opts.instance}-audit.log`));
       started.push(audit);
       opts.log(`audit service: ${audit.url} (pid ${audit.child.pid})`);
     }

@@ -27,14 +27,17 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts `main` under tsx with `env` added to this process's environment. `nodeArgs` go before the
- * program (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). A service that fails to come up is killed.
+ * Starts `main` under tsx with `env` added to this process's environment; a compiled program
+ * (`.js`, from `npm run build`) runs on plain node (each service stops by itself when its IPC
+ * parent goes: core/src/process/serve.ts). `nodeArgs` go before the program (e.g. `--cpu-prof`,
+ * which NODE_OPTIONS refuses). A service that fails to come up is killed.
  */
 export async function startService(name: string, main: string, env: Record<string, string>, logFile: string, opts: { nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<ServiceProcess> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   mkdirSync(dirname(logFile), { recursive: true });
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', '--import', SUPERVISED, main], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, 'ipc'] });
+  const loader = main.endsWith('.js') ? [] : ['--import', 'tsx', '--import', SUPERVISED];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, main], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, 'ipc'] });
   closeSync(fd);
   let exited: ServiceExit | undefined;
   const exitP = new Promise<ServiceExit>((resolve) => child.once('exit', (code, signal) => resolve((exited = { code, signal }))));

@@ -75,7 +75,6 @@ test('a fetched batch with poison records in the middle: the good records are st
   expect(la.store.inboxByKey('TH', docs[1]!.id)).toMatchObject({ superseded_by: correction.id });
 
   const after = la.consumer.state();
-  expect(after.quarantined - before.quarantined).toBe(2);
   expect(after).toMatchObject({ member: true, stalled: [], restarts: before.restarts });
   // Some good records shared a commit: fewer group commits than records committed in groups.
   const groups = after.groups.commits - before.groups.commits;

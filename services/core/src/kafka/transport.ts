@@ -575,6 +575,8 @@ export class RecordConsumer {
         // Rolled back whole: each record goes the proven way, which retries an outage in place
         // and quarantines a record that fails for a reason of its own.
         this.opts.logger?.info({ topic, partition, records: g.length, reason: transientFailure(err) ?? (err instanceof Error ? err.name : 'error') }, 'a group of records could not be committed together; handling them one by one');
+        // The failed commit may have blocked the thread for the store's busy timeout: keep the session.
+        await heartbeat();
         for (const { rec } of g) {
           await this.process(rec, heartbeat);
           resolveOffset(rec.offset);

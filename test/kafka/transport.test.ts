@@ -119,6 +119,57 @@ describe('kafka transport on the real broker', () => {
     expect(again.map((r) => r.value.toString())).toEqual(['good-4']);
   });
 
+  test('batch: good records share a commit, a poison record between them goes the one-by-one way, a group that fails to commit is handled one by one; offsets committed after', async () => {
+    const topic = uniqueName('t-batch');
+    const group = uniqueName('g-batch');
+    await ensureTopics(kafka, [{ topic, numPartitions: 1 }]);
+    const db = new Database(join(mkdtempSync(join(tmpdir(), 'mx-batch-')), 'store.sqlite'));
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE seen (value TEXT)');
+    const insert = db.prepare('INSERT INTO seen (value) VALUES (?)');
+    const quarantined: string[] = [];
+    let failNextCommit = true;
+    const c = new RecordConsumer(kafka, {
+      groupId: group,
+      topics: [topic],
+      sessionTimeoutMs: 6000,
+      handle: async (r) => {
+        if (r.value.toString().startsWith('poison')) throw new RangeError('Maximum call stack size exceeded');
+        insert.run(r.value.toString());
+      },
+      quarantine: async (r) => void quarantined.push(r.value.toString()),
+      batch: {
+        prepare: async (r) => (r.value.toString().startsWith('poison') ? undefined : { apply: () => void insert.run(r.value.toString()) }),
+        commit: (applies) =>
+          db.transaction(() => {
+            for (const apply of applies) apply();
+            // The first group's transaction fails after its rows were written: all of it rolls back.
+            if (failNextCommit) {
+              failNextCommit = false;
+              throw new Error('the group could not commit');
+            }
+          })(),
+      },
+    });
+    consumers.push(c);
+    // One produce request: appended as one record batch, so fetched together.
+    await publisher.publish([{ topic, records: ['good-0', 'good-1', 'poison-2', 'good-3', 'good-4', 'good-5'].map((value) => ({ key: 'k', value })) }]);
+    await c.start();
+    const seen = () => (db.prepare('SELECT value FROM seen ORDER BY rowid').all() as { value: string }[]).map((r) => r.value);
+    await eventually(() => (seen().includes('good-5') ? true : undefined), 20_000, 'the last good record');
+    expect(seen()).toEqual(['good-0', 'good-1', 'good-3', 'good-4', 'good-5']);
+    expect(quarantined).toEqual(['poison-2']);
+    // good-0 and good-1 went one by one after their group failed; good-3..5 shared one commit.
+    expect(c.state()).toMatchObject({ member: true, stalled: [], restarts: 0, quarantined: 1, groups: { commits: 1, records: 3 } });
+    await c.stop();
+    await publisher.publish([{ topic, records: [{ key: 'k', value: 'good-6' }] }]);
+    const again: IncomingRecord[] = [];
+    await consume(topic, group, again).start();
+    await eventually(() => (again.length > 0 ? true : undefined), 20_000, 'the next record');
+    expect(again.map((r) => r.value.toString())).toEqual(['good-6']);
+    db.close();
+  });
+
   test('a store outage retries the record in place, reports the partition stalled past the limit, and clears on recovery', async () => {
     const topic = uniqueName('t-stall');
     await ensureTopics(kafka, [{ topic, numPartitions: 1 }]);

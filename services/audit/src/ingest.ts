@@ -21,7 +21,7 @@ import type { IncomingRecord } from '../../core/src/kafka/transport.ts';
 import type { TrustRegistry } from '../../core/src/trust/trust-registry.ts';
 import { verifyAuditEvent } from './event.ts';
 import type { EnvelopeTimer } from '../../core/src/envelope/timing.ts';
-import type { AuditStore } from './store.ts';
+import type { AppendOutcome, AuditStore } from './store.ts';
 
 export type IngestOutcome = 'appended' | 'duplicate' | 'quarantined';
 
@@ -88,6 +88,39 @@ export class Ingestor {
     this.counters.appended += 1;
     this.#o.onAppended?.(outcome.index + 1);
     return 'appended';
+  }
+
+  /**
+   * {@link handle} for a record of a fetched batch: verified now, appended by `apply` inside the
+   * group's transaction ({@link AuditStore.commitAll}), counted by `committed` once that committed
+   * (the checkpointer must never sign over a leaf that could still roll back). Undefined when the
+   * record fails verification: the consumer then commits the group before it and hands it to
+   * {@link handle}, which quarantines it. Bytes appended meanwhile by the same group add no leaf.
+   */
+  async prepare(rec: IncomingRecord): Promise<{ apply: () => void; committed: () => void } | undefined> {
+    const { store } = this.#o;
+    if (store.indexOfEvent(digestOf(rec.value)) !== undefined) return { apply: () => {}, committed: () => void (this.counters.duplicates += 1) };
+    let verified;
+    try {
+      verified = await verifyAuditEvent(rec.value, this.#o.trust(), this.#o.schemas, { clockSkewMs: this.#o.clockSkewMs, appendedAt: rec.timestamp, ...(this.#o.timer ? { timer: this.#o.timer } : {}) });
+    } catch {
+      return undefined;
+    }
+    const v = verified;
+    let outcome: AppendOutcome | undefined;
+    return {
+      apply: () => {
+        outcome = store.appendEvent(rec.value, { eventId: v.digest, body: v.body, issuedAt: v.document.issuedAt, appendedAt: rec.timestamp.getTime() });
+      },
+      committed: () => {
+        if (outcome === undefined || outcome.kind === 'duplicate') {
+          this.counters.duplicates += 1;
+          return;
+        }
+        this.counters.appended += 1;
+        this.#o.onAppended?.(outcome.index + 1);
+      },
+    };
   }
 
   /**

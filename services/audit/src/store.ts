@@ -186,6 +186,9 @@ export class AuditStore {
       db.exec('INSERT OR IGNORE INTO gateway_heads (gateway, last_seq, last_issued_at, last_appended_at) SELECT gateway, max(seq), NULL, max(logged_at) FROM events GROUP BY gateway');
     }
     this.#s = prepareStatements(db);
+    this.#groupTx = db.transaction((works: readonly (() => void)[]) => {
+      for (const work of works) work();
+    });
     this.#appendTx = db.transaction((bytes: Uint8Array, e: IndexedEvent, now: number) => this.#append(bytes, e, now));
     this.#readmitTx = db.transaction((id: number, bytes: Uint8Array, e: IndexedEvent, now: number) => {
       const outcome = this.#append(bytes, e, now);
@@ -195,6 +198,7 @@ export class AuditStore {
   }
 
   readonly #appendTx: Database.Transaction<(bytes: Uint8Array, e: IndexedEvent, now: number) => AppendOutcome>;
+  readonly #groupTx: Database.Transaction<(works: readonly (() => void)[]) => void>;
   readonly #readmitTx: Database.Transaction<(id: number, bytes: Uint8Array, e: IndexedEvent, now: number) => AppendOutcome>;
 
   /**
@@ -212,6 +216,14 @@ export class AuditStore {
    */
   readmit(id: number, bytes: Uint8Array, event: IndexedEvent, now = Date.now()): AppendOutcome {
     return this.#readmitTx.immediate(id, bytes, event, now);
+  }
+
+  /**
+   * Runs several appends ({@link appendEvent}, each then a savepoint) in one IMMEDIATE
+   * transaction: one commit, one fsync for the group. A throw rolls all of them back.
+   */
+  commitAll(works: readonly (() => void)[]): void {
+    this.#groupTx.immediate(works);
   }
 
   /** Leaf index of an event id, if logged. */

@@ -91,6 +91,26 @@ export class Exchange {
     return this.receiving.receive(rec);
   }
 
+  /**
+   * A record of a fetched batch, verified and its receipt signed; `apply` does its store work
+   * inside {@link commitReceived}. Undefined when the record must go through {@link receive}.
+   */
+  async prepareReceive(rec: IncomingRecord): Promise<{ apply: () => ReceiveOutcome } | undefined> {
+    const prepared = await this.receiving.prepareInBatch(rec);
+    if (prepared === undefined) return undefined;
+    return { apply: () => this.ctx.uow.commit((w) => prepared.apply(w)) };
+  }
+
+  /** Runs the `apply` of several prepared records in one transaction (one commit). */
+  commitReceived(applies: readonly (() => void)[]): void {
+    this.ctx.uow.commitAll(applies);
+  }
+
+  /** Call for each prepared record once its group committed. */
+  received(outcome: ReceiveOutcome): void {
+    this.receiving.committed(outcome);
+  }
+
   /** Re-examines the parked records with the trust in use now (after each trust reload). */
   reexamineParked(): Promise<ReexaminationReport> {
     return this.receiving.reexamineParked();

@@ -56,7 +56,46 @@ export class Receiving {
    * the rest (as INTERNAL), so no record blocks its partition.
    */
   async receive(rec: IncomingRecord, parked?: ParkedRow): Promise<ReceiveOutcome> {
+    const prepared = await this.prepare(rec, { ...(parked ? { parked } : {}) });
+    if (prepared === undefined) throw new Error('only a batched record is left to the record-by-record path');
+    if (typeof prepared === 'string') return prepared;
+    const outcome = this.ctx.uow.commit((w) => prepared.apply(w));
+    this.committed(outcome);
+    return outcome;
+  }
+
+  /** Call once a record's store work committed (the crash tests' hook). */
+  committed(outcome: ReceiveOutcome): void {
+    if (outcome === 'stored' && this.ctx.settings.crashAt === 'after-store-commit') process.kill(process.pid, 'SIGKILL');
+  }
+
+  /**
+   * The part of {@link receive} for a record of a fetched batch, committed with the rest of its
+   * group (`uow.commitAll`): verified and its receipt signed now, its store work (`apply`) later.
+   * Undefined when the record is not plainly good (it failed a check or lacks a key): the caller
+   * then commits the group before it and hands it to {@link receive}, which quarantines or parks
+   * it against a store that holds everything before it.
+   *
+   * `apply` looks at the store again, since records of the same group committed before it: bytes
+   * stored meanwhile are a duplicate, and admission is checked anew; a record no longer admitted
+   * throws, so the group rolls back and is handled one record at a time.
+   */
+  async prepareInBatch(rec: IncomingRecord): Promise<{ apply: (w: Work) => ReceiveOutcome } | undefined> {
+    const prepared = await this.prepare(rec, { batched: true });
+    if (prepared === undefined) return undefined;
+    if (typeof prepared === 'string') return { apply: () => prepared };
+    return prepared;
+  }
+
+  /**
+   * Everything of {@link receive} up to its commit: what is decided without writing (duplicates,
+   * verification, admission, quarantine, the receipt's signature). A string is the final outcome;
+   * `apply` is the store work, to run in a commit. With `batched`, a record failing verification
+   * is left to the record-by-record path (undefined) instead of quarantined here.
+   */
+  private async prepare(rec: IncomingRecord, opts: { parked?: ParkedRow; batched?: boolean }): Promise<ReceiveOutcome | { apply: (w: Work) => ReceiveOutcome } | undefined> {
     const { ctx } = this;
+    const { parked, batched = false } = opts;
     const digest = digestOf(rec.value);
     const now = ctx.clock.now();
     // A parked record that leaves the park admitted says so in the same commit as its admission.
@@ -64,16 +103,22 @@ export class Receiving {
       if (parked) ctx.store.markReadmitted(parked.dead_letter_id, now.getTime());
     };
     // The exact bytes were verified and stored before: answer with the stored receipt, nothing more.
-    const dup = ctx.store.inboxByDigest(digest);
-    if (dup) {
-      ctx.uow.commit((w) => {
+    const duplicate = (w: Work): ReceiveOutcome | undefined => {
+      const dup = ctx.store.inboxByDigest(digest);
+      if (dup) {
         readmit(w);
         queueReceipt(ctx, w, dup.from_ep, dup.receipt, recordKey({ caseRef: dup.case_ref ?? undefined, inReplyTo: dup.in_reply_to ?? undefined, id: dup.id }), dup.id);
-      });
-      return 'duplicate';
-    }
+        return 'duplicate';
+      }
+      if (ctx.store.hasReceiptDigest(digest)) {
+        readmit(w);
+        return 'duplicate';
+      }
+      return undefined;
+    };
+    if (ctx.store.inboxByDigest(digest)) return { apply: (w) => duplicate(w)! };
     if (ctx.store.hasReceiptDigest(digest)) {
-      if (parked) ctx.uow.commit(readmit);
+      if (parked) return { apply: (w) => duplicate(w)! };
       return 'duplicate';
     }
 
@@ -96,71 +141,97 @@ export class Receiving {
       });
     } catch (err) {
       if (!(err instanceof MxError)) throw err;
+      if (batched) return undefined;
       const lacksKey = lacksKeyHere(err, rec.value, set, ctx.endpoint);
       if (parked && lacksKey) return 'parked';
       await this.quarantine.record(rec, err, digest, parked ? { reexamined: parked } : lacksKey ? { park: { firstReceivedAt: now.getTime() } } : {});
       return 'quarantined';
     }
     const doc = verified.document;
+    // Batched, the store may have changed since verification (records of the same group): look again.
+    const again = (w: Work): ReceiveOutcome | undefined => {
+      if (!batched) return undefined;
+      const dup = duplicate(w);
+      if (dup !== undefined) return dup;
+      admit(doc, ctx.endpoint, set.policy, ctx.store);
+      return undefined;
+    };
     if (doc.type === 'delivery-receipt') {
-      this.acceptReceipt(doc, digest, now, readmit);
-      return 'receipt';
+      return { apply: (w) => again(w) ?? this.acceptReceipt(w, doc, digest, now, readmit) };
     }
     const receipt = await signReceipt(ctx, doc.from, { id: doc.id, digest, caseRef: doc.caseRef ?? null }, 'accepted', undefined, now);
     const withdrawalReason = doc.type === 'offender-alert-withdrawal' ? (verified.body as { reason: WithdrawalReason }).reason : undefined;
     const travel = travelColumns(doc.type, verified.body);
     // Hashed from the plaintext here, the only moment it is in hand: the store keeps the ciphertext.
     const documentHashes = alertDocumentHashes(ctx.documentMatchKey, doc.type, verified.body);
-    ctx.uow.commit((w) => {
-      readmit(w);
-      ctx.store.insertInbox({
-        from_ep: doc.from,
-        id: doc.id,
-        type: doc.type,
-        to_json: JSON.stringify(doc.to),
-        case_ref: doc.caseRef ?? null,
-        in_reply_to: doc.inReplyTo ?? null,
-        issued_at: doc.issuedAt,
-        expires_at: doc.expiresAt,
-        digest,
-        record: rec.value,
-        receipt: Buffer.from(receipt),
-        received_at: now.getTime(),
-        topic: rec.topic,
-        partition: rec.partition,
-        offset: rec.offset,
-        ...travel,
-        supersedes: doc.supersedes ?? null,
-        withdrawal_reason: withdrawalReason ?? null,
-      });
-      const facts = statisticalFacts({ from: doc.from, id: doc.id, direction: 'received', type: doc.type, issuedAt: doc.issuedAt, inReplyTo: doc.inReplyTo }, verified.body);
-      if (facts) ctx.store.insertNoticeFacts(facts);
-      if (doc.type === 'victim-repatriation-notice' && doc.caseRef && !ctx.store.caseParties(doc.caseRef)) {
-        ctx.store.openCase(doc.caseRef, [doc.from, ...doc.to], doc.from, doc.id);
-      }
-      // A withdrawal is news about its alert (the lifecycle event below), not an item of its own.
-      if (doc.type !== 'offender-alert-withdrawal') recordEvent(ctx.store, { kind: 'arrival', messageId: doc.id, type: doc.type, counterpart: doc.from, caseRef: doc.caseRef ?? null, status: 'unread', at: now.getTime() });
-      // After the arrival event, so a desk hears of the alert before hearing of its links.
-      this.linkPossibleDuplicates(doc, travel, documentHashes, now.getTime());
-      if (doc.supersedes !== undefined) {
-        // Admission found it current; a record admitted twice in a race changes it once.
-        const original = ctx.store.inboxByKey(doc.from, doc.supersedes)!;
-        const change = withdrawalReason !== undefined ? { withdrawnBy: doc.id, reason: withdrawalReason, at: now.getTime() } : { supersededBy: doc.id };
-        if (ctx.store.markInboxRevised(doc.from, original.id, change)) {
-          const status = withdrawalReason !== undefined ? 'withdrawn' : 'corrected';
-          recordEvent(ctx.store, { kind: 'lifecycle', messageId: original.id, type: original.type, counterpart: doc.from, caseRef: original.case_ref, status, at: now.getTime() });
-          w.audit({ action: status, messageId: original.id, messageType: original.type, counterpart: doc.from, relatedMessageId: doc.id, ...(withdrawalReason !== undefined ? { withdrawalReason } : {}) }, now);
-        }
-      }
-      if (doc.inReplyTo) {
-        ctx.store.addRecipientResponse(doc.inReplyTo, doc.from, doc.id);
-        const answered = ctx.store.sent(doc.inReplyTo);
-        if (answered) recordEvent(ctx.store, { kind: 'lifecycle', messageId: answered.id, type: answered.type, counterpart: doc.from, caseRef: answered.case_ref, status: 'responded', at: now.getTime() });
-      }
-      queueReceipt(ctx, w, doc.from, receipt, recordKey(doc), doc.id);
-      w.audit({ action: 'delivered', messageId: doc.id, messageType: doc.type, messageDigest: digest, counterpart: doc.from, outcome: 'accepted' }, now);
+    return { apply: (w) => again(w) ?? this.storeNotice(w, { rec, doc, digest, now, receipt, withdrawalReason, travel, documentHashes, body: verified.body, readmit }) };
+  }
+
+  /** The store work of an admitted notice: inbox row, receipt, audit event, desk events, links. */
+  private storeNotice(
+    w: Work,
+    a: {
+      rec: IncomingRecord;
+      doc: ReceivedDocument;
+      digest: string;
+      now: Date;
+      receipt: Uint8Array;
+      withdrawalReason: WithdrawalReason | undefined;
+      travel: ReturnType<typeof travelColumns>;
+      documentHashes: readonly string[];
+      body: VerifiedNotice<ReceivedDocument>['body'];
+      readmit: (w: Work) => void;
+    },
+  ): ReceiveOutcome {
+    const { ctx } = this;
+    const { rec, doc, digest, now, receipt, withdrawalReason, travel, documentHashes, readmit } = a;
+    readmit(w);
+    ctx.store.insertInbox({
+      from_ep: doc.from,
+      id: doc.id,
+      type: doc.type,
+      to_json: JSON.stringify(doc.to),
+      case_ref: doc.caseRef ?? null,
+      in_reply_to: doc.inReplyTo ?? null,
+      issued_at: doc.issuedAt,
+      expires_at: doc.expiresAt,
+      digest,
+      record: rec.value,
+      receipt: Buffer.from(receipt),
+      received_at: now.getTime(),
+      topic: rec.topic,
+      partition: rec.partition,
+      offset: rec.offset,
+      ...travel,
+      supersedes: doc.supersedes ?? null,
+      withdrawal_reason: withdrawalReason ?? null,
     });
-    if (ctx.settings.crashAt === 'after-store-commit') process.kill(process.pid, 'SIGKILL');
+    const facts = statisticalFacts({ from: doc.from, id: doc.id, direction: 'received', type: doc.type, issuedAt: doc.issuedAt, inReplyTo: doc.inReplyTo }, a.body);
+    if (facts) ctx.store.insertNoticeFacts(facts);
+    if (doc.type === 'victim-repatriation-notice' && doc.caseRef && !ctx.store.caseParties(doc.caseRef)) {
+      ctx.store.openCase(doc.caseRef, [doc.from, ...doc.to], doc.from, doc.id);
+    }
+    // A withdrawal is news about its alert (the lifecycle event below), not an item of its own.
+    if (doc.type !== 'offender-alert-withdrawal') recordEvent(ctx.store, { kind: 'arrival', messageId: doc.id, type: doc.type, counterpart: doc.from, caseRef: doc.caseRef ?? null, status: 'unread', at: now.getTime() });
+    // After the arrival event, so a desk hears of the alert before hearing of its links.
+    this.linkPossibleDuplicates(doc, travel, documentHashes, now.getTime());
+    if (doc.supersedes !== undefined) {
+      // Admission found it current; a record admitted twice in a race changes it once.
+      const original = ctx.store.inboxByKey(doc.from, doc.supersedes)!;
+      const change = withdrawalReason !== undefined ? { withdrawnBy: doc.id, reason: withdrawalReason, at: now.getTime() } : { supersededBy: doc.id };
+      if (ctx.store.markInboxRevised(doc.from, original.id, change)) {
+        const status = withdrawalReason !== undefined ? 'withdrawn' : 'corrected';
+        recordEvent(ctx.store, { kind: 'lifecycle', messageId: original.id, type: original.type, counterpart: doc.from, caseRef: original.case_ref, status, at: now.getTime() });
+        w.audit({ action: status, messageId: original.id, messageType: original.type, counterpart: doc.from, relatedMessageId: doc.id, ...(withdrawalReason !== undefined ? { withdrawalReason } : {}) }, now);
+      }
+    }
+    if (doc.inReplyTo) {
+      ctx.store.addRecipientResponse(doc.inReplyTo, doc.from, doc.id);
+      const answered = ctx.store.sent(doc.inReplyTo);
+      if (answered) recordEvent(ctx.store, { kind: 'lifecycle', messageId: answered.id, type: answered.type, counterpart: doc.from, caseRef: answered.case_ref, status: 'responded', at: now.getTime() });
+    }
+    queueReceipt(ctx, w, doc.from, receipt, recordKey(doc), doc.id);
+    w.audit({ action: 'delivered', messageId: doc.id, messageType: doc.type, messageDigest: digest, counterpart: doc.from, outcome: 'accepted' }, now);
     return 'stored';
   }
 
@@ -242,35 +313,34 @@ export class Receiving {
     }
   }
 
-  private acceptReceipt(doc: ReceivedDocument, digest: string, now: Date, readmit: (w: Work) => void): void {
+  private acceptReceipt(w: Work, doc: ReceivedDocument, digest: string, now: Date, readmit: (w: Work) => void): ReceiveOutcome {
     const { ctx } = this;
     const body = doc.body as { messageId: string; outcome: 'accepted' | 'rejected' | 'read'; reasonCode?: string };
-    ctx.uow.commit((w) => {
-      readmit(w);
-      ctx.store.insertReceiptSeen(doc.from, doc.id, digest);
-      const before = ctx.store.recipient(body.messageId, doc.from);
-      if (body.outcome === 'read') ctx.store.markRecipientRead(body.messageId, doc.from, now.getTime());
-      else ctx.store.markDelivered(body.messageId, doc.from, now.getTime(), digest, body.outcome === 'rejected' ? (body.reasonCode ?? 'REJECTED') : null);
-      const sent = ctx.store.sent(body.messageId);
-      // A second receipt of the same outcome changes nothing, so it is not pushed again.
-      const changed = before !== undefined && (body.outcome === 'read' ? before.read_at === null : before.delivered_at === null);
-      if (sent && changed) {
-        const status = body.outcome === 'accepted' ? 'delivered' : body.outcome;
-        recordEvent(ctx.store, { kind: 'lifecycle', messageId: sent.id, type: sent.type, counterpart: doc.from, caseRef: sent.case_ref, status, at: now.getTime() });
-      }
-      w.audit(
-        {
-          action: 'receipt-received',
-          messageId: body.messageId,
-          ...(sent ? { messageType: sent.type } : {}),
-          messageDigest: digest,
-          counterpart: doc.from,
-          outcome: body.outcome,
-          ...(body.reasonCode ? { reasonCode: body.reasonCode } : {}),
-        },
-        now,
-      );
-    });
+    readmit(w);
+    ctx.store.insertReceiptSeen(doc.from, doc.id, digest);
+    const before = ctx.store.recipient(body.messageId, doc.from);
+    if (body.outcome === 'read') ctx.store.markRecipientRead(body.messageId, doc.from, now.getTime());
+    else ctx.store.markDelivered(body.messageId, doc.from, now.getTime(), digest, body.outcome === 'rejected' ? (body.reasonCode ?? 'REJECTED') : null);
+    const sent = ctx.store.sent(body.messageId);
+    // A second receipt of the same outcome changes nothing, so it is not pushed again.
+    const changed = before !== undefined && (body.outcome === 'read' ? before.read_at === null : before.delivered_at === null);
+    if (sent && changed) {
+      const status = body.outcome === 'accepted' ? 'delivered' : body.outcome;
+      recordEvent(ctx.store, { kind: 'lifecycle', messageId: sent.id, type: sent.type, counterpart: doc.from, caseRef: sent.case_ref, status, at: now.getTime() });
+    }
+    w.audit(
+      {
+        action: 'receipt-received',
+        messageId: body.messageId,
+        ...(sent ? { messageType: sent.type } : {}),
+        messageDigest: digest,
+        counterpart: doc.from,
+        outcome: body.outcome,
+        ...(body.reasonCode ? { reasonCode: body.reasonCode } : {}),
+      },
+      now,
+    );
+    return 'receipt';
   }
 }
 

@@ -17,6 +17,9 @@ export interface Work {
 }
 
 export class UnitOfWork {
+  /** Inside {@link commitAll}: wake-ups and flushes wait for the group's own commit. */
+  private group: { sent: boolean; audited: boolean } | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly outbox: Outbox,
@@ -42,8 +45,34 @@ export class UnitOfWork {
       },
     };
     const result = this.db.transaction(() => work(w))();
+    if (this.group) {
+      this.group.sent ||= sent;
+      this.group.audited ||= audited;
+      return result;
+    }
     if (sent) this.outbox.wake();
     if (audited) void this.auditEmitter.flush();
     return result;
+  }
+
+  /**
+   * Runs several units of work (each calling {@link commit}, which becomes a savepoint) in one
+   * transaction: one commit, one fsync. A throw rolls all of them back. The relay is woken and the
+   * emitter flushed once, after the commit, never for work that rolled back (the relay reads rows
+   * as soon as it is woken, and a woken relay must not see rows that will not commit).
+   */
+  commitAll(works: readonly (() => void)[]): void {
+    if (this.group) throw new Error('commitAll inside commitAll');
+    const group = { sent: false, audited: false };
+    this.group = group;
+    try {
+      this.db.transaction(() => {
+        for (const work of works) work();
+      })();
+    } finally {
+      this.group = undefined;
+    }
+    if (group.sent) this.outbox.wake();
+    if (group.audited) void this.auditEmitter.flush();
   }
 }

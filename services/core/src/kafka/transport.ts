@@ -2,7 +2,7 @@
  * The one place that knows kafkajs. Everything else sends and receives through these helpers,
  * so a later move to another client touches this folder only.
  */
-import kafkajs, { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachMessagePayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
+import kafkajs, { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { storeOutage } from '../store/outage.ts';
 import { kafkajsSecurity, type KafkaClientSecurity } from './security.ts';
@@ -347,6 +347,18 @@ export class RecordPublisher {
   }
 }
 
+function incomingRecord(topic: string, partition: number, message: KafkaMessage): IncomingRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    timestamp: new Date(Number(message.timestamp)),
+    key: message.key ? message.key.toString() : null,
+    value: message.value ?? Buffer.alloc(0),
+    headers: headersOf(message.headers),
+  };
+}
+
 function headersOf(h: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h ?? {})) {
@@ -377,6 +389,8 @@ export interface ConsumerState {
   restarts: number;
   /** Records handed to `quarantine` since start. */
   quarantined: number;
+  /** Group commits since start ({@link ConsumerOptions.batch}) and the records they stored. */
+  groups: { commits: number; records: number };
 }
 
 /**
@@ -390,6 +404,36 @@ export function transientFailure(err: unknown): string | undefined {
     if (e instanceof KafkaJSError && e.retriable) return `Kafka unavailable (${e.name})`;
   }
   return undefined;
+}
+
+/** What a {@link BatchHandling.prepare} made of one record: its store work, not yet run. */
+export interface PreparedRecord {
+  /**
+   * The record's store work, run synchronously inside its group's one transaction. A throw rolls
+   * the whole group back; its records are then handled one by one through `handle`.
+   */
+  apply: () => void;
+  /** Runs once the group's transaction committed, before the offsets are resolved (logging, test hooks). */
+  committed?: () => void;
+}
+
+/**
+ * Several records of a fetched batch committed in one store transaction: one commit (one fsync)
+ * for the group instead of one per record. The record-by-record path (`handle`, `quarantine`,
+ * retries in place) stays the one that decides about any record that is not plainly good, so a
+ * poison record never fails or stalls the records around it.
+ */
+export interface BatchHandling {
+  /**
+   * Does a record's asynchronous work (verification, signing) and writes nothing. Resolves to
+   * undefined (or throws) when the record needs the record-by-record path: it failed a check, or
+   * the store is out. Its group is committed first, so that path sees every record before it.
+   */
+  prepare: (record: IncomingRecord) => Promise<PreparedRecord | undefined>;
+  /** Runs the `apply` of each record, in order, in one transaction that has committed when this returns. */
+  commit: (applies: (() => void)[]) => void;
+  /** Most records in one group; default 100. */
+  maxRecords?: number;
 }
 
 export interface ConsumerOptions {
@@ -420,6 +464,11 @@ export interface ConsumerOptions {
   logger?: Logger;
   /** Delay before a consumer that kafkajs gave up on is recreated. */
   restartDelayMs?: number;
+  /**
+   * Commit the records of a fetched batch in groups ({@link BatchHandling}); offsets are resolved
+   * only after their group committed. Without it each record is handled on its own.
+   */
+  batch?: BatchHandling;
 }
 
 /**
@@ -432,6 +481,9 @@ export interface ConsumerOptions {
  * - Any other handler error hands the record to `quarantine` and commits its offset.
  * - When kafkajs crashes without restarting itself (retries exhausted), the consumer is recreated
  *   after a delay instead of stopping for good.
+ * - With `batch`, the plainly good records of a fetched batch are committed in groups, one store
+ *   transaction each; every other record, and every record of a group that failed to commit,
+ *   goes the record-by-record way above.
  */
 export class RecordConsumer {
   private consumer: Consumer | undefined;
@@ -440,6 +492,7 @@ export class RecordConsumer {
   private member = false;
   private restarts = 0;
   private quarantined = 0;
+  private readonly groups = { commits: 0, records: 0 };
   private readonly stalled = new Map<string, StalledPartition>();
   /** Resolves once the group has joined for the first time. */
   readonly joined: Promise<void>;
@@ -454,7 +507,7 @@ export class RecordConsumer {
 
   /** Group membership, stalled partitions and restart count, as of now. */
   state(): ConsumerState {
-    return { member: this.member, stalled: [...this.stalled.values()].map((s) => ({ ...s })), restarts: this.restarts, quarantined: this.quarantined };
+    return { member: this.member, stalled: [...this.stalled.values()].map((s) => ({ ...s })), restarts: this.restarts, quarantined: this.quarantined, groups: { ...this.groups } };
   }
 
   async start(): Promise<void> {
@@ -487,23 +540,78 @@ export class RecordConsumer {
     });
     await c.connect();
     for (const topic of this.opts.topics) await c.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? true });
+    // eachBatch with manual resolution: an offset is resolved only once its record is stored (its
+    // group committed, or the record handled or quarantined on its own). kafkajs commits the
+    // resolved offsets at the end of each batch, and before rethrowing when the batch fails.
     await c.run({
       autoCommit: true,
-      eachMessage: async ({ topic, partition, message, heartbeat }: EachMessagePayload) => {
-        await this.process(
-          {
-            topic,
-            partition,
-            offset: message.offset,
-            timestamp: new Date(Number(message.timestamp)),
-            key: message.key ? message.key.toString() : null,
-            value: message.value ?? Buffer.alloc(0),
-            headers: headersOf(message.headers),
-          },
-          heartbeat,
-        );
-      },
+      eachBatchAutoResolve: false,
+      eachBatch: (payload: EachBatchPayload) => this.processBatch(payload),
     });
+  }
+
+  private async processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const live = () => isRunning() && !isStale() && !this.stopped;
+    const batching = this.opts.batch;
+    if (batching === undefined) {
+      for (const message of batch.messages) {
+        if (!live()) return;
+        await this.process(incomingRecord(topic, partition, message), heartbeat);
+        resolveOffset(message.offset);
+        await heartbeat();
+      }
+      return;
+    }
+    const maxRecords = batching.maxRecords ?? 100;
+    let group: { rec: IncomingRecord; prepared: PreparedRecord }[] = [];
+    const commitGroup = async (): Promise<void> => {
+      const g = group;
+      group = [];
+      if (g.length === 0) return;
+      try {
+        batching.commit(g.map((x) => x.prepared.apply));
+      } catch (err) {
+        // Rolled back whole: each record goes the proven way, which retries an outage in place
+        // and quarantines a record that fails for a reason of its own.
+        this.opts.logger?.info({ topic, partition, records: g.length, reason: transientFailure(err) ?? (err instanceof Error ? err.name : 'error') }, 'a group of records could not be committed together; handling them one by one');
+        // The failed commit may have blocked the thread for the store's busy timeout: keep the session.
+        await heartbeat();
+        for (const { rec } of g) {
+          await this.process(rec, heartbeat);
+          resolveOffset(rec.offset);
+        }
+        return;
+      }
+      this.groups.commits += 1;
+      this.groups.records += g.length;
+      for (const { rec, prepared } of g) {
+        prepared.committed?.();
+        resolveOffset(rec.offset);
+      }
+    };
+    for (const message of batch.messages) {
+      // Stopping or rebalancing: what is prepared but not committed comes again, uncommitted.
+      if (!live()) return;
+      const rec = incomingRecord(topic, partition, message);
+      let prepared: PreparedRecord | undefined;
+      try {
+        prepared = await batching.prepare(rec);
+      } catch {
+        prepared = undefined;
+      }
+      if (prepared === undefined) {
+        await commitGroup();
+        if (!live()) return;
+        await this.process(rec, heartbeat);
+        resolveOffset(rec.offset);
+      } else {
+        group.push({ rec, prepared });
+        if (group.length >= maxRecords) await commitGroup();
+      }
+      await heartbeat();
+    }
+    if (live()) await commitGroup();
   }
 
   /**

@@ -62,7 +62,7 @@ export function jwsSigningInput(encodedProtected: string, encodedPayload: string
  * does) and returns the three flattened-JWS members. `signBytes` makes the Ed25519 signature,
  * e.g. {@link ed25519Sign} bound to a key, or a signer's `sign`.
  */
-export function signJwsEd25519(header: { readonly alg: 'EdDSA' }, payload: Uint8Array, signBytes: (data: Uint8Array) => Uint8Array): CanonicalJws {
+export function signJwsEd25519(header: { readonly alg: 'EdDSA'; readonly [member: string]: unknown }, payload: Uint8Array, signBytes: (data: Uint8Array) => Uint8Array): CanonicalJws {
   const encodedProtected = Buffer.from(JSON.stringify(header), 'utf8').toString('base64url');
   const encodedPayload = encodeBase64url(payload);
   const signature = signBytes(jwsSigningInput(encodedProtected, encodedPayload));

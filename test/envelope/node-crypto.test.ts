@@ -1,0 +1,236 @@
+/**
+ * Signatures are made and checked with node:crypto (envelope/ed25519.ts), and must stay exactly
+ * what jose makes and accepts: Ed25519 is deterministic, so for any key and document the record
+ * signNotice writes is byte for byte jose's FlattenedSign serialized canonically, and jose's
+ * flattenedVerify accepts it; the other way round verifyNotice accepts what jose signs and refuses
+ * every tampered or foreign record. Keys come from random 32-byte seeds (fast-check), documents
+ * are random. RFC 8037 A.4 (the published Ed25519 JWS) is signed with the project's signer.
+ */
+import fc from 'fast-check';
+import { CompactSign, FlattenedSign, compactVerify, flattenedVerify, importJWK, type CryptoKey, type JWK } from 'jose';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CheckpointVerifier, generateAuditKey, loadCheckpointSigner, statementPayload } from '../../services/audit/src/checkpoint-key.ts';
+import { serializeJws } from '../../services/core/src/envelope/canonical.ts';
+import { ed25519PrivateKey, ed25519PublicKey, ed25519Sign, ed25519Verify, jwsSigningInput, signJwsEd25519 } from '../../services/core/src/envelope/ed25519.ts';
+import { signNotice } from '../../services/core/src/envelope/sign.ts';
+import { TYP_BY_CLASS, typOfType } from '../../services/core/src/envelope/typ.ts';
+import { verifyNotice } from '../../services/core/src/envelope/verify.ts';
+import { MESSAGE_TYPES, type MessageType } from '../../services/core/src/schemas/registry.ts';
+import { TrustRegistry } from '../../services/core/src/trust/trust-registry.ts';
+import { signingKeyRingFromJwks, type Signer } from '../../services/core/src/trust/signer.ts';
+import { buildDocument } from '../fixtures/documents/index.ts';
+import { DAY, ENDPOINTS, codeOf, makeWorld, rawRecord, rawSign, type World } from './support.ts';
+
+const NOW = new Date('2026-03-02T08:15:00.000Z');
+const enc = new TextEncoder();
+const text = new TextDecoder();
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('');
+// PKCS #8 prefix of an Ed25519 private key (RFC 8410): the 32-byte seed follows.
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+interface SeedKey {
+  x: string;
+  d: string;
+}
+
+/** The JWK members of the Ed25519 key with this seed. */
+function keyFromSeed(seed: Uint8Array): SeedKey {
+  const jwk = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' }).export({ format: 'jwk' });
+  return { x: jwk.x!, d: jwk.d! };
+}
+
+async function signerOf(key: SeedKey, kid: string): Promise<Signer> {
+  const nbf = Math.floor(NOW.getTime() / 1000) - 30 * 86400;
+  return (await signingKeyRingFromJwks({ keys: [{ kty: 'OKP', crv: 'Ed25519', ...key, kid, nbf, exp: nbf + 365 * 86400 }] })).current(NOW);
+}
+
+const joseKey = (key: SeedKey, priv: boolean) => importJWK({ kty: 'OKP', crv: 'Ed25519', x: key.x, ...(priv ? { d: key.d } : {}) } as JWK, 'EdDSA') as Promise<CryptoKey>;
+
+const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
+const kidArb = fc.tuple(fc.constantFrom(...ENDPOINTS), fc.string({ unit: fc.constantFrom(...B64URL, '.'), minLength: 1, maxLength: 64 })).map(([e, id]) => `${e}:${id}`);
+/** Anything signNotice signs (it checks only type, from and issuedAt; the schema is the caller's). */
+const documentArb = fc.record({
+  type: fc.constantFrom(...MESSAGE_TYPES),
+  id: fc.uuid(),
+  to: fc.array(fc.constantFrom(...ENDPOINTS), { maxLength: 4 }),
+  issuedOffset: fc.integer({ min: -DAY, max: DAY }),
+  body: fc.jsonValue(),
+  note: fc.string({ unit: 'binary', maxLength: 40 }),
+});
+
+function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
+  const out = Uint8Array.from(bytes);
+  const i = bit % (out.byteLength * 8);
+  out[i >> 3]! ^= 1 << (i & 7);
+  return out;
+}
+
+describe('signing with node:crypto is byte-identical to jose', () => {
+  test('for random keys and documents, signNotice writes exactly jose FlattenedSign serialized canonically, and jose verifies it', async () => {
+    await fc.assert(
+      fc.asyncProperty(seedArb, kidArb, documentArb, async (seed, kid, d) => {
+        const key = keyFromSeed(seed);
+        const signer = await signerOf(key, kid);
+        const document = { ...d, from: signer.endpoint, issuedAt: new Date(NOW.getTime() + d.issuedOffset).toISOString(), expiresAt: new Date(NOW.getTime() + DAY * 2).toISOString() };
+        const ours = text.decode(await signNotice(document, signer));
+
+        const header = { alg: 'EdDSA' as const, kid, typ: typOfType(d.type)! };
+        const jose = await new FlattenedSign(enc.encode(JSON.stringify(document))).setProtectedHeader(header).sign(await joseKey(key, true));
+        expect(ours).toBe(serializeJws({ protected: jose.protected!, payload: jose.payload, signature: jose.signature }));
+
+        const parsed = JSON.parse(ours) as { protected: string; payload: string; signature: string };
+        const verified = await flattenedVerify(parsed, await joseKey(key, false), { algorithms: ['EdDSA'] });
+        expect(verified.protectedHeader).toEqual(header);
+        expect(JSON.parse(text.decode(verified.payload))).toEqual(JSON.parse(JSON.stringify(document)));
+      }),
+      { numRuns: 150 },
+    );
+  }, 120_000);
+
+  test('the bare signature equals WebCrypto\'s for random keys and messages of any length', async () => {
+    await fc.assert(
+      fc.asyncProperty(seedArb, fc.uint8Array({ maxLength: 4096 }), async (seed, message) => {
+        const key = keyFromSeed(seed);
+        const webcrypto = new Uint8Array(await crypto.subtle.sign('Ed25519', await joseKey(key, true), message));
+        expect(Buffer.from(ed25519Sign(ed25519PrivateKey(key), message)).equals(webcrypto)).toBe(true);
+        expect((await signerOf(key, 'TH:k')).sign(message)).toEqual(ed25519Sign(ed25519PrivateKey(key), message));
+      }),
+      { numRuns: 200 },
+    );
+  }, 120_000);
+
+  test('checkpoints: the audit signer writes exactly jose CompactSign, and its verifier accepts it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mx-node-crypto-'));
+    try {
+      const { kid, privateJwksPath, publicJwksPath } = await generateAuditKey(dir);
+      const signer = await loadCheckpointSigner(privateJwksPath);
+      const jwk = (JSON.parse(await readFile(privateJwksPath, 'utf8')) as { keys: (JWK & { kid: string })[] }).keys.find((k) => k.kid === kid)!;
+      const joseSigning = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d } as JWK, 'EdDSA');
+      const verifier = await CheckpointVerifier.fromFile(publicJwksPath);
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }), async (treeSize, root, time) => {
+          const statement = { origin: 'mx-audit', treeSize, rootHash: Buffer.from(root).toString('base64'), time: time.toISOString() };
+          const ours = await signer.sign(statement);
+          const jose = await new CompactSign(statementPayload(statement)).setProtectedHeader({ alg: 'EdDSA', kid, typ: 'mx-checkpoint+jws' }).sign(joseSigning);
+          expect(ours).toBe(jose);
+          expect(await verifier.verify({ ...statement, signature: ours })).toBe(kid);
+          await compactVerify(ours, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x! }, format: 'jwk' }), { algorithms: ['EdDSA'] });
+        }),
+        { numRuns: 50 },
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('verifying with node:crypto accepts what jose signs and nothing else', () => {
+  test('for random keys, headers and payloads: jose\'s signature verifies; any flipped bit, another key or a wrong length does not', async () => {
+    await fc.assert(
+      fc.asyncProperty(seedArb, seedArb, kidArb, fc.uint8Array({ maxLength: 2048 }), fc.nat(), async (seed, otherSeed, kid, payload, bit) => {
+        fc.pre(Buffer.compare(Buffer.from(seed), Buffer.from(otherSeed)) !== 0);
+        const key = keyFromSeed(seed);
+        const jws = await new FlattenedSign(payload).setProtectedHeader({ alg: 'EdDSA', kid, typ: TYP_BY_CLASS.notice }).sign(await joseKey(key, true));
+        const pub = ed25519PublicKey(key);
+        const input = jwsSigningInput(jws.protected!, jws.payload);
+        const sig = Buffer.from(jws.signature, 'base64url');
+        expect(ed25519Verify(pub, input, sig)).toBe(true);
+        expect(ed25519Verify(pub, flipBit(input, bit), sig)).toBe(false);
+        expect(ed25519Verify(pub, input, flipBit(sig, bit))).toBe(false);
+        expect(ed25519Verify(ed25519PublicKey(keyFromSeed(otherSeed)), input, sig)).toBe(false);
+        expect(ed25519Verify(pub, input, sig.subarray(0, 63))).toBe(false);
+        expect(ed25519Verify(pub, input, Buffer.concat([sig, Buffer.alloc(1)]))).toBe(false);
+      }),
+      { numRuns: 150 },
+    );
+  }, 120_000);
+
+  test('a key of another kind is refused, never used', () => {
+    const key = keyFromSeed(new Uint8Array(32).fill(7));
+    expect(() => ed25519Verify(ed25519PrivateKey(key) as never, Buffer.from('x'), Buffer.alloc(64))).toThrow(TypeError);
+    expect(() => ed25519Sign(ed25519PublicKey(key), Buffer.from('x'))).toThrow(TypeError);
+    const x25519 = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: key.x }, format: 'jwk' });
+    expect(() => ed25519Verify(x25519, Buffer.from('x'), Buffer.alloc(64))).toThrow(TypeError);
+  });
+
+  describe('verifyNotice', () => {
+    let w: World;
+    beforeAll(async () => {
+      w = await makeWorld(NOW);
+    });
+    const header = (kid = 'TH:current', typ: string = TYP_BY_CLASS.notice): Record<string, unknown> => ({ alg: 'EdDSA', kid, typ });
+    const verify = (bytes: Uint8Array, typ: string = TYP_BY_CLASS.notice) => verifyNotice(bytes, w.trust, w.schemas, { now: NOW, typ: typ as never });
+    const members = (bytes: Uint8Array) => JSON.parse(text.decode(bytes)) as { protected: string; payload: string; signature: string };
+    const reserialize = (m: { protected: string; payload: string; signature: string }) => enc.encode(serializeJws(m));
+
+    test('accepts a jose-signed record of every message type, from every endpoint', async () => {
+      for (const type of MESSAGE_TYPES as readonly MessageType[]) {
+        for (const from of ENDPOINTS) {
+          const doc = buildDocument(type, { from, issuedAt: NOW });
+          const typ = typOfType(type)!;
+          const r = await verify(await rawSign(doc, header(`${from}:current`, typ), w.keys[from].privateKey), typ);
+          expect(r.document).toEqual(doc);
+          expect(r.endpoint).toBe(from);
+        }
+      }
+    });
+
+    test('refuses tampered payloads, headers and signatures, and another key, as SIGNATURE_INVALID', async () => {
+      const doc = buildDocument('victim-repatriation-notice', { from: 'TH', to: ['LA'], issuedAt: NOW });
+      const good = members(await rawSign(doc, header(), w.keys.TH.privateKey));
+      const other = members(await rawSign({ ...doc, to: ['LA', 'CN'] }, header(), w.keys.TH.privateKey));
+      // Another valid payload or another valid header under this signature.
+      expect(await codeOf(() => verify(reserialize({ ...good, payload: other.payload })))).toBe('SIGNATURE_INVALID');
+      const reordered = Buffer.from(JSON.stringify({ kid: 'TH:current', alg: 'EdDSA', typ: TYP_BY_CLASS.notice })).toString('base64url');
+      expect(await codeOf(() => verify(reserialize({ ...good, protected: reordered })))).toBe('SIGNATURE_INVALID');
+      // Every bit of the signature, and a signature one byte short or long.
+      const sig = Buffer.from(good.signature, 'base64url');
+      for (let bit = 0; bit < 512; bit += 7) {
+        expect(await codeOf(() => verify(reserialize({ ...good, signature: Buffer.from(flipBit(sig, bit)).toString('base64url') })))).toBe('SIGNATURE_INVALID');
+      }
+      expect(await codeOf(() => verify(reserialize({ ...good, signature: sig.subarray(0, 63).toString('base64url') })))).toBe('SIGNATURE_INVALID');
+      expect(await codeOf(() => verify(reserialize({ ...good, signature: Buffer.concat([sig, Buffer.alloc(1)]).toString('base64url') })))).toBe('SIGNATURE_INVALID');
+      expect(await codeOf(() => verify(reserialize({ ...good, signature: '' })))).toBe('SIGNATURE_INVALID');
+      // Signed by a key nobody trusts, under a trusted kid.
+      expect(await codeOf(async () => verify(await rawSign(doc, header(), w.stranger.privateKey)))).toBe('SIGNATURE_INVALID');
+      expect(await codeOf(async () => verify(await rawSign(doc, header(), w.keys.LA.privateKey)))).toBe('SIGNATURE_INVALID');
+    });
+
+    test('refuses alg other than EdDSA, crit (b64 included) and any other member before the signature', async () => {
+      const doc = buildDocument('victim-repatriation-notice', { from: 'TH', to: ['LA'], issuedAt: NOW });
+      const signed = members(await rawSign(doc, header(), w.keys.TH.privateKey));
+      for (const alg of ['Ed25519', 'ES256', 'HS256', 'none', 'eddsa']) {
+        expect(await codeOf(() => verify(rawRecord({ ...header(), alg }, doc, signed.signature)))).toBe('ALG_NOT_ALLOWED');
+      }
+      expect(await codeOf(async () => verify(await rawSign(doc, { ...header(), crit: ['b64'], b64: true }, w.keys.TH.privateKey)))).toBe('CRIT_UNSUPPORTED');
+      expect(await codeOf(() => verify(rawRecord({ ...header(), crit: ['exp'], exp: 1 }, doc, signed.signature)))).toBe('CRIT_UNSUPPORTED');
+      expect(await codeOf(() => verify(rawRecord({ ...header(), b64: false }, doc, signed.signature)))).toBe('HEADER_NOT_ALLOWED');
+    });
+  });
+});
+
+describe('RFC 8037 appendix A.4 with the project\'s signer', () => {
+  // RFC 8037 A.1: the RFC's published example key (in no trust file), A.4: its JWS.
+  const RFC_KEY = { x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', d: 'nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A' };
+  const RFC_PROTECTED = 'eyJhbGciOiJFZERTQSJ9';
+  const RFC_PAYLOAD = 'RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc';
+  const RFC_SIGNATURE = 'hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg';
+
+  test('signing "Example of Ed25519 signing" under {"alg":"EdDSA"} gives the published JWS', async () => {
+    const signer = await signerOf(RFC_KEY, 'TH:rfc8037');
+    const jws = signJwsEd25519({ alg: 'EdDSA' }, enc.encode('Example of Ed25519 signing'), signer.sign);
+    expect(jws).toEqual({ protected: RFC_PROTECTED, payload: RFC_PAYLOAD, signature: RFC_SIGNATURE });
+  });
+
+  test('the published signature verifies with the trust registry\'s KeyObject, and not after any change', async () => {
+    const trust = await TrustRegistry.fromObject({ endpoints: { TH: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: RFC_KEY.x, kid: 'TH:rfc8037', nbf: 0, exp: 4102444800 }] } } });
+    const key = trust.resolve('TH:rfc8037')!;
+    const input = jwsSigningInput(RFC_PROTECTED, RFC_PAYLOAD);
+    const sig = Buffer.from(RFC_SIGNATURE, 'base64url');
+    expect(ed25519Verify(key.publicKey, input, sig)).toBe(true);
+    for (let bit = 0; bit < sig.byteLength * 8; bit += 1) expect(ed25519Verify(key.publicKey, input, flipBit(sig, bit))).toBe(false);
+  });
+});

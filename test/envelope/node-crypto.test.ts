@@ -5,15 +5,21 @@
  * flattenedVerify accepts it; the other way round verifyNotice accepts what jose signs and refuses
  * every tampered or foreign record. Keys come from random 32-byte seeds (fast-check), documents
  * are random. RFC 8037 A.4 (the published Ed25519 JWS) is signed with the project's signer.
+ * Encrypted bodies (ECDH-ES+A256KW to X25519, also node:crypto) have exactly the form jose's
+ * GeneralEncrypt writes, and jose decrypts them for every recipient.
  */
 import fc from 'fast-check';
-import { CompactSign, FlattenedSign, compactVerify, flattenedVerify, importJWK, type CryptoKey, type JWK } from 'jose';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { CompactSign, FlattenedSign, GeneralEncrypt, compactVerify, exportJWK, flattenedVerify, generalDecrypt, generateKeyPair, importJWK, type CryptoKey, type GeneralJWE, type JWK } from 'jose';
+import { KeyObject, createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointVerifier, generateAuditKey, loadCheckpointSigner, statementPayload } from '../../services/audit/src/checkpoint-key.ts';
 import { serializeJws } from '../../services/core/src/envelope/canonical.ts';
+import { decryptBody, type DecryptionKeyRing } from '../../services/core/src/envelope/decrypt.ts';
+import { JWE_ALG, JWE_ENC, bindingHeader, encryptBody } from '../../services/core/src/envelope/encrypt.ts';
+import { MxError } from '../../services/core/src/errors/mx-error.ts';
+import type { EncryptedBody } from '../../services/core/src/schemas/types.generated.ts';
 import { ed25519PrivateKey, ed25519PublicKey, ed25519Sign, ed25519Verify, jwsSigningInput, signJwsEd25519 } from '../../services/core/src/envelope/ed25519.ts';
 import { signNotice } from '../../services/core/src/envelope/sign.ts';
 import { TYP_BY_CLASS, typOfType } from '../../services/core/src/envelope/typ.ts';
@@ -232,5 +238,76 @@ describe('RFC 8037 appendix A.4 with the project\'s signer', () => {
     const sig = Buffer.from(RFC_SIGNATURE, 'base64url');
     expect(ed25519Verify(key.publicKey, input, sig)).toBe(true);
     for (let bit = 0; bit < sig.byteLength * 8; bit += 1) expect(ed25519Verify(key.publicKey, input, flipBit(sig, bit))).toBe(false);
+  });
+});
+
+describe('encrypted bodies with node:crypto have jose\'s form, and jose reads them', () => {
+  const binding = {
+    id: '01900000-0000-7000-8000-0000000000aa',
+    from: 'TH',
+    type: 'offender-travel-alert',
+    schema: 'https://schemas.mekong-exchange.example/offender-travel-alert.v1.json',
+    issuedAt: '2026-06-01T00:00:00.000Z',
+  };
+  const ENDS = ['LA', 'CN', 'VN', 'INTERPOL'] as const;
+  let pairs: { kid: string; endpoint: string; publicKey: CryptoKey; privateKey: CryptoKey; ring: DecryptionKeyRing }[];
+  beforeAll(async () => {
+    pairs = [];
+    for (const endpoint of ENDS) {
+      const pair = await generateKeyPair('ECDH-ES+A256KW', { crv: 'X25519', extractable: true });
+      const kid = `${endpoint}:enc`;
+      pairs.push({ kid, endpoint, ...pair, ring: { endpoint, keys: [{ kid, validFrom: new Date('2026-01-01T00:00:00Z'), validUntil: new Date('2027-01-01T00:00:00Z'), privateKey: pair.privateKey }] } });
+    }
+  });
+
+  /** The JWE's members, in order, with every string replaced by its length and the protected header decoded. */
+  function shape(jwe: EncryptedBody | GeneralJWE): string {
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string') return v.length;
+      if (Array.isArray(v)) return v.map(walk);
+      if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+      return v;
+    };
+    return JSON.stringify(walk({ ...jwe, protected: JSON.parse(Buffer.from(jwe.protected!, 'base64url').toString('utf8')) }));
+  }
+
+  test('for 1 to 4 recipients and random bodies: the same members in the same order as jose\'s GeneralEncrypt, and jose decrypts it for each recipient', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.jsonValue(), fc.boolean(), async (n, body, asKeyObject) => {
+        const chosen = pairs.slice(0, n);
+        const ours = await encryptBody(body, binding, chosen.map((p) => ({ endpoint: p.endpoint, kid: p.kid, key: asKeyObject ? KeyObject.from(p.publicKey) : p.publicKey })));
+        const plaintext = enc.encode(JSON.stringify(body));
+        const joseEnc = new GeneralEncrypt(plaintext).setProtectedHeader({ ...bindingHeader(binding) });
+        for (const p of chosen) joseEnc.addRecipient(p.publicKey).setUnprotectedHeader({ alg: JWE_ALG, kid: p.kid });
+        const jose = await joseEnc.encrypt();
+        expect(shape(ours)).toBe(shape({ protected: jose.protected!, recipients: jose.recipients.map((r) => ({ header: r.header, encrypted_key: r.encrypted_key })), iv: jose.iv, ciphertext: jose.ciphertext, tag: jose.tag } as GeneralJWE));
+        for (const p of chosen) {
+          const single = { ...ours, recipients: ours.recipients.filter((r) => r.header.kid === p.kid) } as unknown as GeneralJWE;
+          const out = await generalDecrypt(single, p.privateKey, { keyManagementAlgorithms: [JWE_ALG], contentEncryptionAlgorithms: [JWE_ENC] });
+          expect(Buffer.from(out.plaintext).equals(Buffer.from(plaintext))).toBe(true);
+          expect(await decryptBody(ours, binding, p.ring)).toEqual(JSON.parse(JSON.stringify(body)));
+        }
+        // A key that was not a recipient reads nothing.
+        if (n < ENDS.length) await expect(decryptBody(ours, binding, pairs[n]!.ring)).rejects.toBeInstanceOf(MxError);
+      }),
+      { numRuns: 60 },
+    );
+  }, 120_000);
+
+  test('a lone recipient\'s epk is in the protected header as {x, crv, kty}, several recipients carry theirs', async () => {
+    const one = await encryptBody({ a: 1 }, binding, [{ endpoint: 'LA', kid: 'LA:enc', key: pairs[0]!.publicKey }]);
+    const header = JSON.parse(Buffer.from(one.protected, 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(Object.keys(header)).toEqual(['enc', 'cty', 'mx-id', 'mx-from', 'mx-type', 'mx-schema', 'epk']);
+    expect(Object.keys(header.epk as object)).toEqual(['x', 'crv', 'kty']);
+    expect(one.recipients[0]!.header).toEqual({ alg: JWE_ALG, kid: 'LA:enc' });
+    const two = await encryptBody({ a: 1 }, binding, pairs.slice(0, 2).map((p) => ({ endpoint: p.endpoint, kid: p.kid, key: p.publicKey })));
+    expect(Object.keys(JSON.parse(Buffer.from(two.protected, 'base64url').toString('utf8')) as object)).toEqual(['enc', 'cty', 'mx-id', 'mx-from', 'mx-type', 'mx-schema']);
+    const epks = two.recipients.map((r) => (r.header as unknown as { epk: { x: string } }).epk.x);
+    expect(new Set(epks).size).toBe(2); // one fresh ephemeral key per recipient
+    // An Ed25519 key is refused as a recipient key, never used.
+    const ed = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    await expect(encryptBody({ a: 1 }, binding, [{ endpoint: 'LA', kid: 'LA:enc', key: ed.publicKey }])).rejects.toThrow(TypeError);
+    const priv = createPrivateKey({ key: { ...(await exportJWK(pairs[0]!.privateKey)), kty: 'OKP' } as never, format: 'jwk' });
+    await expect(encryptBody({ a: 1 }, binding, [{ endpoint: 'LA', kid: 'LA:enc', key: priv }])).rejects.toThrow(TypeError);
   });
 });

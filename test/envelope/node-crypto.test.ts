@@ -6,7 +6,8 @@
  * every tampered or foreign record. Keys come from random 32-byte seeds (fast-check), documents
  * are random. RFC 8037 A.4 (the published Ed25519 JWS) is signed with the project's signer.
  * Encrypted bodies (ECDH-ES+A256KW to X25519, also node:crypto) have exactly the form jose's
- * GeneralEncrypt writes, and jose decrypts them for every recipient.
+ * GeneralEncrypt writes, and jose decrypts them for every recipient; decryptBody reads what jose
+ * encrypts, and refuses what jose refuses and the JWE members this form does not use.
  */
 import fc from 'fast-check';
 import { CompactSign, FlattenedSign, GeneralEncrypt, compactVerify, exportJWK, flattenedVerify, generalDecrypt, generateKeyPair, importJWK, type CryptoKey, type GeneralJWE, type JWK } from 'jose';
@@ -241,7 +242,7 @@ describe('RFC 8037 appendix A.4 with the project\'s signer', () => {
   });
 });
 
-describe('encrypted bodies with node:crypto have jose\'s form, and jose reads them', () => {
+describe('encrypted bodies with node:crypto: jose\'s form, read both ways', () => {
   const binding = {
     id: '01900000-0000-7000-8000-0000000000aa',
     from: 'TH',
@@ -309,5 +310,89 @@ describe('encrypted bodies with node:crypto have jose\'s form, and jose reads th
     await expect(encryptBody({ a: 1 }, binding, [{ endpoint: 'LA', kid: 'LA:enc', key: ed.publicKey }])).rejects.toThrow(TypeError);
     const priv = createPrivateKey({ key: { ...(await exportJWK(pairs[0]!.privateKey)), kty: 'OKP' } as never, format: 'jwk' });
     await expect(encryptBody({ a: 1 }, binding, [{ endpoint: 'LA', kid: 'LA:enc', key: priv }])).rejects.toThrow(TypeError);
+  });
+  async function joseJwe(body: unknown, chosen: typeof pairs, extraProtected: Record<string, unknown> = {}, kmp?: { apu: Uint8Array; apv: Uint8Array }): Promise<EncryptedBody> {
+    const e = new GeneralEncrypt(enc.encode(JSON.stringify(body))).setProtectedHeader({ ...bindingHeader(binding), ...extraProtected });
+    for (const p of chosen) {
+      const r = e.addRecipient(p.publicKey).setUnprotectedHeader({ alg: JWE_ALG, kid: p.kid });
+      if (kmp) r.setKeyManagementParameters(kmp);
+    }
+    const jwe = await e.encrypt();
+    return { protected: jwe.protected!, recipients: jwe.recipients.map((r) => ({ header: r.header, encrypted_key: r.encrypted_key })), iv: jwe.iv!, ciphertext: jwe.ciphertext, tag: jwe.tag! } as EncryptedBody;
+  }
+  const joseOpens = async (jwe: EncryptedBody, p: (typeof pairs)[number]): Promise<boolean> => {
+    const single = { ...jwe, recipients: jwe.recipients.filter((r) => r.header.kid === p.kid) } as unknown as GeneralJWE;
+    return generalDecrypt(single, p.privateKey, { keyManagementAlgorithms: [JWE_ALG], contentEncryptionAlgorithms: [JWE_ENC] }).then(() => true, () => false);
+  };
+  const decryptCode = (jwe: EncryptedBody, p: (typeof pairs)[number]) => decryptBody(jwe, binding, p.ring).then(() => 'decrypted', (e: unknown) => (e instanceof MxError ? e.code : `threw ${String(e)}`));
+
+  test('decryptBody reads what jose encrypts, 1 to 4 recipients, random bodies, for each recipient', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.jsonValue(), async (n, body) => {
+        const jwe = await joseJwe(body, pairs.slice(0, n));
+        for (const p of pairs.slice(0, n)) expect(await decryptBody(jwe, binding, p.ring)).toEqual(JSON.parse(JSON.stringify(body)));
+      }),
+      { numRuns: 40 },
+    );
+  }, 120_000);
+
+  test('a flipped bit in any member fails for decryptBody and for jose alike (JWEs made by either)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 }), fc.constantFrom('protected', 'encrypted_key', 'iv', 'ciphertext', 'tag'), fc.nat(), fc.boolean(), async (n, member, bit, fromJose) => {
+        const p = pairs[0]!;
+        const body = { n, text: 'x'.repeat(bit % 50) };
+        const jwe = fromJose ? await joseJwe(body, pairs.slice(0, n)) : await encryptBody(body, binding, pairs.slice(0, n).map((q) => ({ endpoint: q.endpoint, kid: q.kid, key: q.publicKey })));
+        const flip = (text: string): string => Buffer.from(flipBit(Buffer.from(text, 'base64url'), bit)).toString('base64url');
+        const tampered: EncryptedBody =
+          member === 'encrypted_key'
+            ? { ...jwe, recipients: jwe.recipients.map((r) => (r.header.kid === p.kid ? { ...r, encrypted_key: flip(r.encrypted_key) } : r)) }
+            : ({ ...jwe, [member]: flip(jwe[member]) } as EncryptedBody);
+        expect(await decryptCode(tampered, p)).toBe('DECRYPT_FAILED');
+        expect(await joseOpens(tampered, p)).toBe(false);
+      }),
+      { numRuns: 100 },
+    );
+  }, 120_000);
+
+  test('members this form does not use are refused even where jose would decrypt: apu/apv, other header members, an epk with more members, a second epk', async () => {
+    const [la, cn] = [pairs[0]!, pairs[1]!];
+    const withParty = await joseJwe({ a: 1 }, [la], {}, { apu: enc.encode('sender'), apv: enc.encode('receiver') });
+    expect(await joseOpens(withParty, la)).toBe(true);
+    expect(await decryptCode(withParty, la)).toBe('DECRYPT_FAILED');
+    const extraProtected = await joseJwe({ a: 1 }, [la], { 'x-note': 'hi' });
+    expect(await joseOpens(extraProtected, la)).toBe(true);
+    expect(await decryptCode(extraProtected, la)).toBe('DECRYPT_FAILED');
+    const two = await joseJwe({ a: 1 }, [la, cn]);
+    const withExtra = { ...two, recipients: two.recipients.map((r) => ({ ...r, header: { ...r.header, 'x-note': 'hi' } })) } as EncryptedBody;
+    expect(await joseOpens(withExtra, la)).toBe(true);
+    expect(await decryptCode(withExtra, la)).toBe('DECRYPT_FAILED');
+    const epkPlus = { ...two, recipients: two.recipients.map((r) => ({ ...r, header: { ...r.header, epk: { ...(r.header as unknown as { epk: object }).epk, use: 'enc' } } })) } as unknown as EncryptedBody;
+    expect(await decryptCode(epkPlus, la)).toBe('DECRYPT_FAILED');
+    // A lone recipient's epk repeated in its entry: two candidate keys, refused before either is used.
+    const lone = await encryptBody({ a: 1 }, binding, [{ endpoint: 'LA', kid: la.kid, key: la.publicKey }]);
+    const epk = (JSON.parse(Buffer.from(lone.protected, 'base64url').toString('utf8')) as { epk: object }).epk;
+    expect(await decryptCode({ ...lone, recipients: [{ ...lone.recipients[0]!, header: { ...lone.recipients[0]!.header, epk } }] } as unknown as EncryptedBody, la)).toBe('DECRYPT_FAILED');
+    // No epk at all, another alg, an aad member.
+    const noEpk = { ...two, recipients: two.recipients.map((r) => ({ ...r, header: { alg: JWE_ALG, kid: r.header.kid } })) } as EncryptedBody;
+    expect(await decryptCode(noEpk, la)).toBe('DECRYPT_FAILED');
+    expect(await decryptCode({ ...two, recipients: two.recipients.map((r) => ({ ...r, header: { ...r.header, alg: 'ECDH-ES+A128KW' } })) } as unknown as EncryptedBody, la)).toBe('DECRYPT_FAILED');
+    expect(await decryptCode({ ...two, aad: 'AAAA' }, la)).toBe('DECRYPT_FAILED');
+    // A tag cut to 12 bytes (GCM would accept a short tag if asked to).
+    expect(await decryptCode({ ...two, tag: Buffer.from(two.tag, 'base64url').subarray(0, 12).toString('base64url') }, la)).toBe('DECRYPT_FAILED');
+    expect(await decryptCode(two, la)).toBe('decrypted');
+  });
+
+  test('a small-order ephemeral key and a ring key of the wrong kind are DECRYPT_FAILED, never another error', async () => {
+    const la = pairs[0]!;
+    const two = await encryptBody({ a: 1 }, binding, pairs.slice(0, 2).map((q) => ({ endpoint: q.endpoint, kid: q.kid, key: q.publicKey })));
+    for (const x of [Buffer.alloc(32).toString('base64url'), Buffer.concat([Buffer.from([1]), Buffer.alloc(31)]).toString('base64url')]) {
+      const small = { ...two, recipients: two.recipients.map((r) => ({ ...r, header: { ...r.header, epk: { x, crv: 'X25519', kty: 'OKP' } } })) } as unknown as EncryptedBody;
+      expect(await decryptCode(small, la)).toBe('DECRYPT_FAILED');
+      expect(await joseOpens(small, la)).toBe(false);
+    }
+    const ed = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const wrongRing: DecryptionKeyRing = { endpoint: 'LA', keys: [{ ...la.ring.keys[0]!, privateKey: ed.privateKey }] };
+    const code = await decryptBody(two, binding, wrongRing).then(() => 'decrypted', (e: unknown) => (e instanceof MxError ? e.code : 'other'));
+    expect(code).toBe('DECRYPT_FAILED');
   });
 });

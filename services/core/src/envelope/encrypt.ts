@@ -7,7 +7,7 @@
  * document as `encryptedBody` and the signature covers it.
  *
  * Written with node:crypto (ecdh-es.ts) rather than jose's GeneralEncrypt, which makes each
- * ephemeral X25519 key and every other step through asynchronous WebCrypto calls at about three
+ * ephemeral X25519 key and every other step through asynchronous WebCrypto calls at several
  * times the cost. The output has exactly the form jose writes: the same members in the same order,
  * `epk` as `{x, crv, kty}` in the protected header for a lone recipient and in each recipient's
  * header otherwise (test/envelope/node-crypto.test.ts; jose, jwcrypto and a JWE written on

@@ -5,10 +5,12 @@
  * purpose. Everything is real: jose signatures, the shared Kafka broker, the gateways' SQLite.
  */
 import { FlattenedSign, SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { digestOf } from '../../services/core/src/envelope/digest.ts';
 import { serializeJws } from '../../services/core/src/envelope/canonical.ts';
+import { ed25519Sign } from '../../services/core/src/envelope/ed25519.ts';
 import { encryptBody, requiresEncryption } from '../../services/core/src/envelope/encrypt.ts';
 import { signNotice, type EnvelopeFields } from '../../services/core/src/envelope/sign.ts';
 import { TYP_BY_CLASS, type EnvelopeTyp } from '../../services/core/src/envelope/typ.ts';
@@ -94,7 +96,8 @@ export async function signRaw(signer: Signer, payload: unknown, typ: EnvelopeTyp
 /** A freshly generated key that claims to be `endpoint`'s but is in no trust registry. */
 export async function rogueSigner(endpoint: string): Promise<Signer> {
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  return { endpoint, kid: `${endpoint}:rogue-${uniqueName('k')}`, validFrom: new Date(0), validUntil: new Date(Date.now() + 86_400_000), privateKey };
+  const keyObject = KeyObject.from(privateKey);
+  return { endpoint, kid: `${endpoint}:rogue-${uniqueName('k')}`, validFrom: new Date(0), validUntil: new Date(Date.now() + 86_400_000), privateKey, sign: (data) => ed25519Sign(keyObject, data) };
 }
 
 /** The same record with one byte of its signature flipped (still canonical base64url). */

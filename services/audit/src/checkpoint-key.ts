@@ -14,8 +14,9 @@
  * The verifier pins the algorithm and `typ`, never follows a key named in the header, and checks
  * that the signed statement equals the checkpoint's fields.
  */
-import { calculateJwkThumbprint, CompactSign, compactVerify, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { calculateJwkThumbprint, compactVerify, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { join } from 'node:path';
+import { ed25519PrivateKey, ed25519Sign, signJwsEd25519 } from '../../core/src/envelope/ed25519.ts';
 import { assertPrivateFileMode, ensureDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, readJson, readJsonIfExists, writeFileAtomic } from '../../core/src/trust/files.ts';
 
 /** The `typ` of a checkpoint signature: never confusable with an envelope class. */
@@ -129,12 +130,15 @@ export async function loadCheckpointSigner(privateJwksPath: string): Promise<Che
   if (jwk === undefined) throw new Error(`${privateJwksPath}: no keys`);
   const thumbprint = await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x: jwk.x });
   if (jwk.kid !== `${AUDIT_KID_PREFIX}${thumbprint}`) throw new Error(`${privateJwksPath}: kid ${jwk.kid} is not the key's thumbprint`);
-  const key = (await importJWK({ kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d } as JWK, 'EdDSA', { extractable: false })) as CryptoKey;
+  // node:crypto, as for envelopes (core/src/envelope/ed25519.ts): the same bytes as jose's CompactSign.
+  const key = ed25519PrivateKey({ x: jwk.x, d: jwk.d! });
   const kid = jwk.kid;
   return Object.freeze({
     kid,
-    sign: (statement: CheckpointStatement) =>
-      new CompactSign(statementPayload(statement)).setProtectedHeader({ alg: 'EdDSA', kid, typ: CHECKPOINT_TYP }).sign(key),
+    sign: (statement: CheckpointStatement): Promise<string> => {
+      const jws = signJwsEd25519({ alg: 'EdDSA', kid, typ: CHECKPOINT_TYP }, statementPayload(statement), (data) => ed25519Sign(key, data));
+      return Promise.resolve(`${jws.protected}.${jws.payload}.${jws.signature}`);
+    },
   });
 }
 

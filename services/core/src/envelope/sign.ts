@@ -1,7 +1,7 @@
-import { FlattenedSign } from 'jose';
 import { MxError } from '../errors/mx-error.ts';
 import type { Signer } from '../trust/signer.ts';
 import { serializeJws } from './canonical.ts';
+import { signJwsEd25519 } from './ed25519.ts';
 import { timed, type EnvelopeTimer } from './timing.ts';
 import { typOfType, type EnvelopeTyp } from './typ.ts';
 
@@ -40,7 +40,8 @@ const encoder = new TextEncoder();
 /**
  * Signs a document into its one canonical byte form: the UTF-8 of the flattened JWS JSON
  * `{"protected":…,"payload":…,"signature":…}`, protected header `{ alg: "EdDSA", kid, typ }`,
- * payload the `JSON.stringify` text of `document`.
+ * payload the `JSON.stringify` text of `document`. The signature is made with node:crypto through
+ * `signer.sign` (ed25519.ts); the bytes are those jose's `FlattenedSign` would produce.
  *
  * Refuses (with the code a receiver would use) what no receiver would accept: a `typ` that does
  * not match the document's type (`TYP_MISMATCH`), a `from` other than the signer's endpoint
@@ -64,9 +65,7 @@ async function sign(document: EnvelopeFields, signer: Signer, options: SignOptio
     throw new MxError('KEY_NOT_VALID_AT_ISSUE_TIME', `key ${signer.kid} is not valid at issuedAt`);
   }
   const header: EnvelopeHeader = { alg: 'EdDSA', kid: signer.kid, typ };
-  const jws = await new FlattenedSign(encoder.encode(JSON.stringify(document))).setProtectedHeader(header).sign(signer.privateKey);
-  if (jws.protected === undefined) throw new Error('jose returned a JWS without a protected header');
-  const bytes = encoder.encode(serializeJws({ protected: jws.protected, payload: jws.payload, signature: jws.signature }));
+  const bytes = encoder.encode(serializeJws(signJwsEd25519(header, encoder.encode(JSON.stringify(document)), signer.sign)));
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ENVELOPE_BYTES;
   if (bytes.byteLength > maxBytes) throw new MxError('TOO_LARGE', `the signed record is ${bytes.byteLength} bytes; the limit is ${maxBytes}`);
   return bytes;

@@ -1,4 +1,3 @@
-import { flattenedVerify } from 'jose';
 import type { ErrorCode } from '../errors/catalogue.ts';
 import { MxError } from '../errors/mx-error.ts';
 import { bodySchemaId, unsupportedReason, type MessageType, type SchemaRegistry, type ValidationIssue } from '../schemas/registry.ts';
@@ -6,6 +5,7 @@ import type { NoticeDocument } from '../schemas/types.ts';
 import { isRevokedAt, isValidAt, type TrustRegistry, type TrustedKey } from '../trust/trust-registry.ts';
 import { MAX_PROTECTED_HEADER_BYTES, parseCanonicalJson, parseCanonicalJws } from './canonical.ts';
 import { digestOf } from './digest.ts';
+import { ed25519Verify, jwsSigningInput } from './ed25519.ts';
 import { decryptBody, type DecryptionKeyRing } from './decrypt.ts';
 import { requiresEncryption } from './encrypt.ts';
 import { DEFAULT_MAX_ENVELOPE_BYTES, type EnvelopeFields, type EnvelopeHeader } from './sign.ts';
@@ -101,7 +101,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  *    other than `alg`, `kid`, `typ` (`HEADER_NOT_ALLOWED`), in `JSON.stringify` form;
  * 3. `kid` names a key in the trust registry (`UNKNOWN_KEY`) not revoked as of `revokedAsOf` (default `now`)
  *    (`KEY_REVOKED`);
- * 4. signature, jose `flattenedVerify` with `algorithms: ['EdDSA']` (`SIGNATURE_INVALID`);
+ * 4. signature: Ed25519 over the JWS signing input with the key's node:crypto `KeyObject`
+ *    (`SIGNATURE_INVALID`); what jose's `flattenedVerify` pinned to `EdDSA` would also check
+ *    (alg, `crit`, `b64`, no unprotected header) was already refused by steps 1 and 2;
  * 5. payload: canonical JSON, `schemas.validateDocument` (envelope, then the body against the
  *    schema derived from `type`), `schema` equal to that id, `typ` matching the type's class, `expiresAt` after `issuedAt`
  *    (`SCHEMA_INVALID` with issues, `TYP_MISMATCH`);
@@ -162,10 +164,8 @@ async function verify<D extends EnvelopeFields>(bytes: Uint8Array, trust: TrustR
   if (isRevokedAt(key, options.revokedAsOf ?? now)) throw new MxError('KEY_REVOKED', `key ${kid} is revoked`);
 
   // 4. Signature.
-  try {
-    await flattenedVerify({ protected: jws.protected, payload: jws.payload, signature: jws.signature }, key.key, { algorithms: ['EdDSA'] });
-  } catch (err) {
-    throw new MxError('SIGNATURE_INVALID', `the signature does not verify with ${kid}`, { cause: err });
+  if (!ed25519Verify(key.publicKey, jwsSigningInput(jws.protected, jws.payload), jws.signatureBytes)) {
+    throw new MxError('SIGNATURE_INVALID', `the signature does not verify with ${kid}`);
   }
 
   // From here the sender is proven: every error names it.

@@ -1,11 +1,11 @@
 import { importJWK, type CryptoKey } from 'jose';
-import { sign as edSign, verify as edVerify, createPrivateKey, createPublicKey } from 'node:crypto';
+import { ed25519PrivateKey, ed25519PublicKey, ed25519Sign, ed25519Verify } from '../envelope/ed25519.ts';
 import { assertPrivateFileMode, readJson } from './files.ts';
 import { KeyFileError, checkKeyFile, fromNumericDate, joseJwk, keyUseOf, parseKid, type PrivateKeyJwk } from './key-format.ts';
 
 /**
- * What {@link signNotice} needs to sign: the key's identity, validity and a non-extractable
- * private key (its bytes cannot be read back, so a Signer that reaches a log leaks nothing).
+ * What {@link signNotice} needs to sign: the key's identity, validity and the private key, held so
+ * that its bytes cannot be read back from a Signer (one that reaches a log leaks nothing).
  */
 export interface Signer {
   /** The endpoint that owns the key (the `from` of what it signs). */
@@ -14,7 +14,14 @@ export interface Signer {
   readonly kid: string;
   readonly validFrom: Date;
   readonly validUntil: Date;
+  /** The private key as a non-extractable CryptoKey, for jose (signNotice does not use it). */
   readonly privateKey: CryptoKey;
+  /**
+   * The Ed25519 signature of `data` through node:crypto: what signNotice signs with. The key is a
+   * `KeyObject` made once when the file was loaded and reachable only from this closure (a
+   * KeyObject could be exported). Deterministic, so byte-identical to jose's with `privateKey`.
+   */
+  sign(data: Uint8Array): Uint8Array;
 }
 
 /** An endpoint's private keys (all of them, for rotation); {@link SigningKeyRing.current} picks one. */
@@ -33,9 +40,9 @@ async function toSigner(jwk: PrivateKeyJwk, where: string): Promise<Signer> {
   const parsed = parseKid(jwk.kid);
   if (parsed === undefined) throw new KeyFileError(`${where}: key ${jwk.kid}: kid is not <ENDPOINT>:<key-id>`);
   // A file whose x does not belong to its d would sign messages nobody can verify: catch it here.
+  const keyObject = ed25519PrivateKey(jwk);
   const probe = Buffer.from('mx-key-probe');
-  const sig = edSign(null, probe, createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d }, format: 'jwk' }));
-  if (!edVerify(null, probe, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' }), sig)) {
+  if (!ed25519Verify(ed25519PublicKey(jwk), probe, ed25519Sign(keyObject, probe))) {
     throw new KeyFileError(`${where}: key ${jwk.kid}: public part x does not match the private key`);
   }
   const privateKey = (await importJWK(joseJwk(jwk), 'EdDSA', { extractable: false })) as CryptoKey;
@@ -45,6 +52,7 @@ async function toSigner(jwk: PrivateKeyJwk, where: string): Promise<Signer> {
     validFrom: fromNumericDate(jwk.nbf),
     validUntil: fromNumericDate(jwk.exp),
     privateKey,
+    sign: (data: Uint8Array): Uint8Array => ed25519Sign(keyObject, data),
   });
 }
 

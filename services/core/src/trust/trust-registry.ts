@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { importJWK, type CryptoKey } from 'jose';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readJson } from './files.ts';
 import {
   KeyFileError,
@@ -40,6 +41,11 @@ export interface TrustedKey {
   readonly use: KeyUse;
   /** The imported public key, imported once when the registry was loaded. */
   readonly key: CryptoKey;
+  /**
+   * The same public key as a node:crypto `KeyObject`, also made once at load: what verifyNotice
+   * verifies signatures with (envelope/ed25519.ts).
+   */
+  readonly publicKey: KeyObject;
   /** The public JWK as stored (with `nbf`/`exp`). */
   readonly jwk: Readonly<PublicKeyJwk>;
   /** Start of the validity window (inclusive). */
@@ -151,6 +157,7 @@ export class TrustRegistry {
         seen.add(jwk.kid);
         const use = keyUseOf(jwk);
         const key = (await importJWK(joseJwk(jwk), use === 'enc' ? 'ECDH-ES+A256KW' : 'EdDSA')) as CryptoKey;
+        const publicKey = createPublicKey({ key: { kty: 'OKP', crv: jwk.crv, x: jwk.x }, format: 'jwk' });
         const revocation = revokedByKid.get(jwk.kid);
         const parsed = parseKid(jwk.kid);
         keys.push(
@@ -159,6 +166,7 @@ export class TrustRegistry {
             endpoint: parsed?.endpoint ?? endpoint,
             use,
             key,
+            publicKey,
             jwk: Object.freeze(publicPart(jwk)),
             validFrom: fromNumericDate(jwk.nbf),
             validUntil: fromNumericDate(jwk.exp),

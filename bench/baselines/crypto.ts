@@ -42,11 +42,11 @@ export interface CryptoBaselines {
   ajvBody: number;
   /** ajv, envelope + body (validateDocument: before signing, and inside verifyNotice). */
   ajvDocument: number;
-  /** encryptBody (jose GeneralEncrypt, ECDH-ES+A256KW to X25519, A256GCM) of the notice body to 1 recipient. */
+  /** encryptBody (node:crypto, in jose's GeneralEncrypt form: ECDH-ES+A256KW to X25519, A256GCM) of the notice body to 1 recipient. */
   jweEncrypt1: number;
   /** The same to 4 recipients (ops/s of the whole JWE; per recipient cost = 1 / (4 x this)). */
   jweEncrypt4: number;
-  /** decryptBody by one recipient (jose generalDecrypt plus the binding check and canonical JSON). */
+  /** decryptBody by one recipient (node:crypto, plus the form and binding checks and canonical JSON). */
   jweDecrypt: number;
   /** node:crypto floor of one recipient: X25519 key generation + agreement (what ECDH-ES costs per recipient). */
   nodeX25519PerRecipient: number;
@@ -134,9 +134,9 @@ export async function measureCrypto(b: BenchDeployment, durationMs: number, log:
     officerTokenVerify: await run('officer token (jwtVerify)', () => auth.authenticate(bearer)),
     ajvBody: await run('ajv: notice body schema', () => b.schemas.validate(bodyId, b.noticeBody), 32),
     ajvDocument: await run('ajv: envelope + body', () => b.schemas.validateDocument(doc), 32),
-    jweEncrypt1: await run('JWE encrypt, 1 recipient (jose)', () => encryptBody(b.noticeBody, binding, one)),
-    jweEncrypt4: await run('JWE encrypt, 4 recipients (jose)', () => encryptBody(b.noticeBody, binding, four)),
-    jweDecrypt: await run('JWE decrypt, 1 recipient (jose)', () => decryptBody(jwe, binding, ring)),
+    jweEncrypt1: await run('JWE encrypt, 1 recipient (encryptBody)', () => encryptBody(b.noticeBody, binding, one)),
+    jweEncrypt4: await run('JWE encrypt, 4 recipients (encryptBody)', () => encryptBody(b.noticeBody, binding, four)),
+    jweDecrypt: await run('JWE decrypt, 1 recipient (decryptBody)', () => decryptBody(jwe, binding, ring)),
     nodeX25519PerRecipient: await run('X25519 keygen+ECDH (node:crypto)', () => diffieHellman({ privateKey: generateKeyPairSync('x25519').privateKey, publicKey: x.publicKey }), 8),
     nodeAesGcm: await run('AES-256-GCM body (node:crypto)', () => {
       const c = createCipheriv('aes-256-gcm', aesKey, randomBytes(12));

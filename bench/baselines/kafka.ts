@@ -2,7 +2,9 @@
  * The bare Kafka pipe, through the same broker and with the same record as the end-to-end runs:
  * kafkajs directly, configured like the gateway's publisher (idempotent, one request in flight,
  * `acks: -1`, `sendBatch` of outbox-sized batches awaited one after the other) and consumed like
- * the gateway's inbox consumer (a consumer group, `eachMessage`, auto-commit).
+ * plain kafkajs consumer (a consumer group, `eachMessage`, auto-commit): the raw pipe, not the
+ * gateway's inbox consumer, which takes fetched batches (`eachBatch`) and commits a group of records
+ * in one store transaction.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';

@@ -43,15 +43,28 @@ export function x25519KeyObject(key: CryptoKey | KeyObject, type: 'public' | 'pr
   return k;
 }
 
+/** The DER SubjectPublicKeyInfo of every X25519 public key: this prefix, then the 32-byte key. */
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+/**
+ * The raw 32 bytes of an X25519 public key (a JWK's `x`), read from its DER SubjectPublicKeyInfo.
+ * Not `export({ format: 'jwk' })`: on Node 20.20 that call, made for freshly generated X25519
+ * keys in a busy loop, intermittently never returns (reproduced: thousands of generate + export
+ * rounds, then a hang), and a sender's gateway would stall with it.
+ */
+function rawX25519Public(key: KeyObject): Buffer {
+  const der = key.export({ type: 'spki', format: 'der' });
+  if (der.byteLength !== X25519_SPKI_PREFIX.byteLength + 32 || !der.subarray(0, X25519_SPKI_PREFIX.byteLength).equals(X25519_SPKI_PREFIX)) throw new Error('not an X25519 public key');
+  return der.subarray(X25519_SPKI_PREFIX.byteLength);
+}
+
 /** Wraps `cek` to the recipient's public key; returns the ephemeral public key's `x` and the wrapped key. */
 export function wrapCek(cek: Uint8Array, recipientKey: CryptoKey | KeyObject): { epkX: string; encryptedKey: Buffer } {
   const ephemeral = generateKeyPairSync('x25519');
   const z = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: x25519KeyObject(recipientKey, 'public') });
   const wrap = createCipheriv('id-aes256-wrap', keyEncryptionKey(z), AES_KW_IV);
   const encryptedKey = Buffer.concat([wrap.update(cek), wrap.final()]);
-  const epkX = ephemeral.publicKey.export({ format: 'jwk' }).x;
-  if (typeof epkX !== 'string') throw new Error('the ephemeral X25519 key exported no x');
-  return { epkX, encryptedKey };
+  return { epkX: rawX25519Public(ephemeral.publicKey).toString('base64url'), encryptedKey };
 }
 
 /**

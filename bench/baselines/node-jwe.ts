@@ -9,6 +9,7 @@
  * figure times a JWE, not an approximation of one.
  */
 import { createCipheriv, createDecipheriv, createHash, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { rawX25519Public } from '../../services/core/src/envelope/ecdh-es.ts';
 
 const ALG = 'ECDH-ES+A256KW';
 const ENC = 'A256GCM';
@@ -33,8 +34,9 @@ export function nodeJweEncrypt(plaintext: Uint8Array, recipient: KeyObject): str
   const cek = randomBytes(32);
   const w = createCipheriv('id-aes256-wrap', kek(z), WRAP_IV);
   const wrapped = Buffer.concat([w.update(cek), w.final()]);
-  const epk = eph.publicKey.export({ format: 'jwk' });
-  const protectedB64 = Buffer.from(JSON.stringify({ alg: ALG, enc: ENC, epk: { crv: 'X25519', kty: 'OKP', x: epk.x } })).toString('base64url');
+  // As encryptBody reads it (export({ format: 'jwk' }) of a fresh X25519 key can hang on Node 20.20).
+  const x = rawX25519Public(eph.publicKey).toString('base64url');
+  const protectedB64 = Buffer.from(JSON.stringify({ alg: ALG, enc: ENC, epk: { crv: 'X25519', kty: 'OKP', x } })).toString('base64url');
   const iv = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', cek, iv);
   c.setAAD(Buffer.from(protectedB64, 'ascii'));

@@ -52,7 +52,7 @@ const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
  * keys in a busy loop, intermittently never returns (reproduced: thousands of generate + export
  * rounds, then a hang), and a sender's gateway would stall with it.
  */
-function rawX25519Public(key: KeyObject): Buffer {
+export function rawX25519Public(key: KeyObject): Buffer {
   const der = key.export({ type: 'spki', format: 'der' });
   if (der.byteLength !== X25519_SPKI_PREFIX.byteLength + 32 || !der.subarray(0, X25519_SPKI_PREFIX.byteLength).equals(X25519_SPKI_PREFIX)) throw new Error('not an X25519 public key');
   return der.subarray(X25519_SPKI_PREFIX.byteLength);

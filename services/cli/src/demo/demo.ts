@@ -135,7 +135,8 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
   };
 
   try {
-    // Fresh stores for every run; keys, Kafka passwords and the dev identity provider are kept between runs.
+    // Fresh stores for every run, and with them the auditor's state of the last run's log (a new log
+    // is not a rewritten one); keys, Kafka passwords and the dev identity provider are kept between runs.
     rmSync(join(dir, 'data'), { recursive: true, force: true });
     // With KAFKA_BROKERS the cluster's credentials are its operator's (MX_KAFKA_SECRETS_DIR; none: PLAINTEXT).
     // A directory with no CA in it stands for "no credentials": the clients then speak PLAINTEXT.
@@ -334,7 +335,7 @@ export async function demoCommand(args: string[], io: Io = stdout): Promise<numb
     }, 60_000);
     io.out(`  ${counted} signed events logged and covered by a signed checkpoint; now verifying as an auditor would (mx audit verify):`);
     const verifyLines: string[] = [];
-    const verdict = await auditVerify(['--url', auditUrl, '--audit-key', auditDep.publicKeyFile, '--trust', dep.trustDir, '--token', auditorToken, '--state', join(dir, 'auditor-state.json')], {
+    const verdict = await auditVerify(['--url', auditUrl, '--audit-key', auditDep.publicKeyFile, '--trust', dep.trustDir, '--token', auditorToken, '--state', join(dir, 'data', 'auditor-state.json')], {
       out: (l) => verifyLines.push(l),
       err: (l) => verifyLines.push(l),
     });

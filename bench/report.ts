@@ -2,6 +2,7 @@
  * The printed table (Markdown, so it can go into the README as it is) and the targets of issue 15
  * beside their figures: reported, never asserted.
  */
+import { cpus } from 'node:os';
 import type { BenchResult } from './bench.ts';
 import { CRYPTO_BOUND_FORMULA } from './crypto-count.ts';
 import type { Distribution } from './stats.ts';
@@ -126,6 +127,13 @@ export function formatTable(r: BenchResult): string[] {
     `  latency under that load, p50 / p95 / p99 to inbox (ms)`,
     lat(life.latency.toInbox),
     `per ${(life.seconds / life.timeline.length).toFixed(0)} s slice: ${life.timeline.join(', ')}/s; window ${life.window} in flight; the tail drained ${life.settle.drainMs} ms after (${n0(life.completedPerSecInclDrain)}/s counting it); TH store held ${n0(life.storeAtStart.sent)} notices at the start`,
+  ]);
+  rows.push([
+    '  CPU per lifecycle under that load, per process (ms)',
+    Object.entries(life.cpu.perUnitMs)
+      .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+      .join(', '),
+    life.cpu.machinePerUnitMs !== undefined ? `whole machine ${life.cpu.machinePerUnitMs.toFixed(2)} ms per lifecycle, ${life.cpu.machineBusyCores?.toFixed(2)} of ${cpus().length} cores busy` : '',
   ]);
   for (const l of r.e2e.latency) {
     rows.push([

@@ -6,7 +6,7 @@
  * rows are read after each phase from the SQLite files, read-only, joined on the message id that
  * the 202 returned; nothing polls the HTTP API during a measurement.
  */
-import type { MemorySampler } from '../memory.ts';
+import { cpuPerUnit, type CpuShare, type MemorySampler } from '../memory.ts';
 import { distribution, epochMs, sleep, waitUntil, type Distribution } from '../stats.ts';
 import type { Cluster } from './cluster.ts';
 import type { NoticeClient, Submission } from './notice-client.ts';
@@ -148,6 +148,8 @@ export interface LifecycleResult {
   http: Distribution;
   settle: Settled;
   peakRssMiB: Record<string, number>;
+  /** CPU per completed lifecycle during the window, per process and of the whole machine. */
+  cpu: CpuShare;
 }
 
 /**
@@ -165,6 +167,7 @@ export async function lifecycleThroughput(ctx: PhaseContext, opts: { seconds: nu
   const poll = setInterval(() => (completed = th.receiptsSeen() - base), 10);
   const subs: Submission[] = [];
   const tracked: Tracked[] = [];
+  const cpuAtStart = ctx.memory.cpu();
   const t0 = epochMs();
   const end = t0 + opts.seconds * 1000;
   const worker = async () => {
@@ -182,6 +185,7 @@ export async function lifecycleThroughput(ctx: PhaseContext, opts: { seconds: nu
   };
   await Promise.all(Array.from({ length: opts.connections }, worker));
   const t1 = epochMs();
+  const cpuAtEnd = ctx.memory.cpu();
   clearInterval(poll);
   const peakRssMiB = ctx.memory.mark();
   const settled = await settle(ctx, base + tracked.length);
@@ -213,11 +217,13 @@ export async function lifecycleThroughput(ctx: PhaseContext, opts: { seconds: nu
     http: distribution(subs.map((s) => s.httpMs)),
     settle: settled,
     peakRssMiB,
+    cpu: cpuPerUnit(cpuAtStart, cpuAtEnd, lat.delivered.filter((d) => d >= t0 && d <= t1).length, (t1 - t0) / 1000),
   };
   ctx.log(
     `  lifecycle: ${Math.round(result.completedPerSec)} notices/s completed over ${result.seconds.toFixed(1)} s (window ${opts.window}, ${opts.connections} connections); ` +
       `submission->inbox p50 ${fmt(lat.toInbox.p50)} p99 ${fmt(lat.toInbox.p99)} ms; drained in ${settled.drainMs} ms${settled.drained ? '' : ' (TIMED OUT)'}`,
   );
+  ctx.log(`  CPU per lifecycle: ${describeCpu(result.cpu)}`);
   return result;
 }
 
@@ -352,4 +358,11 @@ export async function acceptThroughput(ctx: PhaseContext, opts: { seconds: numbe
 export function fmt(ms: number): string {
   if (!Number.isFinite(ms)) return Number.isNaN(ms) ? 'n/a' : 'never';
   return ms >= 100 ? String(Math.round(ms)) : ms.toFixed(1);
+}
+
+/** "TH 2.1 ms, LA 1.0 ms, ...; machine 5.2 ms (1.9 of its cores busy)". */
+export function describeCpu(c: CpuShare): string {
+  const parts = Object.entries(c.perUnitMs).map(([name, ms]) => `${name} ${ms.toFixed(2)} ms`);
+  const machine = c.machinePerUnitMs !== undefined ? `; machine ${c.machinePerUnitMs.toFixed(2)} ms${c.machineBusyCores !== undefined ? ` (${c.machineBusyCores.toFixed(2)} cores busy)` : ''}` : '';
+  return `${parts.join(', ')}${machine}`;
 }

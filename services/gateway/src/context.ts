@@ -9,6 +9,7 @@ import type { TopicNames } from '../../core/src/kafka/transport.ts';
 import type { SchemaRegistry } from '../../core/src/schemas/registry.ts';
 import type { LiveTrust } from './live-trust.ts';
 import type { GatewayStore } from './store.ts';
+import type { GroupCommit } from './group-commit.ts';
 import type { UnitOfWork } from './unit-of-work.ts';
 
 export interface ExchangeSettings {
@@ -41,6 +42,8 @@ export interface GatewayContext {
   documentMatchKey: Buffer;
   store: GatewayStore;
   uow: UnitOfWork;
+  /** The commit path of officers' submissions: their store work, grouped (group-commit.ts). */
+  submissions: GroupCommit;
   schemas: SchemaRegistry;
   /**
    * Trust registry, signing and decryption keys and routing policy, reloaded while the gateway

@@ -17,13 +17,14 @@ import { Quarantine } from './quarantine.ts';
 import { Receiving, type ReceiveOutcome, type ReexaminationReport } from './receiving.ts';
 import { Sending, type CorrectRequest, type Escalation, type Idempotency, type NoticeRequest, type Submitted, type WithdrawRequest } from './sending.ts';
 import type { InboxRow } from './store.ts';
+import { GroupCommit, type GroupCommitCounts } from './group-commit.ts';
 import { UnitOfWork } from './unit-of-work.ts';
 
 export type { ExchangeSettings } from './context.ts';
 export type { CorrectRequest, Escalation, Idempotency, NoticeRequest, Submitted, WithdrawRequest } from './sending.ts';
 
 /** What an exchange is built from: the shared context, less what the exchange makes itself. */
-export interface ExchangeDeps extends Omit<GatewayContext, 'uow' | 'clock'> {
+export interface ExchangeDeps extends Omit<GatewayContext, 'uow' | 'submissions' | 'clock'> {
   db: Db;
   outbox: Outbox;
   audit: AuditEmitter;
@@ -39,7 +40,8 @@ export class Exchange {
 
   constructor(d: ExchangeDeps) {
     const { db, outbox, audit, clock, ...shared } = d;
-    const ctx: GatewayContext = { ...shared, uow: new UnitOfWork(db, outbox, audit), clock: clock ?? systemClock };
+    const uow = new UnitOfWork(db, outbox, audit);
+    const ctx: GatewayContext = { ...shared, uow, submissions: new GroupCommit(uow), clock: clock ?? systemClock };
     this.ctx = ctx;
     this.sending = new Sending(ctx);
     this.quarantine = new Quarantine(ctx);
@@ -104,6 +106,11 @@ export class Exchange {
   /** Runs the `apply` of several prepared records in one transaction (one commit). */
   commitReceived(applies: readonly (() => void)[]): void {
     this.ctx.uow.commitAll(applies);
+  }
+
+  /** Group commits of submissions since start, and the submissions they committed. */
+  submissionCommits(): GroupCommitCounts {
+    return this.ctx.submissions.state();
   }
 
   /** Call for each prepared record once its group committed. */

@@ -2,7 +2,8 @@
  * Sending, and what officers do with what arrived: submit a notice, answer a received message,
  * open a received message (audited at every access; the first also sends a signed read receipt).
  * Each is validated, signed, then committed with its outbox records and audit events in one
- * {@link UnitOfWork.commit}; the relay publishes afterwards.
+ * savepoint of a {@link GroupCommit} shared with the submissions that arrived with it; the relay
+ * publishes afterwards.
  */
 import { digestOf } from '../../core/src/envelope/digest.ts';
 import { encryptBody, requiresEncryption } from '../../core/src/envelope/encrypt.ts';
@@ -299,7 +300,8 @@ export class Sending {
     const digest = digestOf(record);
     const key = m.key ?? recordKey(document);
     const answer: Submitted = { id, digest, status: 'queued', ...(m.caseRef !== undefined ? { caseRef: m.caseRef } : {}) };
-    ctx.uow.commit((w) => {
+    // Its own savepoint of a group commit shared with the submissions that arrived with it.
+    await ctx.submissions.commit((w) => {
       if (extra.revises) {
         // Checked again in the commit: of two requests racing past the first check, one wins.
         const { original, reason } = extra.revises;

@@ -62,13 +62,41 @@ export class UnitOfWork {
    * as soon as it is woken, and a woken relay must not see rows that will not commit).
    */
   commitAll(works: readonly (() => void)[]): void {
-    if (this.group) throw new Error('commitAll inside commitAll');
+    this.inGroup(() => {
+      for (const work of works) work();
+    });
+  }
+
+  /**
+   * Runs each unit of work in its own savepoint of one transaction (one commit, one fsync) and
+   * settles each separately: a unit that throws is rolled back to its savepoint and its error is
+   * its own; the others commit, each seeing the writes of those before it. Throws, with nothing
+   * of the group kept, when the transaction as a whole fails (its COMMIT, or a unit's error that
+   * made SQLite roll the whole transaction back, such as a full disk). Wake-ups and flushes as
+   * {@link commitAll}: once, after the commit, only for units that committed.
+   */
+  commitEach<T>(works: readonly ((w: Work) => T)[]): Settled<T>[] {
+    const settled: Settled<T>[] = [];
+    this.inGroup(() => {
+      for (const work of works) {
+        try {
+          settled.push({ ok: true, value: this.commit(work) });
+        } catch (error) {
+          // Without a transaction left, later units would each commit on their own: stop here.
+          if (!this.db.inTransaction) throw error;
+          settled.push({ ok: false, error });
+        }
+      }
+    });
+    return settled;
+  }
+
+  private inGroup(run: () => void): void {
+    if (this.group) throw new Error('a group commit inside a group commit');
     const group = { sent: false, audited: false };
     this.group = group;
     try {
-      this.db.transaction(() => {
-        for (const work of works) work();
-      })();
+      this.db.transaction(run)();
     } finally {
       this.group = undefined;
     }
@@ -76,3 +104,6 @@ export class UnitOfWork {
     if (group.audited) void this.auditEmitter.flush();
   }
 }
+
+/** How one unit of a {@link UnitOfWork.commitEach} ended. */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };

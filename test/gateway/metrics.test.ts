@@ -148,6 +148,11 @@ describe('after traffic between two gateways', () => {
     expect(sum(samples, 'mx_http_request_duration_seconds_count', { route: '/v1/notices', method: 'POST', status: '202' })).toBe(submitted);
     expect(find(samples, 'mx_http_requests_total', { route: '/v1/messages/:id', method: 'GET', status: '200' })[0]?.value).toBeGreaterThan(0);
     expect(types.get('mx_http_request_duration_seconds')).toBe('histogram');
+    // Group commit: every submission went through a group; the histogram agrees with the exchange's counts.
+    const groups = c.gateways.TH!.gateway.exchange.submissionCommits();
+    expect(find(samples, 'mx_submission_group_commit_units_sum')[0]!.value).toBe(groups.units);
+    expect(find(samples, 'mx_submission_group_commit_units_count')[0]!.value).toBe(groups.commits);
+    expect(groups.units).toBeGreaterThanOrEqual(submitted);
     // Outbox: the gauges are read from the store.
     expect(find(samples, 'mx_outbox_backlog_records')[0]!.value).toBeGreaterThanOrEqual(0);
     expect(find(samples, 'mx_outbox_oldest_age_seconds')[0]!.value).toBeGreaterThanOrEqual(0);

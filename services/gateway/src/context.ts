@@ -65,6 +65,8 @@ export interface ExchangeMetrics {
   envelope: EnvelopeTimer;
   /** A record was quarantined with this reason code. */
   quarantined(reason: string): void;
+  /** A group commit of submissions committed this many of them (group-commit.ts). */
+  submissionGroup?(units: number): void;
 }
 
 /** The envelope option that reports durations to the metrics, when there are any. */

@@ -33,6 +33,8 @@ export class GroupCommit {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly maxUnits = MAX_GROUP_UNITS,
+    /** Told each committed group's size (the gateway's metrics). */
+    private readonly observe?: (units: number) => void,
   ) {}
 
   /**
@@ -70,6 +72,7 @@ export class GroupCommit {
     }
     this.counts.commits += 1;
     this.counts.units += units.length;
+    this.observe?.(units.length);
     settled.forEach((s, i) => (s.ok ? units[i]!.resolve(s.value) : units[i]!.reject(s.error)));
   }
 }

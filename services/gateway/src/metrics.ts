@@ -5,7 +5,7 @@
  * sets only.
  */
 import type { Kafka } from 'kafkajs';
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 import { consumerLagMetrics } from '../../core/src/metrics/consumer-lag.ts';
 import { envelopeMetrics } from '../../core/src/metrics/envelope.ts';
 import { outboxMetrics, type OutboxMetrics } from '../../core/src/metrics/outbox.ts';
@@ -40,7 +40,13 @@ export function gatewayMetrics(src: GatewayMetricsSources): GatewayMetrics {
   const { db } = src;
   const outbox = outboxMetrics(registry, db, src.now);
   if (src.lag) consumerLagMetrics(registry, src.lag);
-  const exchange: ExchangeMetrics = { envelope: envelopeMetrics(registry), quarantined: quarantineMetrics(registry) };
+  const groups = new Histogram({
+    name: 'mx_submission_group_commit_units',
+    help: 'Submissions committed together in one store transaction (one fsync) by the group commit; _count is the commits, _sum the submissions',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [registry],
+  });
+  const exchange: ExchangeMetrics = { envelope: envelopeMetrics(registry), quarantined: quarantineMetrics(registry), submissionGroup: (units) => groups.observe(units) };
 
   new Gauge({
     name: 'mx_receipts_overdue',

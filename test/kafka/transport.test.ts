@@ -77,6 +77,44 @@ describe('kafka transport on the real broker', () => {
     expect(second[0]!.offset).toBe('5');
   });
 
+  test('offsets are committed at most once per interval while records keep coming, and by a timer once they stop', async () => {
+    const topic = uniqueName('t-commit-interval');
+    const group = uniqueName('g-commit-interval');
+    await ensureTopics(kafka, [{ topic, numPartitions: 1 }]);
+    const got: IncomingRecord[] = [];
+    const c = new RecordConsumer(kafka, { groupId: group, topics: [topic], sessionTimeoutMs: 6000, commitIntervalMs: 60_000, handle: async (r) => void got.push(r) });
+    consumers.push(c);
+    await c.start();
+    await c.joined;
+    // One record per request, each answered before the next: every one is a fetched batch of its own.
+    for (let i = 0; i < 20; i++) {
+      await publisher.publish([{ topic, records: [{ key: 'k', value: `r-${i}` }] }]);
+      await eventually(() => (got.length === i + 1 ? true : undefined), 20_000, `record ${i}`);
+    }
+    // Twenty batches within the minute: none of them was followed by a commit of its own.
+    expect(c.state().offsetCommits).toBe(0);
+    await c.stop(); // a clean stop commits what was handled
+    expect(c.state().offsetCommits).toBe(1);
+
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const committed = async () => (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions[0]!.offset;
+      expect(await committed()).toBe('20');
+      // A short interval: the last records are committed by the timer, with no batch and no stop after them.
+      const more: IncomingRecord[] = [];
+      const c2 = new RecordConsumer(kafka, { groupId: group, topics: [topic], sessionTimeoutMs: 6000, commitIntervalMs: 300, handle: async (r) => void more.push(r) });
+      consumers.push(c2);
+      await c2.start();
+      await publisher.publish([{ topic, records: [{ key: 'k', value: 'r-20' }, { key: 'k', value: 'r-21' }] }]);
+      await eventually(async () => ((await committed()) === '22' ? true : undefined), 20_000, 'the trailing commit');
+      expect(more.map((r) => r.value.toString())).toEqual(['r-20', 'r-21']);
+      expect(c2.state().member).toBe(true);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   test('ensureTopics is idempotent', async () => {
     const topic = uniqueName('t-idem');
     await ensureTopics(kafka, [{ topic }]);

@@ -115,6 +115,7 @@ export async function createAuditService(cfg: AuditConfig, opts: AuditServiceOpt
     logger,
     ...(opts.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
     stallAfterMs: cfg.stallAfterMs,
+    commitIntervalMs: cfg.consumerCommitIntervalMs,
     handle: async (rec) => {
       await ingestor.handle(rec);
     },

@@ -45,6 +45,7 @@ export const gatewaySettings = {
     if (!/^[A-Za-z0-9._-]{0,100}$/.test(raw)) throw new Error('may hold only letters, digits, dot, dash and underscore');
     return raw;
   } },
+  consumerCommitIntervalMs: { env: 'MX_CONSUMER_COMMIT_INTERVAL_MS', doc: 'How often a Kafka consumer commits the offsets of handled records, at most (0: after every fetched batch). A record handled but not committed when the process dies is read again and recognised as a duplicate; each commit is a replicated write on the broker', default: 1000, parse: parse.int(0, 60_000) },
   consumerSessionTimeoutMs: { env: 'MX_CONSUMER_SESSION_TIMEOUT_MS', doc: 'Kafka consumer session timeout: a gateway killed without leaving its group is replaced after this long (the broker bounds it by `group.min/max.session.timeout.ms`)', default: 10000, parse: parse.int(1000, 300000) },
   stallAfterMs: { env: 'MX_STALL_AFTER_MS', doc: 'A record retried this long because the store or Kafka is out marks its partition stalled: `/v1/ready` answers 503 naming it, and one error line gives topic, partition and offset (retries go on)', default: 30000, parse: parse.int(100, 3_600_000) },
   auditStallAfterSeconds: { env: 'MX_AUDIT_STALL_AFTER_SECONDS', doc: 'An audit event recorded this long ago and still unsigned or unpublished makes `/v1/ready` answer 503 `audit trail stalled` (`/v1/status` `auditTrail` shows the backlog)', default: 60, parse: parse.int(1, 86400) },

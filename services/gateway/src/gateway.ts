@@ -154,6 +154,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     groupId,
     topics: [topics.inbox(cfg.endpoint)],
     sessionTimeoutMs: cfg.consumerSessionTimeoutMs,
+    commitIntervalMs: cfg.consumerCommitIntervalMs,
     heartbeatIntervalMs: Math.min(1000, Math.floor(cfg.consumerSessionTimeoutMs / 3)),
     logger,
     stallAfterMs: cfg.stallAfterMs,

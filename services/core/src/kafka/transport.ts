@@ -391,6 +391,8 @@ export interface ConsumerState {
   quarantined: number;
   /** Group commits since start ({@link ConsumerOptions.batch}) and the records they stored. */
   groups: { commits: number; records: number };
+  /** Offset commit requests since start ({@link ConsumerOptions.commitIntervalMs}). */
+  offsetCommits: number;
 }
 
 /**
@@ -436,6 +438,9 @@ export interface BatchHandling {
   maxRecords?: number;
 }
 
+/** Default most time between offset commits of a consumer ({@link ConsumerOptions.commitIntervalMs}). */
+export const DEFAULT_COMMIT_INTERVAL_MS = 1000;
+
 export interface ConsumerOptions {
   groupId: string;
   topics: string[];
@@ -464,6 +469,14 @@ export interface ConsumerOptions {
   logger?: Logger;
   /** Delay before a consumer that kafkajs gave up on is recreated. */
   restartDelayMs?: number;
+  /**
+   * How often handled records' offsets are committed to Kafka, at most: after a batch once this
+   * long has passed since the last commit, and by a timer when no batch follows. 0 commits after
+   * every fetched batch. Default {@link DEFAULT_COMMIT_INTERVAL_MS}. A record handled but not yet
+   * committed when the member dies comes again, and handlers are idempotent; each offset commit is
+   * a replicated write on the broker, so committing per batch costs the broker more than the records.
+   */
+  commitIntervalMs?: number;
   /**
    * Commit the records of a fetched batch in groups ({@link BatchHandling}); offsets are resolved
    * only after their group committed. Without it each record is handled on its own.
@@ -494,6 +507,11 @@ export class RecordConsumer {
   private quarantined = 0;
   private readonly groups = { commits: 0, records: 0 };
   private readonly stalled = new Map<string, StalledPartition>();
+  /** The running batch's offset functions, kept for the trailing commit; and whether a batch runs. */
+  private offsets: { consumer: Consumer; commit: EachBatchPayload['commitOffsetsIfNecessary']; uncommitted: EachBatchPayload['uncommittedOffsets'] } | undefined;
+  private inBatch = false;
+  private offsetCommits = 0;
+  private commitTimer: NodeJS.Timeout | undefined;
   /** Resolves once the group has joined for the first time. */
   readonly joined: Promise<void>;
   private markJoined!: () => void;
@@ -507,7 +525,7 @@ export class RecordConsumer {
 
   /** Group membership, stalled partitions and restart count, as of now. */
   state(): ConsumerState {
-    return { member: this.member, stalled: [...this.stalled.values()].map((s) => ({ ...s })), restarts: this.restarts, quarantined: this.quarantined, groups: { ...this.groups } };
+    return { member: this.member, stalled: [...this.stalled.values()].map((s) => ({ ...s })), restarts: this.restarts, quarantined: this.quarantined, groups: { ...this.groups }, offsetCommits: this.offsetCommits };
   }
 
   async start(): Promise<void> {
@@ -524,6 +542,9 @@ export class RecordConsumer {
       this.opts.logger?.info({ groupId: this.opts.groupId, memberId: ev.payload.memberId, assignment: ev.payload.memberAssignment, durationMs: ev.payload.duration }, 'consumer group joined');
       this.member = true;
       this.markJoined();
+    });
+    c.on(c.events.COMMIT_OFFSETS, () => {
+      this.offsetCommits += 1;
     });
     c.on(c.events.REBALANCING, () => {
       this.member = false;
@@ -543,11 +564,56 @@ export class RecordConsumer {
     // eachBatch with manual resolution: an offset is resolved only once its record is stored (its
     // group committed, or the record handled or quarantined on its own). kafkajs commits the
     // resolved offsets at the end of each batch, and before rethrowing when the batch fails.
+    const interval = this.opts.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
     await c.run({
-      autoCommit: true,
+      // With an interval, offsets are committed here (commitBatch), not by kafkajs after every batch.
+      autoCommit: interval === 0,
+      ...(interval > 0 ? { autoCommitInterval: interval } : {}),
       eachBatchAutoResolve: false,
-      eachBatch: (payload: EachBatchPayload) => this.processBatch(payload),
+      eachBatch: async (payload: EachBatchPayload) => {
+        if (interval === 0) return this.processBatch(payload);
+        this.offsets = { consumer: c, commit: payload.commitOffsetsIfNecessary, uncommitted: payload.uncommittedOffsets };
+        this.inBatch = true;
+        try {
+          await this.processBatch(payload);
+        } catch (err) {
+          // What was handled before the failure is not handled again by the next holder.
+          await this.commitResolved().catch(() => {});
+          throw err;
+        } finally {
+          this.inBatch = false;
+        }
+        // Stopping: commit now, before kafkajs leaves the group (it waits for this batch to end).
+        if (this.stopped) await this.commitResolved();
+        else await payload.commitOffsetsIfNecessary();
+        this.armCommitTimer(interval);
+      },
     });
+  }
+
+  /** Commits every resolved, uncommitted offset of the current consumer (no batch may be running). */
+  private async commitResolved(): Promise<void> {
+    const o = this.offsets;
+    if (o === undefined || o.consumer !== this.consumer) return;
+    const pending = o.uncommitted();
+    if (pending.topics.every((t) => t.partitions.length === 0)) return;
+    await o.commit(pending);
+  }
+
+  /** When no batch follows within `interval`, commits what the last ones resolved. */
+  private armCommitTimer(interval: number): void {
+    if (this.commitTimer !== undefined) return;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      if (this.stopped) return;
+      // A running batch commits (or re-arms this) when it ends; two commits must not race.
+      if (this.inBatch) return this.armCommitTimer(interval);
+      this.commitResolved().catch((err: unknown) => {
+        // A rebalance in progress, or the broker away: the records come again, and are idempotent.
+        this.opts.logger?.debug({ err: err instanceof Error ? err.message : String(err), groupId: this.opts.groupId }, 'trailing offset commit failed');
+      });
+    }, interval);
+    this.commitTimer.unref();
   }
 
   private async processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -730,6 +796,11 @@ export class RecordConsumer {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.commitTimer) clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    // Leaving cleanly: what was handled is committed, so the next holder starts after it (a
+    // running batch does this itself when it ends).
+    if (!this.inBatch) await this.commitResolved().catch(() => {});
     await this.consumer?.disconnect().catch(() => {});
     this.consumer = undefined;
     this.member = false;

@@ -8,8 +8,8 @@
  * open. The output is a real compact JWE (jose decrypts it: `measureCrypto` checks), so the
  * figure times a JWE, not an approximation of one.
  */
-import { createCipheriv, createDecipheriv, createHash, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { rawX25519Public } from '../../services/core/src/envelope/ecdh-es.ts';
+import { createCipheriv, createDecipheriv, createHash, createPublicKey, diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
+import { ephemeralX25519 } from '../../services/core/src/envelope/ecdh-es.ts';
 
 const ALG = 'ECDH-ES+A256KW';
 const ENC = 'A256GCM';
@@ -29,13 +29,13 @@ function kek(z: Buffer): Buffer {
 
 /** Compact JWE of `plaintext` to `recipient` (an X25519 public key). */
 export function nodeJweEncrypt(plaintext: Uint8Array, recipient: KeyObject): string {
-  const eph = generateKeyPairSync('x25519');
+  const eph = ephemeralX25519();
   const z = diffieHellman({ privateKey: eph.privateKey, publicKey: recipient });
   const cek = randomBytes(32);
   const w = createCipheriv('id-aes256-wrap', kek(z), WRAP_IV);
   const wrapped = Buffer.concat([w.update(cek), w.final()]);
-  // As encryptBody reads it (export({ format: 'jwk' }) of a fresh X25519 key can hang on Node 20.20).
-  const x = rawX25519Public(eph.publicKey).toString('base64url');
+  // As encryptBody makes it (export({ format: 'jwk' }) of a fresh X25519 key can hang on Node 20.20).
+  const x = eph.x.toString('base64url');
   const protectedB64 = Buffer.from(JSON.stringify({ alg: ALG, enc: ENC, epk: { crv: 'X25519', kty: 'OKP', x } })).toString('base64url');
   const iv = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', cek, iv);

@@ -19,6 +19,7 @@ import { CheckpointVerifier, generateAuditKey, loadCheckpointSigner, statementPa
 import { serializeJws } from '../../services/core/src/envelope/canonical.ts';
 import { decryptBody, type DecryptionKeyRing } from '../../services/core/src/envelope/decrypt.ts';
 import { JWE_ALG, JWE_ENC, bindingHeader, encryptBody } from '../../services/core/src/envelope/encrypt.ts';
+import { ephemeralX25519, rawX25519Public } from '../../services/core/src/envelope/ecdh-es.ts';
 import { MxError } from '../../services/core/src/errors/mx-error.ts';
 import type { EncryptedBody } from '../../services/core/src/schemas/types.generated.ts';
 import { ed25519PrivateKey, ed25519PublicKey, ed25519Sign, ed25519Verify, jwsSigningInput } from '../../services/core/src/envelope/ed25519.ts';
@@ -266,6 +267,16 @@ describe('encrypted bodies with node:crypto: jose\'s form, read both ways', () =
     };
     return JSON.stringify(walk({ ...jwe, protected: JSON.parse(Buffer.from(jwe.protected!, 'base64url').toString('utf8')) }));
   }
+
+  test('an ephemeral key\'s x, computed as X25519(k, 9), is its public key: the one node:crypto and jose derive from the private key', async () => {
+    for (let i = 0; i < 50; i++) {
+      const { privateKey, x } = ephemeralX25519();
+      expect(x).toHaveLength(32);
+      expect(x.equals(rawX25519Public(createPublicKey(privateKey)))).toBe(true);
+      const jwk = await exportJWK(privateKey);
+      expect(jwk.x).toBe(x.toString('base64url'));
+    }
+  });
 
   test('for 1 to 4 recipients and random bodies: the same members in the same order as jose\'s GeneralEncrypt, and jose decrypts it for each recipient', async () => {
     await fc.assert(

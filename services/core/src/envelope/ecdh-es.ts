@@ -46,12 +46,25 @@ export function x25519KeyObject(key: CryptoKey | KeyObject, type: 'public' | 'pr
 /** The DER SubjectPublicKeyInfo of every X25519 public key: this prefix, then the 32-byte key. */
 const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
+/** The X25519 base point, u = 9 (RFC 7748 section 4.1), as a public key. */
+const X25519_BASE_POINT = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, Buffer.from([9]), Buffer.alloc(31)]), format: 'der', type: 'spki' });
+
 /**
- * The raw 32 bytes of an X25519 public key (a JWK's `x`), read from its DER SubjectPublicKeyInfo.
- * Not `export({ format: 'jwk' })`: on Node 20.20 that call, made for freshly generated X25519
- * keys in a busy loop, intermittently never returns (reproduced: thousands of generate + export
- * rounds, then a hang), and a sender's gateway would stall with it.
+ * A fresh X25519 key pair: the private key and the raw 32 bytes of its public key (a JWK's `x`).
+ * The public key is computed as X25519(k, 9), the definition of an X25519 public key (RFC 7748
+ * section 6.1), with one more scalar multiplication: that is about a third cheaper than encoding
+ * the generated public key (OpenSSL's encoder dominates a DER export), and never
+ * `export({ format: 'jwk' })`, which on Node 20.20, called for freshly generated X25519 keys in a
+ * busy loop, intermittently never returns (reproduced: thousands of generate + export rounds,
+ * then a hang; a sender's gateway would stall with it). test/envelope/node-crypto.test.ts checks
+ * the result against the generated public key.
  */
+export function ephemeralX25519(): { privateKey: KeyObject; x: Buffer } {
+  const { privateKey } = generateKeyPairSync('x25519');
+  return { privateKey, x: diffieHellman({ privateKey, publicKey: X25519_BASE_POINT }) };
+}
+
+/** The raw 32 bytes of an X25519 public key, read from its DER SubjectPublicKeyInfo. */
 export function rawX25519Public(key: KeyObject): Buffer {
   const der = key.export({ type: 'spki', format: 'der' });
   if (der.byteLength !== X25519_SPKI_PREFIX.byteLength + 32 || !der.subarray(0, X25519_SPKI_PREFIX.byteLength).equals(X25519_SPKI_PREFIX)) throw new Error('not an X25519 public key');
@@ -60,11 +73,11 @@ export function rawX25519Public(key: KeyObject): Buffer {
 
 /** Wraps `cek` to the recipient's public key; returns the ephemeral public key's `x` and the wrapped key. */
 export function wrapCek(cek: Uint8Array, recipientKey: CryptoKey | KeyObject): { epkX: string; encryptedKey: Buffer } {
-  const ephemeral = generateKeyPairSync('x25519');
+  const ephemeral = ephemeralX25519();
   const z = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: x25519KeyObject(recipientKey, 'public') });
   const wrap = createCipheriv('id-aes256-wrap', keyEncryptionKey(z), AES_KW_IV);
   const encryptedKey = Buffer.concat([wrap.update(cek), wrap.final()]);
-  return { epkX: rawX25519Public(ephemeral.publicKey).toString('base64url'), encryptedKey };
+  return { epkX: ephemeral.x.toString('base64url'), encryptedKey };
 }
 
 /**

@@ -71,6 +71,8 @@ export interface BenchResult {
   /** The targets of issue 15, each with its figure and whether it is met (reported, never asserted). */
   targets: TargetVerdict[];
   profile?: ProfileSummary;
+  /** With --profile, the summaries of the other services' profiles (LA, the audit service), by process name. */
+  otherProfiles?: Record<string, ProfileSummary>;
   profileFile?: string;
   workDir: string;
 }
@@ -154,6 +156,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void = (l
     client.close();
     await cluster.stop();
     const profileFile = cluster.profileFile();
+    const profileFiles = cluster.profileFiles();
     cluster = undefined;
 
     // POST capacity on a fresh instance: the overload above leaves a backlog that would compete.
@@ -175,9 +178,11 @@ export async function runBench(o: BenchOptions, log: (line: string) => void = (l
     for (const p of peaks) for (const [k, v] of Object.entries(p)) peakMiB[k] = Math.max(peakMiB[k] ?? 0, v);
 
     let profile: ProfileSummary | undefined;
+    const otherProfiles: Record<string, ProfileSummary> = {};
     if (profileDir) {
       if (profileFile) profile = summarizeProfile(profileFile);
       else log(`  no CPU profile of the TH gateway's main thread in ${profileDir} (did it exit cleanly?)`);
+      for (const [name, file] of Object.entries(profileFiles)) if (file !== profileFile) otherProfiles[name] = summarizeProfile(file);
     }
 
     log('audit log:');
@@ -227,6 +232,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void = (l
       },
       targets: [],
       ...(profile ? { profile, profileFile } : {}),
+      ...(Object.keys(otherProfiles).length > 0 ? { otherProfiles } : {}),
       workDir,
     };
     result.targets = targets(result);

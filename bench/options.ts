@@ -29,7 +29,7 @@ export interface BenchOptions {
   accept: { seconds: number; connections: number };
   drainTimeoutMs: number;
   audit: { enabled: boolean; ingestEvents: number; proofSizes: number[]; proofQueries: number; verifyLeaves: number };
-  /** Run the TH gateway under `node --cpu-prof` and summarize the profile. */
+  /** Run the services under `node --cpu-prof` and summarize their profiles (TH in full). */
   profile: boolean;
   /** Run the services from the TypeScript sources through tsx instead of compiled JavaScript. */
   fromSource: boolean;
@@ -97,7 +97,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [options]
   --with-1e6              also measure Merkle proofs at 10^6 leaves in --quick (always in the full run)
   --verify-leaves N       leaves for the mx audit verify timing (full 100000, quick 10000; 0 skips it)
   --no-audit              leave the audit service out (gateways only)
-  --profile               run the TH gateway under node --cpu-prof; prints where its time went (profile under bench/results/)
+  --profile               run the services under node --cpu-prof; prints where TH's time went, and briefly LA's and the audit service's (profiles under bench/results/)
   --from-source           run the services from the TypeScript sources through tsx (default: compiled by npm run build)
   --keep                  keep the deployment, stores and logs in the temp directory
   --out DIR               results directory (default bench/results)

@@ -219,13 +219,17 @@ export function summarizeProfile(file: string, n = 15): ProfileSummary {
   };
 }
 
-export function formatProfile(s: ProfileSummary): string[] {
-  const lines = [`CPU profile of the TH gateway: ${s.file}`, `  ${(s.busyMs / 1000).toFixed(1)} s busy of ${(s.totalMs / 1000).toFixed(1)} s profiled`];
+export function formatProfile(s: ProfileSummary, name = 'the TH gateway', brief = false): string[] {
+  const lines = [`CPU profile of ${name}: ${s.file}`, `  ${(s.busyMs / 1000).toFixed(1)} s busy of ${(s.totalMs / 1000).toFixed(1)} s profiled`];
   const section = (title: string, entries: ProfileEntry[]) => {
     lines.push(`  ${title}:`);
     for (const e of entries) lines.push(`    ${e.pct.toFixed(1).padStart(5)}%  ${(e.ms / 1000).toFixed(2).padStart(7)} s  ${e.name}`);
   };
   section('self time by kind of work', s.byGroup);
+  if (brief) {
+    section('top 8 functions by self time (file:line)', s.topSelf.slice(0, 8));
+    return lines;
+  }
   section(`top ${s.topSelf.length} functions by self time (file:line)`, s.topSelf);
   section('self time by package', s.byPackage);
   section('project functions by inclusive time', s.topProjectInclusive);

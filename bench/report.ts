@@ -70,7 +70,7 @@ export function targets(r: BenchResult): TargetVerdict[] {
     target: `gateway RSS < ${n0(GATEWAY_RSS_TARGET_BYTES / 1e6)} MB at sustained load`,
     measured: `largest gateway ${mb(sustained)} during the sustained lifecycle run`,
     met: sustained > 0 ? sustained < limitMiB : undefined,
-    note: `${mb(overall)} peak with overload${r.options.profile ? '; TH ran under --cpu-prof' : ''}`,
+    note: `${mb(overall)} peak with overload${r.options.profile ? '; the services ran under --cpu-prof' : ''}`,
   });
   return out;
 }
@@ -153,7 +153,7 @@ export function formatTable(r: BenchResult): string[] {
     Object.entries(m)
       .map(([k2, v]) => `${k2} ${n0(v)}`)
       .join(', ');
-  const profiled = r.options.profile ? '; TH ran under --cpu-prof (the profiler adds memory)' : '';
+  const profiled = r.options.profile ? '; the services ran under --cpu-prof (the profiler adds memory)' : '';
   rows.push(['RSS idle, after start-up (MiB)', mem(r.memory.idleMiB), r.services.from === 'compiled' ? 'services run from compiled JavaScript (npm run build), plain node' : 'services run from TypeScript through tsx (--from-source)']);
   rows.push(['RSS peak during the sustained lifecycle run (MiB)', mem(r.memory.sustainedMiB), `VmRSS sampled every 250 ms${profiled}`]);
   rows.push(['RSS peak over the whole run, overload included (VmHWM, MiB)', mem(r.memory.peakMiB), `the 1000/s phase holds up to ${n0(r.options.openLoopMaxOutstanding)} requests open${profiled}`]);

@@ -32,6 +32,7 @@ try {
   const result = await runBench(options);
   const lines = ['', ...formatTable(result)];
   if (result.profile) lines.push('', ...formatProfile(result.profile));
+  for (const [name, p] of Object.entries(result.otherProfiles ?? {})) lines.push('', ...formatProfile(p, name, true));
   mkdirSync(options.resultsDir, { recursive: true });
   const file = join(options.resultsDir, `${result.startedAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`);

@@ -3,7 +3,7 @@
  * separate child processes on the bench's broker, each with its own store and its log in a file,
  * run from the programs the bench chose (compiled JavaScript, or the sources through tsx). An
  * instance has its own data directories and topic prefix, so the bench can start a fresh one for a
- * phase that must not inherit another's backlog. With `profileDir`, the TH gateway runs under
+ * phase that must not inherit another's backlog. With `profileDir`, every service runs under
  * `node --cpu-prof` (written when it exits cleanly).
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -28,6 +28,8 @@ export interface Cluster {
   stores: { th: GatewayStoreReader; la: GatewayStoreReader; audit: AuditStoreReader | undefined };
   /** The main thread's .cpuprofile TH wrote on exit (with `profileDir`; after `stop()`). */
   profileFile(): string | undefined;
+  /** The same of every service that wrote one: TH, LA and the audit service, by process name. */
+  profileFiles(): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -74,8 +76,8 @@ export async function startCluster(b: BenchDeployment, opts: ClusterOptions): Pr
   try {
     // Each thread writes its own profile (from the sources, tsx's module hooks run in a worker):
     // the default names carry pid and thread id, and the main thread's (id 0) is the one that matters.
-    const nodeArgsOf = (e: string): string[] => {
-      if (e !== SENDER || !opts.profileDir) return [];
+    const nodeArgsOf = (): string[] => {
+      if (!opts.profileDir) return [];
       mkdirSync(opts.profileDir, { recursive: true });
       return ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`];
     };
@@ -85,9 +87,9 @@ export async function startCluster(b: BenchDeployment, opts: ClusterOptions): Pr
     await provisionDeploymentKafka({ brokers: opts.brokers, secretsDir: b.dep.kafkaSecretsDir, endpoints: b.dep.endpoints, topicPrefix });
     const envOf = (e: string) => ({ ...gatewayEnv(b.dep, e, opts.brokers, { topicPrefix }), MX_DATA_DIR: join(dataDir, e), MX_RATE_LIMIT_PER_OFFICER: '0', MX_RATE_LIMIT_PER_ENDPOINT: '0' });
     // One after the other: two cold start-ups at once on two cores only make both slower.
-    const th = await startTracked(`gateway ${SENDER}`, opts.programs.gateway, envOf(SENDER), join(opts.logDir, `${opts.instance}-gateway-${SENDER}.log`), { nodeArgs: nodeArgsOf(SENDER) });
+    const th = await startTracked(`gateway ${SENDER}`, opts.programs.gateway, envOf(SENDER), join(opts.logDir, `${opts.instance}-gateway-${SENDER}.log`), { nodeArgs: nodeArgsOf() });
     started.push(th);
-    const la = await startTracked(`gateway ${RECIPIENT}`, opts.programs.gateway, envOf(RECIPIENT), join(opts.logDir, `${opts.instance}-gateway-${RECIPIENT}.log`), { nodeArgs: nodeArgsOf(RECIPIENT) });
+    const la = await startTracked(`gateway ${RECIPIENT}`, opts.programs.gateway, envOf(RECIPIENT), join(opts.logDir, `${opts.instance}-gateway-${RECIPIENT}.log`), { nodeArgs: nodeArgsOf() });
     started.push(la);
     opts.log(`gateways: ${SENDER} ${th.url} (pid ${th.child.pid}), ${RECIPIENT} ${la.url} (pid ${la.child.pid}); logs in ${opts.logDir}`);
 
@@ -100,10 +102,15 @@ export async function startCluster(b: BenchDeployment, opts: ClusterOptions): Pr
       // Checkpoints as configured by default (every 100 leaves), but the timer at 1 s so the tail
       // of a phase is checkpointed without waiting the default 10 s.
       const env = auditEnv(b.dep, opts.brokers, { topicPrefix, dataDir: join(dataDir, 'audit'), checkpointEverySeconds: 1 });
-      audit = await startTracked('audit service', opts.programs.audit, env, join(opts.logDir, `${opts.instance}-audit.log`));
+      audit = await startTracked('audit service', opts.programs.audit, env, join(opts.logDir, `${opts.instance}-audit.log`), { nodeArgs: nodeArgsOf() });
       started.push(audit);
       opts.log(`audit service: ${audit.url} (pid ${audit.child.pid})`);
     }
+    const profileOf = (s: ServiceProcess): string | undefined => {
+      if (!opts.profileDir) return undefined;
+      const main = readdirSync(opts.profileDir).find((f) => f.endsWith('.cpuprofile') && f.includes(`.${s.child.pid}.0.`));
+      return main === undefined ? undefined : join(opts.profileDir, main);
+    };
     const stores = {
       th: new GatewayStoreReader(join(dataDir, SENDER, GATEWAY_DB_FILE)),
       la: new GatewayStoreReader(join(dataDir, RECIPIENT, GATEWAY_DB_FILE)),
@@ -123,9 +130,15 @@ export async function startCluster(b: BenchDeployment, opts: ClusterOptions): Pr
         await stopAll();
       },
       profileFile() {
-        if (!opts.profileDir) return undefined;
-        const main = readdirSync(opts.profileDir).find((f) => f.endsWith('.cpuprofile') && f.includes(`.${th.child.pid}.0.`));
-        return main === undefined ? undefined : join(opts.profileDir, main);
+        return profileOf(th);
+      },
+      profileFiles() {
+        const out: Record<string, string> = {};
+        for (const [name, s] of [[`gateway ${SENDER}`, th], [`gateway ${RECIPIENT}`, la], ['audit service', audit]] as const) {
+          const f = s ? profileOf(s) : undefined;
+          if (f !== undefined) out[name] = f;
+        }
+        return out;
       },
     };
   } catch (err) {

@@ -83,11 +83,17 @@ test('memory of every service process, and the gateway profile', () => {
   const grouped = result.profile!.byGroup.reduce((a, e) => a + e.ms, 0);
   expect(Math.abs(grouped - result.profile!.busyMs)).toBeLessThan(Math.max(5, result.profile!.busyMs * 0.01));
   expect(formatProfile(result.profile!).length).toBeGreaterThan(3);
+  // The other services were profiled too, and summarized briefly.
+  expect(Object.keys(result.otherProfiles ?? {}).sort()).toEqual(['audit service', 'gateway LA']);
+  for (const [name, p] of Object.entries(result.otherProfiles!)) {
+    expect(p.busyMs).toBeGreaterThan(0);
+    expect(formatProfile(p, name, true)[0]).toContain(`CPU profile of ${name}`);
+  }
 });
 
 test('the printed table has every row', () => {
   const text = printed.join('\n');
-  for (const row of ['raw kafkajs produce', 'node:crypto', 'jose', 'signNotice', 'ajv', 'crypto limit', 'POST /v1/notices', 'full lifecycle', 'latency at', 'audit service ingest', 'Merkle proofs', 'mx audit verify', 'RSS idle', 'RSS peak', 'Targets']) {
+  for (const row of ['raw kafkajs produce', 'node:crypto', 'jose', 'signNotice', 'ajv', 'crypto limit', 'POST /v1/notices', 'full lifecycle', 'latency at', 'audit service ingest', 'Merkle proofs', 'mx audit verify', 'RSS idle', 'RSS peak', 'CPU per lifecycle', 'Targets']) {
     expect(text).toContain(row);
   }
 });

@@ -145,8 +145,7 @@ interface RawRow {
  * are marked only after the broker acknowledged them.
  */
 export class OutboxRelay {
-  /** Publish calls made since construction (one per pass, plus one per topic when a pass falls back). */
-  requests = 0;
+  private sent = 0;
   private running = false;
   private stopped = false;
   private pass: Promise<void> = Promise.resolve();
@@ -178,6 +177,11 @@ export class OutboxRelay {
     this.markRowPublished = db.prepare('UPDATE outbox SET published_at = ?, attempts = attempts + 1 WHERE id = ?');
     // Per row for operators looking at the store: how often it was tried, why it failed, when next.
     this.markRowFailed = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
+  }
+
+  /** Publish calls made since construction (one per pass, plus one per topic when a pass falls back). */
+  get requests(): number {
+    return this.sent;
   }
 
   start(): void {
@@ -310,7 +314,7 @@ export class OutboxRelay {
   }
 
   private async send(batches: TopicBatch[]): Promise<void> {
-    this.requests += 1;
+    this.sent += 1;
     this.opts.onPublishRequest?.(batches.map((b) => b.topic));
     await this.publisher.publish(
       batches.map(({ topic, rows }) => ({ topic, records: rows.map((r): OutgoingRecord => ({ key: r.key, value: r.value, headers: r.headers })) })),

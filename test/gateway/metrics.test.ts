@@ -159,6 +159,8 @@ describe('after traffic between two gateways', () => {
     // Failed publish requests mark their rows: the counter is zero exactly when no row ever failed.
     const failedRows = (c.gateways.TH!.gateway.db.prepare('SELECT count(*) AS n FROM outbox WHERE last_error IS NOT NULL').get() as { n: number }).n;
     expect(find(samples, 'mx_outbox_publish_failures_total')[0]!.value > 0).toBe(failedRows > 0);
+    // Publish requests: the relay's notices went out, so it made some (how many per pass: test/outbox/combined.test.ts).
+    expect(find(samples, 'mx_outbox_publish_requests_total')[0]!.value).toBeGreaterThan(0);
     // Envelope: TH encrypted two bodies and signed them and its audit events; verified the receipts.
     expect(sum(samples, 'mx_envelope_operation_duration_seconds_count', { operation: 'encrypt' })).toBe(2);
     expect(sum(samples, 'mx_envelope_operation_duration_seconds_count', { operation: 'sign' })).toBeGreaterThanOrEqual(2);

@@ -148,6 +148,7 @@ export async function createGateway(cfg: GatewayConfig, opts: GatewayOptions = {
     logger,
     onPublished: (rows, now) => exchange.onPublished(rows, now),
     onPublishFailed: () => metrics.outbox.publishFailed(),
+    onPublishRequest: () => metrics.outbox.publishRequested(),
     ...(cfg.crashAt === 'after-publish-ack' ? { afterAck: (rows) => rows.some((r) => r.kind === 'notice') && process.kill(process.pid, 'SIGKILL') } : {}),
   });
   const consumer = new RecordConsumer(kafka, {

@@ -288,6 +288,18 @@ export async function clusterReachable(kafka: Kafka): Promise<boolean> {
 }
 
 /**
+ * A publish that failed before anything was sent: the producer could not connect to the cluster
+ * (no bootstrap broker answered). Unlike a failed send, it says nothing about any topic, so the
+ * outbox relay does not try the topics one by one after it (see `OutboxRelay`).
+ */
+export class PublisherUnreachableError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'PublisherUnreachableError';
+  }
+}
+
+/**
  * The sending side: idempotent, one request in flight, every send acknowledged by all in-sync
  * replicas. After a failed send the producer is replaced (see {@link RecordPublisher.publish}).
  */
@@ -319,10 +331,17 @@ export class RecordPublisher {
    * batch on that partition is then refused with OUT_OF_ORDER_SEQUENCE_NUMBER, forever. So a
    * failed send retires the producer; the next publish starts a new idempotent session (a new
    * producer id). A record written twice that way collapses on the receiver's `(from, id)` dedup.
+   *
+   * Rejects with {@link PublisherUnreachableError} when the producer could not connect (nothing sent).
    */
   async publish(batches: { topic: string; records: OutgoingRecord[] }[]): Promise<void> {
     const current = this.connect();
-    const producer = await current;
+    let producer: Producer;
+    try {
+      producer = await current;
+    } catch (e) {
+      throw new PublisherUnreachableError(e);
+    }
     try {
       await producer.sendBatch({
         acks: -1,

@@ -4,11 +4,17 @@
  * loses nothing; a record published twice (ack received, crash before marking) collapses on the
  * receiver's `(from, id)` dedup.
  *
+ * Requests: a pass publishes the batches of every due topic in one publish call (kafkajs sends one
+ * Produce request per broker), since the broker's cost is per request. If that call fails, the pass
+ * tries each topic again on its own, so a topic that cannot take its batch (missing, refused by an
+ * ACL, a record too large) backs off alone while the others are published.
+ *
  * Order: for each topic and record key, the first copy of every row reaches the topic in outbox id
  * order (commit order), across failed sends, broker outages and restarts of the relay. A gateway
  * keys a case's notices by `caseRef`, so a `handover-completed` never arrives before its
  * `handover-scheduled`. Why it holds:
- * - a topic is sent only as the oldest pending rows of that topic, in id order, in one request;
+ * - a topic is sent only as the oldest pending rows of that topic, in id order, in one request
+ *   (alone or beside other topics' batches);
  *   kafkajs keeps that order within each partition, and one key always maps to one partition;
  * - a failed send backs off the whole topic (never a single row), and no row of a topic is sent
  *   while it backs off; so no row can overtake an older row that is still waiting;
@@ -22,7 +28,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Db } from '../store/sqlite.ts';
-import type { OutgoingRecord, RecordPublisher } from '../kafka/transport.ts';
+import { PublisherUnreachableError, type OutgoingRecord, type RecordPublisher } from '../kafka/transport.ts';
 
 export interface OutboxRow {
   id: number;
@@ -109,8 +115,15 @@ export interface OutboxRelayOptions {
   onPublished?: (rows: OutboxRow[], now: number) => void;
   /** Test hook: called after the broker acknowledged, before the rows are marked. */
   afterAck?: (rows: OutboxRow[]) => void;
-  /** Told of each failed publish request (metrics). */
+  /** Told of each topic whose batch failed to publish and now backs off (metrics). */
   onPublishFailed?: (topic: string, rows: number) => void;
+  /** Told of each publish call, before it is made, with the topics it carries (metrics). */
+  onPublishRequest?: (topics: string[]) => void;
+}
+
+interface TopicBatch {
+  topic: string;
+  rows: OutboxRow[];
 }
 
 interface RawRow {
@@ -126,11 +139,13 @@ interface RawRow {
 }
 
 /**
- * Publishes pending outbox rows, one batch per topic so one failing topic does not stall the rest;
- * a topic whose publish failed backs off exponentially as a whole, so per-key order holds (see the
- * module comment); rows are marked only after the broker acknowledged them.
+ * Publishes pending outbox rows: one batch per topic, all due topics in one publish call, each topic
+ * on its own when that call fails so one failing topic does not stall the rest; a topic whose publish
+ * failed backs off exponentially as a whole, so per-key order holds (see the module comment); rows
+ * are marked only after the broker acknowledged them.
  */
 export class OutboxRelay {
+  private sent = 0;
   private running = false;
   private stopped = false;
   private pass: Promise<void> = Promise.resolve();
@@ -162,6 +177,11 @@ export class OutboxRelay {
     this.markRowPublished = db.prepare('UPDATE outbox SET published_at = ?, attempts = attempts + 1 WHERE id = ?');
     // Per row for operators looking at the store: how often it was tried, why it failed, when next.
     this.markRowFailed = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
+  }
+
+  /** Publish calls made since construction (one per pass, plus one per topic when a pass falls back). */
+  get requests(): number {
+    return this.sent;
   }
 
   start(): void {
@@ -234,31 +254,77 @@ export class OutboxRelay {
   private async publishOnce(): Promise<boolean> {
     const batchSize = this.opts.batchSize ?? 500;
     // A topic's batch is always its oldest pending rows: never rows behind an older one left out.
-    const batches = this.dueTopics(Date.now()).map((topic) => ({
-      topic,
-      rows: (this.oldestOfTopic.all(topic, batchSize) as RawRow[]).map((r): OutboxRow => ({ ...r, headers: JSON.parse(r.headers) as Record<string, string> })),
-    }));
+    const batches: TopicBatch[] = this.dueTopics(Date.now())
+      .map((topic) => ({
+        topic,
+        rows: (this.oldestOfTopic.all(topic, batchSize) as RawRow[]).map((r): OutboxRow => ({ ...r, headers: JSON.parse(r.headers) as Record<string, string> })),
+      }))
+      .filter((b) => b.rows.length > 0);
     let more = false;
-    await Promise.all(
-      batches.map(async ({ topic, rows }) => {
-        if (rows.length === 0) return;
-        try {
-          const records: OutgoingRecord[] = rows.map((r) => ({ key: r.key, value: r.value, headers: r.headers }));
-          await this.publisher.publish([{ topic, records }]);
-          this.opts.afterAck?.(rows);
-          this.markPublished(rows);
-          this.backoff.delete(topic);
-          if (rows.length === batchSize) more = true;
-        } catch (err) {
-          this.markFailed(topic, rows, err as Error);
-        }
-      }),
-    );
+    const acknowledged = (done: TopicBatch[]) => {
+      this.opts.afterAck?.(done.flatMap((b) => b.rows));
+      this.markPublished(done);
+      for (const b of done) {
+        this.backoff.delete(b.topic);
+        if (b.rows.length === batchSize) more = true;
+      }
+    };
+    // A topic retried after a failure goes alone, after the others: one that keeps failing (it
+    // waits for metadata that never comes) must not hold up or fail the others' request.
+    const together = batches.filter((b) => !this.backoff.has(b.topic));
+    const retried = batches.filter((b) => this.backoff.has(b.topic));
+    let alone = retried;
+    if (together.length > 0) {
+      const failure = await this.send(together).then(
+        () => undefined,
+        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+      );
+      if (failure === undefined) acknowledged(together);
+      else if (failure instanceof PublisherUnreachableError) {
+        // No broker reached: nothing to single out, and nothing else would get through now.
+        for (const b of batches) this.markFailed(b.topic, b.rows, failure);
+        return false;
+      } else if (together.length === 1) this.markFailed(together[0]!.topic, together[0]!.rows, failure);
+      else alone = [...together, ...retried];
+    }
+    await this.publishEach(alone, acknowledged);
     return more;
   }
 
-  private markPublished(rows: OutboxRow[]): void {
+  /**
+   * Each topic on its own, one after another: after a failed combined send, and for topics retried
+   * after a failure. Not in parallel: a failed send retires the publisher's producer
+   * (`RecordPublisher.publish`), which would fail a good topic's send in flight beside it. A failed
+   * combined send may have been written in part (or whole); what the topics send again now are
+   * second copies, as after any failed send. A topic that finds no broker at all ends the round: the
+   * ones after it back off too, untried.
+   */
+  private async publishEach(batches: TopicBatch[], acknowledged: (done: TopicBatch[]) => void): Promise<void> {
+    for (const [i, b] of batches.entries()) {
+      try {
+        await this.send([b]);
+      } catch (err) {
+        const rest = err instanceof PublisherUnreachableError ? batches.slice(i) : [b];
+        for (const r of rest) this.markFailed(r.topic, r.rows, err as Error);
+        if (rest.length > 1) return;
+        continue;
+      }
+      acknowledged([b]);
+    }
+  }
+
+  private async send(batches: TopicBatch[]): Promise<void> {
+    this.sent += 1;
+    this.opts.onPublishRequest?.(batches.map((b) => b.topic));
+    await this.publisher.publish(
+      batches.map(({ topic, rows }) => ({ topic, records: rows.map((r): OutgoingRecord => ({ key: r.key, value: r.value, headers: r.headers })) })),
+    );
+  }
+
+  /** Marks the acknowledged batches' rows in one transaction (one fsync), with the `onPublished` work. */
+  private markPublished(batches: TopicBatch[]): void {
     const now = Date.now();
+    const rows = batches.flatMap((b) => b.rows);
     this.db.transaction(() => {
       for (const r of rows) this.markRowPublished.run(now, r.id);
       this.opts.onPublished?.(rows, now);

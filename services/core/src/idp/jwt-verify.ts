@@ -9,7 +9,7 @@
  * The key is still chosen by the same jose key set (local or remote JWKS: `kid` selection and the
  * remote refetch stay jose's); only the signature and the checks around it run here, in jose's
  * order and with jose's rules (lib/jws_verify.js, lib/validate.js, lib/jwt_claims_set.js).
- * `test/idp/jwt-verify.test.ts` issues random tokens with jose's SignJWT, valid and broken, and
+ * `test/unit/idp/jwt-verify.test.ts` issues random tokens with jose's SignJWT, valid and broken, and
  * checks that this and jose's `jwtVerify` accept the same ones with the same payload.
  *
  * A resolved key that is neither a `CryptoKey` nor a `KeyObject` (a JWK object from a custom

@@ -27,7 +27,7 @@ export interface CryptoCount {
   signatures: number;
   /** Envelope verifications (verifyNotice): notice at LA, receipt at TH, audit events at the audit service. */
   envelopeVerifications: number;
-  /** Officer token verifications (jose jwtVerify, EdDSA). */
+  /** Officer token verifications (EdDSA JWT, OfficerAuth: node:crypto). */
   tokenVerifications: number;
   /** Checkpoint signatures per notice (amortized). */
   checkpointSignatures: number;

@@ -97,7 +97,7 @@ export function formatTable(r: BenchResult): string[] {
   rows.push(['Ed25519 sign / verify, node:crypto (1 core)', `${n0(c.nodeSign)} / ${n0(c.nodeVerify)} ops/s`, `${c.signingInputBytes} B signing input`]);
   rows.push(['Ed25519 sign / verify, jose flattened JWS (1 core)', `${n0(c.joseSign)} / ${n0(c.joseVerify)} ops/s`, '']);
   rows.push(['signNotice / verifyNotice, as the project uses them (1 core)', `${n0(c.signNotice)} / ${n0(c.verifyNotice)} ops/s`, 'verify includes the schema check']);
-  rows.push(['officer token check (jose jwtVerify, EdDSA)', `${n0(c.officerTokenVerify)} ops/s`, 'once per POST']);
+  rows.push(['officer token check, OfficerAuth (node:crypto) / jose jwtVerify (EdDSA)', `${n0(c.officerTokenVerify)}${c.joseTokenVerify === undefined ? '' : ` / ${n0(c.joseTokenVerify)}`} ops/s`, 'once per POST; jose only for comparison']);
   rows.push(['ajv: notice body / envelope + body', `${n0(c.ajvBody)} / ${n0(c.ajvDocument)} validations/s`, '']);
   rows.push([
     'JWE encrypt, encryptBody as the project uses it (1 core): 1 recipient / 4 recipients',

@@ -3,12 +3,13 @@
  * notice): Ed25519 with node:crypto directly, with jose's flattened JWS as the envelope uses it,
  * the project's signNotice/verifyNotice (which add the canonical form, the header and trust checks
  * and, on verify, the schema validation of the whole document), the officer-token check of every
- * POST, and ajv on the body schema. Each operation runs back to back and is awaited one at a time,
+ * POST (OfficerAuth, node:crypto; and jose's jwtVerify of the same token for comparison), and ajv on
+ * the body schema. Each operation runs back to back and is awaited one at a time,
  * as a gateway handles one message at a time.
  */
 import { createCipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, sign as edSign, verify as edVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { compactDecrypt, FlattenedSign, flattenedVerify, generateKeyPair } from 'jose';
+import { compactDecrypt, FlattenedSign, flattenedVerify, generateKeyPair, jwtVerify } from 'jose';
 import { decryptBody } from '../../services/core/src/envelope/decrypt.ts';
 import { encryptBody, type EncryptionRecipient } from '../../services/core/src/envelope/encrypt.ts';
 import { loadDecryptionKeys } from '../../services/core/src/trust/decryption-keys.ts';
@@ -16,7 +17,7 @@ import { parseCanonicalJws } from '../../services/core/src/envelope/canonical.ts
 import { signNotice } from '../../services/core/src/envelope/sign.ts';
 import { verifyNotice } from '../../services/core/src/envelope/verify.ts';
 import { DEV_IDP_ISSUER, gatewayAudience } from '../../services/core/src/idp/dev-idp.ts';
-import { OfficerAuth } from '../../services/core/src/idp/officer-auth.ts';
+import { idpKeySet, OfficerAuth } from '../../services/core/src/idp/officer-auth.ts';
 import { bodySchemaId } from '../../services/core/src/schemas/registry.ts';
 import { privateJwksPathOf } from '../../services/core/src/trust/keygen.ts';
 import { officerToken } from '../../services/cli/src/commands/officer.ts';
@@ -36,8 +37,10 @@ export interface CryptoBaselines {
   /** The project's functions (the gateway's sending and receiving, emitter.ts and the audit service call these). */
   signNotice: number;
   verifyNotice: number;
-  /** OfficerAuth.authenticate: jose jwtVerify (EdDSA) of the bearer token, on every POST. */
+  /** OfficerAuth.authenticate of the bearer token, on every POST: the JWT checked with node:crypto (idp/jwt-verify.ts), claims and pseudonym. */
   officerTokenVerify: number;
+  /** jose's jwtVerify (WebCrypto) of the same token with the same key set and options, what OfficerAuth ran before (comparison only). */
+  joseTokenVerify: number;
   /** ajv, the notice body schema (what POST /v1/notices validates first). */
   ajvBody: number;
   /** ajv, envelope + body (validateDocument: before signing, and inside verifyNotice). */
@@ -84,7 +87,10 @@ export async function measureCrypto(b: BenchDeployment, durationMs: number, log:
     endpoint: SENDER,
     pseudonymKey: readFileSync(pseudonymKeyFile(b.dep.dir, SENDER)),
   });
-  const bearer = `Bearer ${await officerToken(b.dep.dir, SENDER, 'liaison-officer', 'bench-officer@th')}`;
+  const token = await officerToken(b.dep.dir, SENDER, 'liaison-officer', 'bench-officer@th');
+  const bearer = `Bearer ${token}`;
+  const idpKeys = idpKeySet({ jwksFile: b.dep.idpPublicJwks });
+  const joseTokenOptions = { issuer: DEV_IDP_ISSUER, audience: gatewayAudience(SENDER), algorithms: ['EdDSA'], requiredClaims: ['sub', 'exp', 'iat'], clockTolerance: 30 };
 
   const bodyId = bodySchemaId('victim-repatriation-notice');
   const doc = b.sampleDocument;
@@ -92,6 +98,7 @@ export async function measureCrypto(b: BenchDeployment, durationMs: number, log:
   if (!edVerify(null, signingInput, publicKey, signature)) throw new Error('node:crypto verify failed');
   await verifyNotice(record, b.trust, b.schemas);
   await auth.authenticate(bearer);
+  await jwtVerify(token, idpKeys, joseTokenOptions);
   if (b.schemas.validate(bodyId, b.noticeBody).length > 0 || b.schemas.validateDocument(doc).length > 0) throw new Error('the sample does not validate');
 
   const run = async (name: string, op: () => unknown, batch = 1): Promise<number> => {
@@ -131,7 +138,8 @@ export async function measureCrypto(b: BenchDeployment, durationMs: number, log:
     joseVerify: await run('Ed25519 verify (jose flattenedVerify)', () => flattenedVerify(flat, trusted.key, { algorithms: ['EdDSA'] })),
     signNotice: await run('signNotice (project)', () => signNotice(doc, signer)),
     verifyNotice: await run('verifyNotice (project, incl. ajv)', () => verifyNotice(record, b.trust, b.schemas)),
-    officerTokenVerify: await run('officer token (jwtVerify)', () => auth.authenticate(bearer)),
+    officerTokenVerify: await run('officer token (OfficerAuth)', () => auth.authenticate(bearer)),
+    joseTokenVerify: await run('officer token (jose jwtVerify)', () => jwtVerify(token, idpKeys, joseTokenOptions)),
     ajvBody: await run('ajv: notice body schema', () => b.schemas.validate(bodyId, b.noticeBody), 32),
     ajvDocument: await run('ajv: envelope + body', () => b.schemas.validateDocument(doc), 32),
     jweEncrypt1: await run('JWE encrypt, 1 recipient (encryptBody)', () => encryptBody(b.noticeBody, binding, one)),

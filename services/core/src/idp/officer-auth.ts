@@ -1,13 +1,15 @@
 /**
- * Officer and auditor authentication (gateways and the audit service): a bearer JWT from the endpoint's identity provider, verified with jose
- * against that provider's JWKS with issuer, audience and algorithm pinned. The officer enters
+ * Officer and auditor authentication (gateways and the audit service): a bearer JWT from the endpoint's identity provider, verified
+ * against that provider's JWKS (kept and resolved by jose) with issuer, audience and algorithm pinned; the signature and claims
+ * are checked with node:crypto by {@link verifyEd25519Jwt}, exactly as jose's `jwtVerify` would. The officer enters
  * messages and audit events only as a pseudonym (HMAC of the subject, stable per endpoint).
  */
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { MxError } from '../errors/mx-error.ts';
 import { ROLES, type Role } from './dev-idp.ts';
+import { verifyEd25519Jwt } from './jwt-verify.ts';
 
 /** Longest token subject accepted; identity providers' subjects are far shorter. */
 const MAX_SUBJECT = 256;
@@ -56,18 +58,16 @@ export class OfficerAuth {
     if (!m) throw new MxError('UNAUTHENTICATED', 'a bearer token is required');
     let payload;
     try {
-      ({ payload } = await jwtVerify(m[1]!, this.jwks, {
+      payload = await verifyEd25519Jwt(m[1]!, this.jwks, {
         issuer: this.opts.issuer,
         audience: this.opts.audience,
-        algorithms: ['EdDSA'],
-        requiredClaims: ['sub', 'exp', 'iat'],
-        clockTolerance: this.opts.clockToleranceSec ?? 30,
-      }));
+        clockToleranceSec: this.opts.clockToleranceSec ?? 30,
+      });
     } catch {
-      // jose's message can name claims and values; the client only learns that the token failed.
+      // The reason (and a key set's message) can name claims and values; the client only learns that the token failed.
       throw new MxError('UNAUTHENTICATED', 'the token is invalid or expired');
     }
-    // Every claim used is type-checked: jose only checks the registered ones it is asked about, and
+    // Every claim used is type-checked: the verifier (like jose) only checks the registered ones it is asked about, and
     // a numeric `sub` 12345 would otherwise share the pseudonym of the string subject "12345".
     const { sub, mx_endpoint: endpoint, roles: rawRoles, agency } = payload;
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUBJECT) throw new MxError('UNAUTHENTICATED', 'the token subject is not a valid string');

@@ -395,7 +395,7 @@ export class GatewayStore {
   }
 
   insertSent(row: Omit<SentRow, 'supersedes' | 'superseded_by' | 'withdrawn_by' | 'withdrawn_at' | 'withdrawal_reason'> & Partial<Pick<SentRow, 'supersedes' | 'withdrawal_reason'>> & { record: Buffer }, recipients: readonly string[]): void {
-    this.db
+    this
       .prepare(
         'INSERT INTO sent (id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, record, officer, created_at, arrival_at, departure_at, supersedes, withdrawal_reason) VALUES (@id, @type, @to_json, @case_ref, @in_reply_to, @issued_at, @expires_at, @digest, @record, @officer, @created_at, @arrival_at, @departure_at, @supersedes, @withdrawal_reason)',
       )
@@ -440,7 +440,7 @@ export class GatewayStore {
   }
 
   markDelivered(messageId: string, endpoint: string, at: number, receiptDigest: string, rejectedReason: string | null): void {
-    this.db
+    this
       .prepare(
         'UPDATE sent_recipients SET delivered_at = coalesce(delivered_at, ?), receipt_digest = coalesce(receipt_digest, ?), rejected_reason = coalesce(rejected_reason, ?) WHERE message_id = ? AND endpoint = ?',
       )
@@ -472,7 +472,7 @@ export class GatewayStore {
     row: Omit<InboxRow, 'read_at' | 'response_ids' | 'escalated_at' | 'arrival_at' | 'departure_at' | 'supersedes' | 'superseded_by' | 'withdrawn_by' | 'withdrawn_at' | 'withdrawal_reason'> &
       Partial<Pick<InboxRow, 'arrival_at' | 'departure_at' | 'supersedes' | 'withdrawal_reason'>>,
   ): void {
-    this.db
+    this
       .prepare(
         `INSERT INTO inbox (from_ep, id, type, to_json, case_ref, in_reply_to, issued_at, expires_at, digest, record, receipt, received_at, topic, partition, offset, arrival_at, departure_at, supersedes, withdrawal_reason)
          VALUES (@from_ep, @id, @type, @to_json, @case_ref, @in_reply_to, @issued_at, @expires_at, @digest, @record, @receipt, @received_at, @topic, @partition, @offset, @arrival_at, @departure_at, @supersedes, @withdrawal_reason)`,

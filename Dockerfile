@@ -31,7 +31,10 @@ RUN cp /src/package.json /src/package-lock.json ./ \
 #    services (owned by root); /data, where a service keeps its store, owned by the `node` user
 #    (uid 1000), so a fresh volume mounted there is too.
 FROM ${NODE_IMAGE} AS base
+# NODE_OPTIONS: services/core/src/process/node-flags.ts (a young generation of 2 x 8 MiB keeps a
+# loaded gateway's resident memory about 50 MiB lower at the same throughput).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=8 \
     MX_HTTP_HOST=0.0.0.0 \
     MX_HTTP_PORT=8080
 WORKDIR /app

@@ -19,6 +19,7 @@ import { loadBody } from '../fixtures/documents/index.ts';
 import { eventually, provisionTestKafka, testBrokers, testDeployment, uniqueName } from '../support/kafka.ts';
 import { GatewayProcess, killAllGateways, ServiceProcess } from '../support/processes.ts';
 import { effective, readDockerfile, stage } from '../support/dockerfile.ts';
+import { SERVICE_NODE_OPTIONS } from '../../services/core/src/process/node-flags.ts';
 
 /** Stands for the image's /app: `build/` (the compiled tree) and `node_modules` beside it. */
 let app: string;
@@ -209,6 +210,14 @@ describe('the Dockerfile', () => {
     expect(hc[0]!.json?.[0]).toBe('node');
     expect(hc[0]!.json?.join(' ')).toMatch(/\/v1\/ready/);
     expect(hc[0]!.json?.join(' ')).toMatch(/process\.env\.MX_HTTP_PORT/);
+  });
+
+  test('the services run with the Node options the demo and the benchmark give them (SERVICE_NODE_OPTIONS)', () => {
+    const env = effective(d, 'runtime')
+      .filter((i) => i.op === 'ENV')
+      .flatMap((i) => i.args.split(/\s+/));
+    const set = env.filter((kv) => kv.startsWith('NODE_OPTIONS=')).map((kv) => kv.slice('NODE_OPTIONS='.length));
+    expect(set).toEqual([SERVICE_NODE_OPTIONS.join(' ')]);
   });
 
   test('its entry point and default command are programs of the compiled tree, run by plain node', () => {

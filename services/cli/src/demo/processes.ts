@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NODE_OPTIONS } from '../../../core/src/process/node-flags.ts';
 
 export const GATEWAY_MAIN = fileURLToPath(new URL('../../../gateway/src/main.ts', import.meta.url));
 export const AUDIT_MAIN = fileURLToPath(new URL('../../../audit/src/main.ts', import.meta.url));
@@ -29,7 +30,8 @@ export interface ServiceProcess {
 /**
  * Starts `main` under tsx with `env` added to this process's environment; a compiled program
  * (`.js`, from `npm run build`) runs on plain node (each service stops by itself when its IPC
- * parent goes: core/src/process/serve.ts). `nodeArgs` go before the program (e.g. `--cpu-prof`,
+ * parent goes: core/src/process/serve.ts), with the services' Node options (SERVICE_NODE_OPTIONS, as
+ * the container image sets them). `nodeArgs` go before the program (e.g. `--cpu-prof`,
  * which NODE_OPTIONS refuses). A service that fails to come up is killed.
  */
 export async function startService(name: string, main: string, env: Record<string, string>, logFile: string, opts: { nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<ServiceProcess> {
@@ -37,7 +39,7 @@ export async function startService(name: string, main: string, env: Record<strin
   mkdirSync(dirname(logFile), { recursive: true });
   const fd = openSync(logFile, 'a');
   const loader = main.endsWith('.js') ? [] : ['--import', 'tsx', '--import', SUPERVISED];
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, main], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, 'ipc'] });
+  const child = spawn(process.execPath, [...SERVICE_NODE_OPTIONS, ...(opts.nodeArgs ?? []), ...loader, main], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, 'ipc'] });
   closeSync(fd);
   let exited: ServiceExit | undefined;
   const exitP = new Promise<ServiceExit>((resolve) => child.once('exit', (code, signal) => resolve((exited = { code, signal }))));

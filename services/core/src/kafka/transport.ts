@@ -585,7 +585,7 @@ export class RecordConsumer {
     // resolved offsets at the end of each batch, and before rethrowing when the batch fails.
     const interval = this.opts.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
     await c.run({
-      // With an interval, offsets are committed here (commitBatch), not by kafkajs after every batch.
+      // With an interval, offsets are committed by the wrapper below and the trailing timer, not by kafkajs after every batch.
       autoCommit: interval === 0,
       ...(interval > 0 ? { autoCommitInterval: interval } : {}),
       eachBatchAutoResolve: false,

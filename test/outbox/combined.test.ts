@@ -6,13 +6,12 @@
  * off and is retried, alone. A relay that reaches no broker at all makes one request per pass.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafka, ensureTopics, RecordPublisher } from '../../services/core/src/kafka/transport.ts';
 import { Outbox, OutboxRelay, type OutboxRow } from '../../services/core/src/outbox/outbox.ts';
 import { openDatabase, type Db } from '../../services/core/src/store/sqlite.ts';
-import { eventually, testKafka, uniqueName } from '../support/kafka.ts';
+import { eventually, testKafka, uniqueName, closedPort } from '../support/kafka.ts';
 import { orderViolations, readBack, rowValue } from './support.ts';
 
 const kafka = testKafka('outbox-combined-test', { retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 } });
@@ -135,14 +134,6 @@ test('with one topic missing, the other two are published in the same pass; only
   }
 }, 120_000);
 
-/** A port on this host that nothing listens on (taken, then released). */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 test('with no broker reachable, the pass does not try the topics one by one: all back off after the one request', async () => {
   const { db, outbox, add } = setup();

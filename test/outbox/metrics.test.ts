@@ -4,7 +4,6 @@
  * failed publish requests are counted; a relay on the shared broker then drains it to zero.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafka, ensureTopics, RecordPublisher } from '../../services/core/src/kafka/transport.ts';
@@ -12,16 +11,8 @@ import { outboxMetrics } from '../../services/core/src/metrics/outbox.ts';
 import { createMetricsRegistry } from '../../services/core/src/metrics/registry.ts';
 import { Outbox, OutboxRelay } from '../../services/core/src/outbox/outbox.ts';
 import { openDatabase } from '../../services/core/src/store/sqlite.ts';
-import { eventually, testKafka, uniqueName } from '../support/kafka.ts';
+import { eventually, testKafka, uniqueName, closedPort } from '../support/kafka.ts';
 
-/** A port on this host that nothing listens on (taken, then released). */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 test('backlog, oldest age and publish failures, then drained', async () => {
   const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'mx-outbox-metrics-')), 'outbox.sqlite'));

@@ -1,6 +1,6 @@
 /** Test helpers for the shared broker: its address, credentials, provisioning and a unique name per test. */
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,4 +82,13 @@ export async function portClosed(address: string): Promise<void> {
     20_000,
     'the broker port to close',
   );
+}
+
+/** A port on this host that nothing listens on (taken, then released). */
+export async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
 }

@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import type { BenchResult } from './bench.ts';
 import { CRYPTO_BOUND_FORMULA } from './crypto-count.ts';
 import type { Distribution } from './stats.ts';
-import { fmt } from './e2e/phases.ts';
+import { describeGroups, fmt } from './e2e/phases.ts';
 
 const n0 = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a');
 const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%` : 'n/a');
@@ -133,7 +133,7 @@ export function formatTable(r: BenchResult): string[] {
     Object.entries(life.cpu.perUnitMs)
       .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
       .join(', '),
-    life.cpu.machinePerUnitMs !== undefined ? `whole machine ${life.cpu.machinePerUnitMs.toFixed(2)} ms per lifecycle, ${life.cpu.machineBusyCores?.toFixed(2)} of ${cpus().length} cores busy` : '',
+    `${life.cpu.machinePerUnitMs !== undefined ? `whole machine ${life.cpu.machinePerUnitMs.toFixed(2)} ms per lifecycle, ${life.cpu.machineBusyCores?.toFixed(2)} of ${cpus().length} cores busy` : ''}${life.submissionGroups ? `; TH: ${describeGroups(life.submissionGroups)}` : ''}`,
   ]);
   for (const l of r.e2e.latency) {
     rows.push([

@@ -6,10 +6,10 @@
  * phase that must not inherit another's backlog. With `profileDir`, every service runs under
  * `node --cpu-prof` (written when it exits cleanly).
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUDIT_DB_FILE } from '../../services/audit/src/service.ts';
-import { auditEnv, gatewayEnv, setupAudit } from '../../services/cli/src/deployment/setup.ts';
+import { auditEnv, gatewayEnv, metricsTokenFile, setupAudit } from '../../services/cli/src/deployment/setup.ts';
 import { provisionDeploymentKafka } from '../../services/cli/src/deployment/kafka.ts';
 import { AUDIT_MAIN, type ServiceProcess } from '../../services/cli/src/demo/processes.ts';
 import type { ServicePrograms } from '../programs.ts';
@@ -30,7 +30,26 @@ export interface Cluster {
   profileFile(): string | undefined;
   /** The same of every service that wrote one: TH, LA and the audit service, by process name. */
   profileFiles(): Record<string, string>;
+  /** TH's submission group commits so far, from its `/metrics` (undefined when it serves none). */
+  submissionGroups(): Promise<GroupCommitTotals | undefined>;
   stop(): Promise<void>;
+}
+
+/** `mx_submission_group_commit_units`: commits (`_count`) and the submissions they held (`_sum`). */
+export interface GroupCommitTotals {
+  commits: number;
+  submissions: number;
+}
+
+/** The two totals of `mx_submission_group_commit_units` in a Prometheus text exposition. */
+export function groupCommitTotals(text: string): GroupCommitTotals | undefined {
+  const value = (name: string) => {
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  const commits = value('mx_submission_group_commit_units_count');
+  const submissions = value('mx_submission_group_commit_units_sum');
+  return commits === undefined || submissions === undefined ? undefined : { commits, submissions };
 }
 
 export interface ClusterOptions {
@@ -131,6 +150,12 @@ export async function startCluster(b: BenchDeployment, opts: ClusterOptions): Pr
       },
       profileFile() {
         return profileOf(th);
+      },
+      async submissionGroups() {
+        const tokenFile = metricsTokenFile(b.dep.dir, SENDER);
+        if (!existsSync(tokenFile)) return undefined;
+        const res = await fetch(`${th.url}/metrics`, { headers: { authorization: `Bearer ${readFileSync(tokenFile, 'utf8').trim()}` } });
+        return res.ok ? groupCommitTotals(await res.text()) : undefined;
       },
       profileFiles() {
         const out: Record<string, string> = {};

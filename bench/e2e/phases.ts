@@ -150,6 +150,8 @@ export interface LifecycleResult {
   peakRssMiB: Record<string, number>;
   /** CPU per completed lifecycle during the window, per process and of the whole machine. */
   cpu: CpuShare;
+  /** TH's submission group commits during the window (from its metrics; absent when it serves none). */
+  submissionGroups?: { commits: number; submissions: number };
 }
 
 /**
@@ -167,6 +169,7 @@ export async function lifecycleThroughput(ctx: PhaseContext, opts: { seconds: nu
   const poll = setInterval(() => (completed = th.receiptsSeen() - base), 10);
   const subs: Submission[] = [];
   const tracked: Tracked[] = [];
+  const groupsAtStart = await ctx.cluster.submissionGroups();
   const cpuAtStart = ctx.memory.cpu();
   const t0 = epochMs();
   const end = t0 + opts.seconds * 1000;
@@ -186,6 +189,7 @@ export async function lifecycleThroughput(ctx: PhaseContext, opts: { seconds: nu
   await Promise.all(Array.from({ length: opts.connections }, worker));
   const t1 = epochMs();
   const cpuAtEnd = ctx.memory.cpu();
+  const groupsAtEnd = await ctx.cluster.submissionGroups();
   clearInterval(poll);
   const peakRssMiB = ctx.memory.mark();
   const settled = await settle(ctx, base + tracked.length);
@@ -218,12 +222,14 @@ export async function lifecycleThroughput(ctx: PhaseContext, opts: { seconds: nu
     settle: settled,
     peakRssMiB,
     cpu: cpuPerUnit(cpuAtStart, cpuAtEnd, lat.delivered.filter((d) => d >= t0 && d <= t1).length, (t1 - t0) / 1000),
+    ...(groupsAtStart && groupsAtEnd ? { submissionGroups: { commits: groupsAtEnd.commits - groupsAtStart.commits, submissions: groupsAtEnd.submissions - groupsAtStart.submissions } } : {}),
   };
   ctx.log(
     `  lifecycle: ${Math.round(result.completedPerSec)} notices/s completed over ${result.seconds.toFixed(1)} s (window ${opts.window}, ${opts.connections} connections); ` +
       `submission->inbox p50 ${fmt(lat.toInbox.p50)} p99 ${fmt(lat.toInbox.p99)} ms; drained in ${settled.drainMs} ms${settled.drained ? '' : ' (TIMED OUT)'}`,
   );
   ctx.log(`  CPU per lifecycle: ${describeCpu(result.cpu)}`);
+  if (result.submissionGroups) ctx.log(`  group commit at TH: ${describeGroups(result.submissionGroups)}`);
   return result;
 }
 
@@ -365,4 +371,9 @@ export function describeCpu(c: CpuShare): string {
   const parts = Object.entries(c.perUnitMs).map(([name, ms]) => `${name} ${ms.toFixed(2)} ms`);
   const machine = c.machinePerUnitMs !== undefined ? `; machine ${c.machinePerUnitMs.toFixed(2)} ms${c.machineBusyCores !== undefined ? ` (${c.machineBusyCores.toFixed(2)} cores busy)` : ''}` : '';
   return `${parts.join(', ')}${machine}`;
+}
+
+/** "13.4 submissions per store commit (5,012 in 374 commits)". */
+export function describeGroups(g: { commits: number; submissions: number }): string {
+  return `${g.commits > 0 ? (g.submissions / g.commits).toFixed(1) : 'no'} submissions per store commit (${g.submissions.toLocaleString('en-US')} in ${g.commits.toLocaleString('en-US')} commits)`;
 }

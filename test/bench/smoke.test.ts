@@ -49,6 +49,13 @@ test('baselines: raw kafkajs, Ed25519 with node:crypto and jose, the project fun
 test('end to end: accepted, sustained lifecycle and latency at each offered load', () => {
   const { lifecycle, latency, accept } = result.e2e;
   positive({ accepted: accept.acceptedPerSec, lifecycle: lifecycle.completedPerSec, lifecycleInbox: lifecycle.latency.toInbox.p50 });
+  // CPU per lifecycle for every process, and TH's group commits read from its metrics: every
+  // accepted submission of the window went through one (a commit holds at least one).
+  positive({ TH: lifecycle.cpu.perUnitMs['gateway TH'], LA: lifecycle.cpu.perUnitMs['gateway LA'], audit: lifecycle.cpu.perUnitMs['audit service'] });
+  expect(lifecycle.submissionGroups).toBeDefined();
+  expect(lifecycle.submissionGroups!.submissions).toBeGreaterThanOrEqual(lifecycle.accepted);
+  expect(lifecycle.submissionGroups!.commits).toBeGreaterThan(0);
+  expect(lifecycle.submissionGroups!.commits).toBeLessThanOrEqual(lifecycle.submissionGroups!.submissions);
   // The smoke rate (50/s) and the measured saturation point, unless they coincide.
   expect(latency.length).toBeGreaterThanOrEqual(1);
   for (const l of latency) {

@@ -97,24 +97,30 @@ function npxAsync(args: string[], env: Record<string, string> = {}): Promise<{ s
   });
 }
 
-test('npx mx keys init writes the keys and the pseudonym key, and prints every file it wrote', () => {
+test('npx mx keys init writes the keys, the pseudonym key and the metrics token, and prints every file it wrote', () => {
   const keys = mkdtempSync(join(tmpdir(), 'mx-keys-'));
   const r = npx('keys', 'init', '--endpoint', 'KH', '--dir', keys);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  const written = [join(keys, 'private', 'KH.jwks.json'), join(keys, 'trust', 'KH.jwks.json'), join(keys, 'trust', 'revocations.json'), join(keys, 'private', 'KH.pseudonym.key')];
+  const written = [join(keys, 'private', 'KH.jwks.json'), join(keys, 'trust', 'KH.jwks.json'), join(keys, 'trust', 'revocations.json'), join(keys, 'private', 'KH.pseudonym.key'), join(keys, 'private', 'KH.metrics.token')];
   for (const f of written) expect(r.stdout).toContain(f);
   const pk = join(keys, 'private', 'KH.pseudonym.key');
   expect(readFileSync(pk)).toHaveLength(32);
   expect(statSync(pk).mode & 0o777).toBe(0o600);
+  // The metrics token a gateway serves /metrics with (at least 32 characters), private like the keys.
+  const token = join(keys, 'private', 'KH.metrics.token');
+  expect(readFileSync(token, 'utf8').trim().length).toBeGreaterThanOrEqual(32);
+  expect(statSync(token).mode & 0o777).toBe(0o600);
+  const metricsToken = readFileSync(token);
 
   const pseudonymKey = readFileSync(pk);
   const rotated = npx('keys', 'rotate', '--endpoint', 'KH', '--dir', keys, '--valid-from', new Date(Date.now() + 3_600_000).toISOString());
   expect(rotated.status).toBe(0);
   expect(rotated.stdout).toMatch(/copy .*KH\.jwks\.json into the trust directory of every counterpart/);
   expect(rotated.stdout).toMatch(/MX_TRUST_RELOAD_SECONDS/);
-  // The pseudonym key is the endpoint's for good: a rotation leaves it alone.
+  // The pseudonym key is the endpoint's for good, and the metrics token stays: a rotation leaves them alone.
   expect(readFileSync(pk)).toEqual(pseudonymKey);
+  expect(readFileSync(token)).toEqual(metricsToken);
 }, 30_000);
 
 describe('mx send, inbox and message with --url and --token, against gateways of no demo', () => {

@@ -177,11 +177,11 @@ afterAll(async () => {
   }
 }, TEST_TIMEOUT_MS);
 
-test('mx keys init --endpoint KH writes everything KH needs: signing and encryption keys, its public JWKS, its pseudonym key', async () => {
+test('mx keys init --endpoint KH writes everything KH needs: signing and encryption keys, its public JWKS, its pseudonym key, its metrics token', async () => {
   const r = await mx('keys', 'init', '--endpoint', 'KH', '--dir', khDir);
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
-  for (const f of ['private/KH.jwks.json', 'private/KH.pseudonym.key']) {
+  for (const f of ['private/KH.jwks.json', 'private/KH.pseudonym.key', 'private/KH.metrics.token']) {
     expect(existsSync(join(khDir, f))).toBe(true);
     expect(statSync(join(khDir, f)).mode & 0o077).toBe(0);
   }

@@ -6,14 +6,14 @@
  *
  * Writes `<dir>/private/TH.jwks.json` (mode 0600, directory 0700) and `<dir>/trust/TH.jwks.json`
  * (public; hand it to every counterpart), creating `<dir>/trust/revocations.json` if absent; `init`
- * also writes the pseudonym key `<dir>/private/TH.pseudonym.key`, so the directory holds every
- * file a new endpoint's gateway needs. Prints what it wrote, never a private key. `<dir>` belongs
+ * also writes the pseudonym key `<dir>/private/TH.pseudonym.key` and the metrics token
+ * `<dir>/private/TH.metrics.token`, so the directory holds every file a new endpoint's gateway needs. Prints what it wrote, never a private key. `<dir>` belongs
  * outside the repository.
  */
 import { MxError } from '../../../core/src/errors/mx-error.ts';
 import { generateEndpointKeys, privateJwksPathOf, type GeneratedKey } from '../../../core/src/trust/keygen.ts';
 import { readJsonIfExists } from '../../../core/src/trust/files.ts';
-import { ensurePseudonymKey } from '../deployment/setup.ts';
+import { ensureMetricsToken, ensurePseudonymKey } from '../deployment/setup.ts';
 import { parseCommand } from './args.ts';
 import { UsageError } from './exit-codes.ts';
 
@@ -93,6 +93,10 @@ export interface InitializedEndpoint extends GeneratedKey {
   pseudonymKeyPath: string;
   /** False when the file was there already (it is never replaced: every officer pseudonym would change). */
   pseudonymKeyCreated: boolean;
+  /** `<dir>/private/<ENDPOINT>.metrics.token` (mode 0600): the gateway's `MX_METRICS_TOKEN_FILE`, and what its scraper presents. */
+  metricsTokenPath: string;
+  /** False when the file was there already (it is kept, so a scraper configured once keeps working). */
+  metricsTokenCreated: boolean;
 }
 
 /**
@@ -106,14 +110,16 @@ export async function keysInit(args: readonly string[] | KeysOptions, io: KeysIo
   }
   const key = await generateEndpointKeys(options.endpoint, options.dir, keyOptions(options));
   const pseudonym = ensurePseudonymKey(options.dir, options.endpoint);
-  const result = { ...key, pseudonymKeyPath: pseudonym.path, pseudonymKeyCreated: pseudonym.created };
+  const metrics = ensureMetricsToken(options.dir, options.endpoint);
+  const result = { ...key, pseudonymKeyPath: pseudonym.path, pseudonymKeyCreated: pseudonym.created, metricsTokenPath: metrics.path, metricsTokenCreated: metrics.created };
   if (options.json) {
     io.out(JSON.stringify(result));
     return result;
   }
   report('created', key, io);
   io.out(`  pseudonym key: ${pseudonym.path} (mode 0600; the gateway's MX_PSEUDONYM_KEY_FILE${pseudonym.created ? '' : '; it existed already and was kept'})`);
-  return { ...key, pseudonymKeyPath: pseudonym.path, pseudonymKeyCreated: pseudonym.created };
+  io.out(`  metrics token: ${metrics.path} (mode 0600; the gateway's MX_METRICS_TOKEN_FILE, and the bearer token of its Prometheus scraper${metrics.created ? '' : '; it existed already and was kept'})`);
+  return result;
 }
 
 /**

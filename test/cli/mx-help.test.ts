@@ -158,7 +158,7 @@ describe('against a server', () => {
       await c?.stop();
     });
 
-    test('--token-file against a real gateway; a refused request exits 1 with the problem code and field errors', async () => {
+    test('--token-file against a real gateway; a refused request exits 1 with the problem code and field errors, a failing server 4 with its instance id', async () => {
       const good = join(dir, 'la.token');
       writeFileSync(good, `${await c.token('LA', ['liaison-officer'])}\n`, { mode: 0o600 });
       const bodyFile = join(dir, 'body.json');
@@ -183,6 +183,22 @@ describe('against a server', () => {
       expect([invalid.status, invalid.stdout]).toEqual([1, '']);
       expect(invalid.stderr).toMatch(/^mx: 4\d\d [A-Z_]+/m);
       expect(invalid.stderr).toMatch(/^mx: {3}\S+: .+ \[[\w-]+\]$/m);
+
+      // A server that fails: LA's store loses the table the message is read from (renamed away and
+      // back), so the gateway answers 500 with an instance id for its log, and mx exits 4.
+      const db = c.gateways.LA!.gateway.db;
+      db.exec('ALTER TABLE sent RENAME TO sent_away');
+      let failed;
+      try {
+        failed = await mx(['message', '--url', url, '--token-file', good, accepted.id]);
+      } finally {
+        db.exec('ALTER TABLE sent_away RENAME TO sent');
+      }
+      expect([failed.status, failed.stdout]).toEqual([4, '']);
+      expect(failed.stderr).toMatch(/^mx: 5\d\d [A-Z_]+/m);
+      expect(failed.stderr).toMatch(/^mx: {3}instance \S+$/m);
+      // The table back, the same request succeeds again.
+      expect((await mx(['message', '--url', url, '--token-file', good, accepted.id])).status).toBe(0);
     }, 120_000);
   });
 });

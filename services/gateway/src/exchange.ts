@@ -41,7 +41,7 @@ export class Exchange {
   constructor(d: ExchangeDeps) {
     const { db, outbox, audit, clock, ...shared } = d;
     const uow = new UnitOfWork(db, outbox, audit);
-    const ctx: GatewayContext = { ...shared, uow, submissions: new GroupCommit(uow, undefined, shared.metrics?.submissionGroup?.bind(shared.metrics)), clock: clock ?? systemClock };
+    const ctx: GatewayContext = { ...shared, uow, submissions: new GroupCommit(uow, { observe: shared.metrics?.submissionGroup }), clock: clock ?? systemClock };
     this.ctx = ctx;
     this.sending = new Sending(ctx);
     this.quarantine = new Quarantine(ctx);

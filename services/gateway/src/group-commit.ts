@@ -30,12 +30,17 @@ export class GroupCommit {
   private scheduled = false;
   private readonly counts: GroupCommitCounts = { commits: 0, units: 0 };
 
+  private readonly maxUnits: number;
+  /** Told each committed group's size (the gateway's metrics). */
+  private readonly observe: ((units: number) => void) | undefined;
+
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly maxUnits = MAX_GROUP_UNITS,
-    /** Told each committed group's size (the gateway's metrics). */
-    private readonly observe?: (units: number) => void,
-  ) {}
+    opts: { maxUnits?: number; observe?: (units: number) => void } = {},
+  ) {
+    this.maxUnits = opts.maxUnits ?? MAX_GROUP_UNITS;
+    this.observe = opts.observe;
+  }
 
   /**
    * Queues `work` for the next group commit; resolves with its result once the group committed,

@@ -21,7 +21,7 @@ function setUp(maxUnits?: number) {
   const outbox = new Outbox(db);
   const emitter = new AuditEmitter(db, outbox, { endpoint: 'LA', topic: 'mx.audit', agency: 'test', officer: 'gw', signer: () => { throw new Error('no signing in this test'); } });
   const uow = new UnitOfWork(db, outbox, emitter);
-  const group = new GroupCommit(uow, maxUnits);
+  const group = new GroupCommit(uow, maxUnits === undefined ? {} : { maxUnits });
   const wakes: { inTransaction: boolean; pending: number }[] = [];
   outbox.events.on('wake', () => wakes.push({ inTransaction: db.inTransaction, pending: outbox.pendingCount() }));
   const row = (ref: string) => ({ topic: 'mx.inbox.TH', key: ref, value: Buffer.from(ref), kind: 'notice', ref });

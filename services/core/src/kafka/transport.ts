@@ -581,11 +581,11 @@ export class RecordConsumer {
     await c.connect();
     for (const topic of this.opts.topics) await c.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? true });
     // eachBatch with manual resolution: an offset is resolved only once its record is stored (its
-    // group committed, or the record handled or quarantined on its own). kafkajs commits the
-    // resolved offsets at the end of each batch, and before rethrowing when the batch fails.
+    // group committed, or the record handled or quarantined on its own). The resolved offsets are
+    // committed at most once per interval (and before rethrowing when a batch fails); with 0,
+    // kafkajs commits them at the end of each batch.
     const interval = this.opts.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
     await c.run({
-      // With an interval, offsets are committed by the wrapper below and the trailing timer, not by kafkajs after every batch.
       autoCommit: interval === 0,
       ...(interval > 0 ? { autoCommitInterval: interval } : {}),
       eachBatchAutoResolve: false,
@@ -603,7 +603,7 @@ export class RecordConsumer {
           this.inBatch = false;
         }
         // Stopping: commit now, before kafkajs leaves the group (it waits for this batch to end).
-        if (this.stopped) await this.commitResolved();
+        if (this.stopped) await this.commitResolved().catch(() => {});
         else await payload.commitOffsetsIfNecessary();
         this.armCommitTimer(interval);
       },
